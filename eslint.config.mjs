@@ -1,0 +1,44 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+/**
+ * The dependency rules of DESIGN.md §4, as module-boundary constraints on project tags:
+ * - libs never import apps, apps never import each other (type:*);
+ * - libs/policy and libs/pki depend on no other internal lib; libs/xds may use libs/policy (scope:*).
+ */
+export const depConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+  { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:pki', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:xds', onlyDependOnLibsWithTags: ['scope:policy'] },
+];
+
+export default [
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/generated', '**/coverage', '.nx'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, depConstraints },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Build and test configuration sits outside the project graph and may reach workspace-level presets.
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  prettier,
+];

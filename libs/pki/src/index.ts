@@ -1,0 +1,1 @@
+export { formatSpiffeId, parseSpiffeId, SpiffeIdError, type SpiffeIdentity } from './spiffe.js';

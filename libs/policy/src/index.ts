@@ -1,0 +1,1 @@
+export { ISTIO_KINDS, istioKindOf, type IstioKind } from './api-kinds.js';

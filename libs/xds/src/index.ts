@@ -1,0 +1,71 @@
+export { packAny, unpackAny, typeUrlOf, messageNameOf, type PackedAny } from './codec/any.js';
+export { CANONICAL_FORM, MessageCodec, codecFor } from './codec/message-codec.js';
+export { envoyRoot, envoyProtoIncludeDirs, messageType } from './codec/proto-root.js';
+export { structToJson, jsonToStruct, type JsonValue, type ProtoStruct } from './codec/struct.js';
+export { XdsError, type XdsErrorCode } from './errors.js';
+export {
+  TypeUrl,
+  SHORT_NAMES,
+  PUSH_ORDER,
+  shortNameOf,
+  comparePushOrder,
+  type KnownTypeUrl,
+} from './type-urls.js';
+
+export {
+  ListenerType,
+  HTTP_CONNECTION_MANAGER_TYPE,
+  ROUTER_TYPE,
+  TCP_PROXY_TYPE,
+  type Listener,
+} from './resources/listener.js';
+export { RouteConfigurationType, type RouteConfiguration } from './resources/route-configuration.js';
+export { ClusterType, type Cluster } from './resources/cluster.js';
+export {
+  ClusterLoadAssignmentType,
+  type ClusterLoadAssignment,
+} from './resources/cluster-load-assignment.js';
+export { SecretType, type Secret } from './resources/secret.js';
+export { STANDARD_RESOURCE_TYPES, resourceTypeFor } from './resources/registry.js';
+export { defineResourceType, type XdsResourceType } from './resources/resource-type.js';
+export { IssueCollector, formatIssues, type ValidationIssue } from './resources/validation.js';
+
+export type * from './protocol/discovery-messages.js';
+export { adsServiceDefinition } from './protocol/ads-service.js';
+
+export {
+  AdsServer,
+  startAdsServer,
+  type AdsServerOptions,
+  type PushChange,
+  type RunningAdsServer,
+} from './server/ads-server.js';
+export { MemoryResourceSource } from './server/memory-resource-source.js';
+export {
+  prepareResource,
+  versionOfSet,
+  type PreparedResource,
+  type ResourceRequest,
+  type ResourceSource,
+  type XdsConnection,
+  type XdsNodeInfo,
+} from './server/resource-source.js';
+export {
+  silentLogger,
+  type AdsServerHooks,
+  type ConnectionStatus,
+  type PushRecord,
+  type TypeStatus,
+  type XdsLogger,
+} from './server/server-hooks.js';
+
+export {
+  AdsClient,
+  type AdsClientEvents,
+  type AdsClientNode,
+  type AdsClientOptions,
+  type ResourceUpdate,
+} from './client/ads-client.js';
+export { Backoff, type BackoffOptions } from './client/backoff.js';
+export type { DecodedResource } from './client/decode-response.js';
+export type { ClientTypeStatus, HeldResource, NackRecord } from './client/type-state.js';

@@ -1,0 +1,23 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Shared vitest settings for every project. Workspace packages resolve to their TypeScript sources
+ * through the `@mesh/source` export condition, so tests never need a prior build.
+ */
+export function meshVitestConfig(options: { testTimeout?: number } = {}) {
+  const conditions = ['@mesh/source', ...defaultServerConditions];
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
+    test: {
+      environment: 'node',
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 30_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      passWithNoTests: true,
+      reporters: ['default'],
+    },
+  });
+}
