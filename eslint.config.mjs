@@ -36,6 +36,32 @@ export default [
     },
   },
   {
+    // Apps publish no importable entry point, so Nx cannot resolve `@mesh/<app>` to a project for the
+    // rule above; name them here: nothing imports an app (libs never, apps not each other).
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@mesh/istiod',
+                '@mesh/istiod/*',
+                '@mesh/proxy',
+                '@mesh/proxy/*',
+                '@mesh/cli',
+                '@mesh/cli/*',
+              ],
+              message:
+                'Apps are not importable: libs never import apps and apps never import each other (DESIGN.md §4).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Build and test configuration sits outside the project graph and may reach workspace-level presets.
     files: ['**/vitest.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

@@ -17,7 +17,8 @@ export function meshVitestConfig(options: { testTimeout?: number } = {}) {
       hookTimeout: 60_000,
       pool: 'forks',
       passWithNoTests: true,
-      reporters: ['default'],
+      // The JSON report feeds the workspace-wide summary line (tools/scripts/summarize-tests.mjs).
+      reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
     },
   });
 }

@@ -4,6 +4,7 @@ import {
   credentials as grpcCredentials,
   makeGenericClientConstructor,
   type ChannelCredentials,
+  type ChannelOptions,
   type Client,
   type ClientDuplexStream,
 } from '@grpc/grpc-js';
@@ -35,6 +36,11 @@ export interface AdsClientOptions {
   /** Default: delta, as Istio's proxies use. */
   protocol?: 'delta' | 'sotw';
   credentials?: ChannelCredentials;
+  /**
+   * Extra gRPC channel options. Clients in one process share a connection per target by default;
+   * `{ 'grpc.use_local_subchannel_pool': 1 }` gives each its own, as separate proxies would have.
+   */
+  channelOptions?: ChannelOptions;
   resourceTypes?: ReadonlyMap<string, XdsResourceType>;
   /** Extra checks on a whole update before it is accepted (e.g. cross-resource references); issues → NACK. */
   validate?: (update: ResourceUpdate) => string[];
@@ -89,6 +95,9 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     const Ctor = makeGenericClientConstructor(adsServiceDefinition(), 'AggregatedDiscoveryService');
     this.grpcClient = new Ctor(options.target, options.credentials ?? grpcCredentials.createInsecure(), {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      // The channel's own reconnect backoff follows ours, so a restarted server is found as soon as we retry.
+      'grpc.initial_reconnect_backoff_ms': options.backoff?.initialMs ?? 200,
+      'grpc.max_reconnect_backoff_ms': options.backoff?.maxMs ?? 30_000,
     });
   }
 

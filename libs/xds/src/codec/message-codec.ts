@@ -2,6 +2,7 @@ import type protobuf from 'protobufjs';
 
 import { XdsError } from '../errors.js';
 import { messageType } from './proto-root.js';
+import { shapeProblems } from './shape-check.js';
 
 /**
  * The canonical in-memory form of an Envoy message: a plain object with proto field names
@@ -24,8 +25,12 @@ export class MessageCodec<T extends object> {
     this.type = messageType(fullName);
   }
 
-  /** Encodes a canonical (or proto3-JSON-like) object; throws `XDS_ENCODE` when a field does not fit. */
+  /** Encodes a canonical object; throws `XDS_ENCODE` naming every unknown field, bad enum or misfit value. */
   encode(message: T): Buffer {
+    const problems = shapeProblems(this.type, message);
+    if (problems.length > 0) {
+      throw new XdsError('XDS_ENCODE', `cannot encode ${this.fullName}: ${problems.join('; ')}`);
+    }
     try {
       const created = this.type.fromObject(message as Record<string, unknown>);
       return Buffer.from(this.type.encode(created).finish());

@@ -142,14 +142,10 @@ export async function startAdsServer(
     ads,
     grpc,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        ads.closeAll();
-        grpc.tryShutdown(() => resolve());
-        setTimeout(() => {
-          grpc.forceShutdown();
-          resolve();
-        }, 2000).unref();
-      }),
+    // Streams are ended with UNAVAILABLE first, so clients know to reconnect; then the transport goes.
+    close: async () => {
+      ads.closeAll();
+      grpc.forceShutdown();
+    },
   };
 }

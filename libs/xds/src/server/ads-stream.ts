@@ -43,7 +43,13 @@ export abstract class AdsStream<Req, Res> {
     private readonly onClosed: (stream: AdsStream<Req, Res>, reason: string) => void,
   ) {
     call.on('data', (request: Req) => this.safely(() => this.onRequest(request)));
-    call.on('end', () => this.close('client closed the stream'));
+    call.on('end', () => {
+      this.close('client closed the stream');
+      // A half-close ends the conversation: finish the RPC with OK (go-control-plane returns when Recv
+      // sees EOF). Without this the stream stays open on both sides and the client waits for a status
+      // that never comes (grpc-js-xds half-closes its ADS stream when its last watch is cancelled).
+      if (!call.destroyed && !call.writableEnded) call.end();
+    });
     call.on('error', (err: Error) => this.close(`stream error: ${err.message}`));
     call.on('cancelled', () => this.close('client cancelled the stream'));
   }

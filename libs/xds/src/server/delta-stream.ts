@@ -95,7 +95,8 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       if (sub.clientVersions.get(resource.name) !== resource.version) changed.push(resource);
     }
     const removed: string[] = [];
-    for (const name of names ?? sub.clientVersions.keys()) {
+    const candidates = names ?? new Set([...sub.clientVersions.keys(), ...(fromRequest ? sub.names : [])]);
+    for (const name of candidates) {
       if (present.has(name)) continue;
       // Tell the client it is gone, or that a name it just subscribed to does not exist.
       if (sub.clientVersions.has(name) || (fromRequest && sub.names.has(name))) removed.push(name);

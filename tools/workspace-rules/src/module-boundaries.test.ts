@@ -1,0 +1,51 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Proves the dependency rules of DESIGN.md §4 are enforced: each case lints a one-line file placed
+ * (virtually) inside a project with the workspace's real ESLint config and checks whether
+ * @nx/enforce-module-boundaries reports it.
+ */
+const workspaceRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+async function boundaryErrors(file: string, importFrom: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: workspaceRoot });
+  const [result] = await eslint.lintText(
+    `import * as dep from '${importFrom}';\n\nexport const used = dep;\n`,
+    {
+      filePath: join(workspaceRoot, file),
+    },
+  );
+  const rules = ['@nx/enforce-module-boundaries', 'no-restricted-imports'];
+  return (result?.messages ?? []).filter((m) => rules.includes(m.ruleId ?? '')).map((m) => m.message);
+}
+
+describe('module boundaries (DESIGN.md §4)', () => {
+  it.each([
+    ['libs/policy/src/probe.ts', '@mesh/xds', 'libs/policy depends on no other internal lib'],
+    ['libs/policy/src/probe.ts', '@mesh/pki', 'libs/policy depends on no other internal lib'],
+    ['libs/pki/src/probe.ts', '@mesh/policy', 'libs/pki depends on no other internal lib'],
+    ['libs/xds/src/probe.ts', '@mesh/pki', 'libs/xds may only use libs/policy'],
+    ['libs/xds/src/probe.ts', '@mesh/istiod', 'libs never import apps'],
+    ['libs/policy/src/probe.ts', '@mesh/cli', 'libs never import apps'],
+    ['apps/proxy/src/probe.ts', '@mesh/istiod', 'apps never import each other'],
+    ['apps/cli/src/probe.ts', '@mesh/proxy', 'apps never import each other'],
+  ])('%s importing %s fails lint (%s)', async (file, target) => {
+    const errors = (await boundaryErrors(file, target)).join('\n');
+    expect(errors).toMatch(
+      /A project tagged with "scope:[a-z]+" can(not| only) depend on|Apps are not importable/,
+    );
+  });
+
+  it.each([
+    ['libs/xds/src/probe.ts', '@mesh/policy'],
+    ['apps/istiod/src/probe.ts', '@mesh/xds'],
+    ['apps/cli/src/probe.ts', '@mesh/policy'],
+    ['apps/proxy/src/probe.ts', '@mesh/pki'],
+  ])('%s importing %s is allowed', async (file, target) => {
+    expect(await boundaryErrors(file, target)).toEqual([]);
+  });
+});
