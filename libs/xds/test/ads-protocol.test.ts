@@ -45,7 +45,7 @@ describe('ADS wire protocol', () => {
     return { source, running, open };
   }
 
-  async function next<T>(call: RawStream<unknown, T>): Promise<T> {
+  async function next<Req, T>(call: RawStream<Req, T>): Promise<T> {
     const [message] = (await once(call, 'data', { signal: AbortSignal.timeout(5000) })) as [T];
     return message;
   }
@@ -93,6 +93,18 @@ describe('ADS wire protocol', () => {
     const response = await next(call);
     expect(response.resources?.map((r) => r.name)).toEqual(['x']); // y is already held at this version
     expect(response.removed_resources).toEqual(['missing']);
+  });
+
+  it('finishes the RPC with OK when the client half-closes its stream', async () => {
+    const { running, open } = await setup();
+    const call = open<DiscoveryRequest, DiscoveryResponse>('StreamAggregatedResources');
+    call.write({ node: { id: 'leaving' }, type_url: TypeUrl.Cluster });
+    await next(call);
+    const status = once(call, 'status', { signal: AbortSignal.timeout(5000) });
+    call.end();
+    const [{ code }] = (await status) as [{ code: number }];
+    expect(code).toBe(0);
+    expect(running.ads.connectionCount).toBe(0);
   });
 
   it('drops a client that stops reading, with the reason logged', async () => {

@@ -40,5 +40,10 @@ describe.each(['sotw', 'delta'] as const)('ADS client ↔ server (%s)', (protoco
     source.set(TypeUrl.ClusterLoadAssignment, [loadAssignment('a', [1000])]);
     client.subscribe(TypeUrl.ClusterLoadAssignment, ['a']);
     await eventually(() => client!.resources(TypeUrl.ClusterLoadAssignment).has('a'), 5000, 'EDS');
+    expect([...client.resources(TypeUrl.Cluster).keys()]).toEqual(['a']);
+    expect(client.status().map((s) => [s.typeUrl, s.resources, s.lastNack])).toEqual([
+      [TypeUrl.Cluster, 1, undefined],
+      [TypeUrl.ClusterLoadAssignment, 1, undefined],
+    ]);
   });
 });

@@ -98,6 +98,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       // The channel's own reconnect backoff follows ours, so a restarted server is found as soon as we retry.
       'grpc.initial_reconnect_backoff_ms': options.backoff?.initialMs ?? 200,
       'grpc.max_reconnect_backoff_ms': options.backoff?.maxMs ?? 30_000,
+      ...options.channelOptions,
     });
   }
 

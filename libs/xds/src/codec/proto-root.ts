@@ -23,8 +23,8 @@ let cachedRoot: protobuf.Root | undefined;
  * schema with proto field names; other protobufjs users in the process keep the original.
  */
 const STRUCT_BUNDLE = 'google/protobuf/struct.proto';
-const STRUCT_SCHEMA: Record<string, protobuf.AnyNestedObject> = {
-  Struct: { fields: { fields: { keyType: 'string', type: 'Value', id: 1 } } },
+const STRUCT_SCHEMA: Record<string, protobuf.AnyNestedObject | protobuf.IType> = {
+  Struct: { fields: { fields: { keyType: 'string', type: 'Value', id: 1 } as protobuf.IMapField } },
   Value: {
     oneofs: {
       kind: {
