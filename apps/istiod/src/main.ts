@@ -1,25 +1,58 @@
 #!/usr/bin/env node
+import { pino } from 'pino';
+
+import { CaMaterialError } from './ca/ca-material.js';
+import { parseIstiodOptions, UsageError, USAGE } from './options.js';
+import { startIstiod } from './server/istiod.js';
+
 /**
- * istiod: the mesh control plane. This is the process entry point; it parses the command line and hands over
- * to the modules of this app.
+ * istiod: the mesh control plane. Bad flags, unreadable directories or unusable CA material print one
+ * line and exit with code 2; SIGINT/SIGTERM shut down cleanly.
  */
-import { readFileSync } from 'node:fs';
-
-const USAGE = `usage: istiod --version`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let options;
+  try {
+    options = parseIstiodOptions(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`istiod: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = pino({ name: 'istiod', level: options.logLevel });
+  let istiod;
+  try {
+    istiod = await startIstiod(options, logger);
+  } catch (err) {
+    if (err instanceof CaMaterialError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`istiod: ${(err as Error).message}`);
+      return 2;
+    }
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await istiod.close();
+  return 0;
 }
 
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
-  console.log(`istiod ${version()}`);
-} else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-  console.log(USAGE);
-} else {
-  console.error(`istiod: unknown arguments: ${args.join(' ') || '(none)'}\n${USAGE}`);
-  process.exitCode = 2;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    console.error(`istiod: ${err.stack ?? err.message}`);
+    process.exitCode = 1;
+  },
+);

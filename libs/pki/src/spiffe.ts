@@ -1,3 +1,5 @@
+import { PkiError } from './errors.js';
+
 /**
  * SPIFFE identities as Istio uses them: `spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>`.
  */
@@ -10,9 +12,20 @@ export interface SpiffeIdentity {
 const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-export class SpiffeIdError extends Error {
+/** A malformed SPIFFE ID; a `PkiError` with code `PKI_INVALID_SPIFFE_ID`. */
+export class SpiffeIdError extends PkiError {
   override readonly name = 'SpiffeIdError';
-  readonly code = 'PKI_INVALID_SPIFFE_ID';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PKI_INVALID_SPIFFE_ID', message, options);
+  }
+}
+
+/** Any SPIFFE ID (not only Istio's workload form): a trust domain and a non-empty path. */
+export interface SpiffeUri {
+  trustDomain: string;
+  /** The path with its leading slash, e.g. `/ns/default/sa/frontend`. */
+  path: string;
 }
 
 export function formatSpiffeId(id: SpiffeIdentity): string {
@@ -39,12 +52,38 @@ export function parseSpiffeId(uri: string): SpiffeIdentity {
   return id;
 }
 
-function validateSpiffeIdentity(id: SpiffeIdentity): void {
-  if (!TRUST_DOMAIN.test(id.trustDomain)) {
+/**
+ * Parses any SPIFFE ID by the SPIFFE spec's rules (lowercase trust domain, non-empty path of
+ * unreserved segments, no query, fragment, port or user info); throws `SpiffeIdError`.
+ */
+export function parseSpiffeUri(uri: string): SpiffeUri {
+  if (!uri.startsWith('spiffe://'))
+    throw new SpiffeIdError(`"${uri}" is not a SPIFFE ID: it must start with spiffe://`);
+  const rest = uri.slice('spiffe://'.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) throw new SpiffeIdError(`"${uri}" has no trust domain or no path`);
+  const trustDomain = rest.slice(0, slash);
+  validateTrustDomain(trustDomain);
+  const path = rest.slice(slash);
+  for (const segment of path.slice(1).split('/')) {
+    if (!PATH_SEGMENT.test(segment) || segment === '.' || segment === '..') {
+      throw new SpiffeIdError(`"${uri}" has an empty or invalid path segment "${segment}"`);
+    }
+  }
+  return { trustDomain, path };
+}
+
+/** Throws `SpiffeIdError` unless `trustDomain` is a valid SPIFFE trust domain name. */
+export function validateTrustDomain(trustDomain: string): void {
+  if (!TRUST_DOMAIN.test(trustDomain)) {
     throw new SpiffeIdError(
-      `trust domain "${id.trustDomain}" may only hold lowercase letters, digits, ".", "-" and "_"`,
+      `trust domain "${trustDomain}" may only hold lowercase letters, digits, ".", "-" and "_"`,
     );
   }
+}
+
+function validateSpiffeIdentity(id: SpiffeIdentity): void {
+  validateTrustDomain(id.trustDomain);
   for (const [what, value] of [
     ['namespace', id.namespace],
     ['service account', id.serviceAccount],

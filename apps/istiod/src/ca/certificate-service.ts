@@ -1,0 +1,106 @@
+import {
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  formatSpiffeId,
+  PkiError,
+  type CertificateAuthority,
+  type IstioCertificateRequest,
+  type IstioCertificateResponse,
+} from '@mesh/pki';
+import type { Logger } from 'pino';
+
+import { authenticateCaller, AuthenticationError, type Authenticator } from '../security/authenticator.js';
+
+export interface CertificateServiceDeps {
+  /** The current CA (a function, so a rotated or reloaded CA is picked up without re-registering). */
+  ca: () => CertificateAuthority;
+  authenticators: readonly Authenticator[];
+  /** TTL when the request names none (Istio: 24h). Requests above the CA's maximum are capped by the CA. */
+  defaultTtlSeconds: number;
+  logger: Logger;
+  onIssued?: (outcome: 'issued' | 'denied' | 'unauthenticated' | 'invalid') => void;
+}
+
+type GrpcError = { code: GrpcStatus; details: string };
+
+/**
+ * `istio.v1.auth.IstioCertificateService/CreateCertificate`: authenticates the caller, then signs its
+ * CSR only if the CSR asks for exactly the identity the caller proved.
+ */
+export function certificateServiceHandlers(deps: CertificateServiceDeps): UntypedServiceImplementation {
+  return {
+    CreateCertificate: (
+      call: ServerUnaryCall<IstioCertificateRequest, IstioCertificateResponse>,
+      callback: sendUnaryData<IstioCertificateResponse>,
+    ) => {
+      createCertificate(deps, call).then(
+        (response) => callback(null, response),
+        (err: GrpcError) => callback(err),
+      );
+    },
+  };
+}
+
+async function createCertificate(
+  deps: CertificateServiceDeps,
+  call: ServerUnaryCall<IstioCertificateRequest, IstioCertificateResponse>,
+): Promise<IstioCertificateResponse> {
+  const peer = call.getPeer();
+  let caller;
+  try {
+    caller = await authenticateCaller(deps.authenticators, {
+      metadata: call.metadata,
+      auth: call.getAuthContext(),
+    });
+  } catch (err) {
+    deps.onIssued?.('unauthenticated');
+    deps.logger.warn(
+      { peer, reason: (err as Error).message },
+      'certificate request refused: unauthenticated',
+    );
+    throw fail(
+      GrpcStatus.UNAUTHENTICATED,
+      err instanceof AuthenticationError ? err.message : 'authentication failed',
+    );
+  }
+  const identity = formatSpiffeId(caller.identity);
+  const requested = Number(call.request.validity_duration ?? 0);
+  const ttlSeconds = Number.isFinite(requested) && requested > 0 ? requested : deps.defaultTtlSeconds;
+  try {
+    const issued = deps
+      .ca()
+      .issueWorkloadCertificate({ csrPem: call.request.csr ?? '', identity, ttlSeconds });
+    deps.onIssued?.('issued');
+    deps.logger.info(
+      { peer, identity, via: caller.authenticator, ttlSeconds },
+      'issued workload certificate',
+    );
+    return { cert_chain: issued.chainPem };
+  } catch (err) {
+    if (err instanceof PkiError && err.code === 'PKI_IDENTITY_MISMATCH') {
+      deps.onIssued?.('denied');
+      deps.logger.warn(
+        { peer, identity, via: caller.authenticator, reason: err.message },
+        'certificate request refused: identity mismatch',
+      );
+      throw fail(
+        GrpcStatus.PERMISSION_DENIED,
+        `caller authenticated as ${identity} (via ${caller.authenticator}) may not request this certificate: ${err.message}`,
+      );
+    }
+    if (err instanceof PkiError) {
+      deps.onIssued?.('invalid');
+      throw fail(GrpcStatus.INVALID_ARGUMENT, `invalid certificate request: ${err.message}`);
+    }
+    deps.logger.error({ peer, identity, err: (err as Error).message }, 'certificate signing failed');
+    throw fail(GrpcStatus.INTERNAL, `certificate signing failed: ${(err as Error).message}`);
+  }
+}
+
+function fail(code: GrpcStatus, details: string): GrpcError {
+  return Object.assign(new Error(details), { code, details });
+}

@@ -1,0 +1,132 @@
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** Everything istiod is started with. Defaults are Istio's (ports, trust domain, certificate TTLs). */
+export interface IstiodOptions {
+  configDir: string;
+  stateDir: string;
+  /** Istio's plug-in CA directory (`cacerts` layout); wins over the self-signed root in the state dir. */
+  caDir?: string;
+  listenAddress: string;
+  xdsPort: number;
+  secureXdsPort: number;
+  monitoringPort: number;
+  trustDomain: string;
+  /** Namespace istiod runs in: its own certificate is for `istiod.<ns>.svc`. */
+  istioNamespace: string;
+  workloadCertTtlSeconds: number;
+  maxWorkloadCertTtlSeconds: number;
+  /** Kubeconfig for TokenReview of service-account tokens; in-cluster config when running in a pod. */
+  kubeconfig?: string;
+  logLevel: string;
+}
+
+/** A bad command line: istiod prints the message on one line and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'ISTIOD_USAGE';
+}
+
+export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir DIR] [--listen-address 0.0.0.0]
+              [--xds-port 15010] [--secure-xds-port 15012] [--monitoring-port 15014]
+              [--trust-domain cluster.local] [--istio-namespace istio-system]
+              [--workload-cert-ttl 24h] [--max-workload-cert-ttl 2160h] [--kubeconfig FILE] [--log-level info]`;
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses `30s`, `15m`, `24h`, `90d` into seconds. */
+export function parseDurationSeconds(flag: string, value: string): number {
+  const match = DURATION.exec(value);
+  if (!match || Number(match[1]) === 0)
+    throw new UsageError(`--${flag}: "${value}" is not a duration like 30s, 15m, 24h or 90d`);
+  return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number);
+}
+
+function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`--${flag}: "${value}" is not a port number (0-65535)`);
+  return port;
+}
+
+function readableDir(flag: string, dir: string): string {
+  const path = resolve(dir);
+  try {
+    if (!statSync(path).isDirectory()) throw new UsageError(`--${flag}: ${path} is not a directory`);
+    accessSync(path, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(
+      `--${flag}: cannot read directory ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return path;
+}
+
+/** The state directory is created when missing; it must be writable (the CA root is persisted there). */
+function writableDir(flag: string, dir: string): string {
+  const path = resolve(dir);
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    if (!statSync(path).isDirectory()) throw new UsageError(`--${flag}: ${path} is not a directory`);
+    accessSync(path, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(
+      `--${flag}: cannot use directory ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return path;
+}
+
+export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'config-dir': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'ca-dir': { type: 'string' },
+        'listen-address': { type: 'string', default: '0.0.0.0' },
+        'xds-port': { type: 'string', default: '15010' },
+        'secure-xds-port': { type: 'string', default: '15012' },
+        'monitoring-port': { type: 'string', default: '15014' },
+        'trust-domain': { type: 'string', default: 'cluster.local' },
+        'istio-namespace': { type: 'string', default: 'istio-system' },
+        'workload-cert-ttl': { type: 'string', default: '24h' },
+        'max-workload-cert-ttl': { type: 'string', default: '90d' },
+        kubeconfig: { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!values['config-dir']) throw new UsageError('--config-dir is required');
+  if (!values['state-dir']) throw new UsageError('--state-dir is required');
+  if (!/^[a-z0-9.-]+$/.test(values['trust-domain']))
+    throw new UsageError(`--trust-domain: "${values['trust-domain']}" is not a valid trust domain`);
+  const workloadTtl = parseDurationSeconds('workload-cert-ttl', values['workload-cert-ttl']);
+  const maxTtl = parseDurationSeconds('max-workload-cert-ttl', values['max-workload-cert-ttl']);
+  if (workloadTtl > maxTtl) throw new UsageError('--workload-cert-ttl cannot exceed --max-workload-cert-ttl');
+  return {
+    configDir: readableDir('config-dir', values['config-dir']),
+    stateDir: writableDir('state-dir', values['state-dir']),
+    caDir: values['ca-dir'] ? readableDir('ca-dir', values['ca-dir']) : undefined,
+    listenAddress: values['listen-address'],
+    xdsPort: parsePort('xds-port', values['xds-port']),
+    secureXdsPort: parsePort('secure-xds-port', values['secure-xds-port']),
+    monitoringPort: parsePort('monitoring-port', values['monitoring-port']),
+    trustDomain: values['trust-domain'],
+    istioNamespace: values['istio-namespace'],
+    workloadCertTtlSeconds: workloadTtl,
+    maxWorkloadCertTtlSeconds: maxTtl,
+    kubeconfig: values.kubeconfig,
+    logLevel: values['log-level'],
+  };
+}

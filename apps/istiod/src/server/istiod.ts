@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+
+import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  caServiceDefinition,
+  generateJoinTokenKey,
+  renewalTime,
+  STATE_FILES,
+  type CertificateAuthority,
+} from '@mesh/pki';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+import { certificateServiceHandlers } from '../ca/certificate-service.js';
+import { loadCa } from '../ca/ca-material.js';
+import type { IstiodOptions } from '../options.js';
+import type { Authenticator } from '../security/authenticator.js';
+import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
+import { JoinTokenAuthenticator } from '../security/join-token-authenticator.js';
+import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js';
+import { readOrCreateSecretFile } from '../state/secret-file.js';
+import { registerCaMetrics } from './ca-metrics.js';
+import { InMemoryCertificateProvider } from './certificate-provider.js';
+import { startMonitoringServer } from './monitoring-server.js';
+
+export interface RunningIstiod {
+  ports: { xds: number; secureXds: number; monitoring: number };
+  ca: CertificateAuthority;
+  close(): Promise<void>;
+}
+
+/** istiod's own serving certificate lives this long and is renewed at half its life. */
+const SERVING_CERT_TTL_SECONDS = 30 * 24 * 3600;
+
+async function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+  );
+}
+
+function servingCertificate(ca: CertificateAuthority, istioNamespace: string) {
+  const issued = ca.issueServerCertificate({
+    dnsNames: [
+      `istiod.${istioNamespace}.svc`,
+      `istiod.${istioNamespace}.svc.cluster.local`,
+      'istiod',
+      `istiod.${istioNamespace}`,
+      'localhost',
+    ],
+    ipAddresses: ['127.0.0.1'],
+    ttlSeconds: SERVING_CERT_TTL_SECONDS,
+  });
+  return {
+    certificateChainPem: issued.chainPem.slice(0, -1).join(''),
+    privateKeyPem: issued.privateKeyPem,
+    rootsPem: ca.trustBundle.toPem(),
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+  };
+}
+
+/**
+ * The composition root of the control plane: the CA (with its authenticators) on the plaintext xDS
+ * port (15010) and the TLS port (15012, serving `istiod.<ns>.svc`), and the monitoring port (15014).
+ */
+export async function startIstiod(options: IstiodOptions, logger: Logger): Promise<RunningIstiod> {
+  const loaded = loadCa(options);
+  const ca = loaded.ca;
+  logger.info(
+    { source: loaded.source, root: ca.root.subject, trustDomain: options.trustDomain },
+    'certificate authority ready',
+  );
+
+  const joinKey = readOrCreateSecretFile(
+    join(options.stateDir, STATE_FILES.joinTokenKey),
+    generateJoinTokenKey,
+  );
+  const authenticators: Authenticator[] = [
+    new ClientCertAuthenticator(() => ca),
+    new JoinTokenAuthenticator(joinKey.content, options.trustDomain),
+  ];
+  if (options.kubeconfig || process.env['KUBERNETES_SERVICE_HOST']) {
+    authenticators.push(KubeTokenAuthenticator.fromEnvironment(options.trustDomain, options.kubeconfig));
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const handlers = certificateServiceHandlers({
+    ca: () => ca,
+    authenticators,
+    defaultTtlSeconds: options.workloadCertTtlSeconds,
+    logger,
+    onIssued: registerCaMetrics(registry),
+  });
+
+  const grpcOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+  const plaintext = new Server(grpcOptions);
+  plaintext.addService(caServiceDefinition, handlers);
+  const secure = new Server(grpcOptions);
+  secure.addService(caServiceDefinition, handlers);
+
+  const serving = servingCertificate(ca, options.istioNamespace);
+  const certificates = new InMemoryCertificateProvider(serving);
+  const renew = (notBefore: Date, notAfter: Date): NodeJS.Timeout =>
+    setTimeout(
+      () => {
+        const next = servingCertificate(ca, options.istioNamespace);
+        certificates.update(next);
+        logger.info({ notAfter: next.notAfter }, 'renewed istiod serving certificate');
+        renewTimer = renew(next.notBefore, next.notAfter);
+      },
+      Math.max(1000, renewalTime({ notBefore, notAfter }).getTime() - Date.now()),
+    ).unref();
+  let renewTimer = renew(serving.notBefore, serving.notAfter);
+
+  const host = options.listenAddress.includes(':') ? `[${options.listenAddress}]` : options.listenAddress;
+  const xds = await bind(plaintext, `${host}:${options.xdsPort}`, ServerCredentials.createInsecure());
+  const secureXds = await bind(
+    secure,
+    `${host}:${options.secureXdsPort}`,
+    experimental.createCertificateProviderServerCredentials(certificates, certificates, false),
+  );
+  const monitoring = await startMonitoringServer({
+    host: options.listenAddress,
+    port: options.monitoringPort,
+    registry,
+  });
+  monitoring.setReady(true);
+  logger.info(
+    { xdsPort: xds, secureXdsPort: secureXds, monitoringPort: monitoring.port },
+    'istiod is serving',
+  );
+
+  return {
+    ports: { xds, secureXds, monitoring: monitoring.port },
+    ca,
+    close: async () => {
+      clearTimeout(renewTimer);
+      monitoring.setReady(false);
+      plaintext.forceShutdown();
+      secure.forceShutdown();
+      await monitoring.close();
+    },
+  };
+}

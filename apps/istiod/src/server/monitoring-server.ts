@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { Registry } from 'prom-client';
+
+export interface MonitoringServer {
+  port: number;
+  /** Flip readiness; `/ready` answers 503 until then. */
+  setReady(ready: boolean): void;
+  close(): Promise<void>;
+}
+
+/**
+ * istiod's monitoring port (15014): `/ready` for probes and `/metrics` in Prometheus text format.
+ * Debug endpoints join it as the control plane grows.
+ */
+export async function startMonitoringServer(options: {
+  host: string;
+  port: number;
+  registry: Registry;
+}): Promise<MonitoringServer> {
+  let ready = false;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/ready') {
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ready\n' : 'not ready\n');
+    } else if (path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    setReady: (value) => {
+      ready = value;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

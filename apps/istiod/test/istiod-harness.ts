@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createJoinToken, STATE_FILES } from '@mesh/pki';
+import { pino } from 'pino';
+
+import { parseIstiodOptions } from '../src/options.js';
+import { startIstiod, type RunningIstiod } from '../src/server/istiod.js';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts istiod in this process on loopback with free ports. */
+export async function startTestIstiod(stateDir: string, extraArgs: string[] = []): Promise<RunningIstiod> {
+  const configDir = tempDir('istiod-config-');
+  const options = parseIstiodOptions([
+    '--config-dir',
+    configDir,
+    '--state-dir',
+    stateDir,
+    '--listen-address',
+    '127.0.0.1',
+    '--xds-port',
+    '0',
+    '--secure-xds-port',
+    '0',
+    '--monitoring-port',
+    '0',
+    ...extraArgs,
+  ]);
+  const running = await startIstiod(options, pino({ level: 'silent' }));
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A join token for `ns/sa`, signed with the key in the state directory, as `meshctl local token create` makes. */
+export async function joinToken(
+  stateDir: string,
+  namespace: string,
+  serviceAccount: string,
+  ttlSeconds = 3600,
+  now?: Date,
+): Promise<string> {
+  return createJoinToken({
+    signingKeyPem: readFileSync(join(stateDir, STATE_FILES.joinTokenKey), 'utf8'),
+    identity: { trustDomain: 'cluster.local', namespace, serviceAccount },
+    ttlSeconds,
+    now,
+  });
+}

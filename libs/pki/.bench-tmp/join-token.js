@@ -1,0 +1,90 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { PkiError } from './errors.js';
+import { formatSpiffeId, parseSpiffeId } from './spiffe.js';
+/**
+ * Join tokens: istiod-issued JWTs that let a workload outside Kubernetes (the local platform, a VM)
+ * prove its namespace and service account to the CA, the way a projected service-account token does
+ * on Kubernetes. Signed with ES256 by a key that lives in istiod's state directory; audience
+ * `istio-ca` like Istio's CA tokens; the subject is the SPIFFE identity the holder may request.
+ */
+export const JOIN_TOKEN_AUDIENCE = 'istio-ca';
+export const JOIN_TOKEN_ISSUER = 'mesh-istiod/join-token';
+const ALGORITHM = 'ES256';
+/** A new ES256 signing key for join tokens (PKCS#8 PEM). */
+export function generateJoinTokenKey() {
+    return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+    });
+}
+export async function createJoinToken(options) {
+    if (!(options.ttlSeconds > 0))
+        throw new PkiError('PKI_TOKEN_INVALID', `token TTL must be positive, got ${options.ttlSeconds}s`);
+    const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+    return new SignJWT({ ns: options.identity.namespace, sa: options.identity.serviceAccount })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setIssuer(JOIN_TOKEN_ISSUER)
+        .setSubject(formatSpiffeId(options.identity))
+        .setAudience(JOIN_TOKEN_AUDIENCE)
+        .setIssuedAt(now)
+        .setExpirationTime(now + Math.floor(options.ttlSeconds))
+        .sign(createPrivateKey(options.signingKeyPem));
+}
+/**
+ * Verifies a join token's signature, audience, issuer and expiry, and that it names an identity in
+ * `trustDomain`. Throws `PKI_TOKEN_EXPIRED` or `PKI_TOKEN_INVALID` saying why.
+ */
+export async function verifyJoinToken(token, options) {
+    const key = typeof options.verificationKey === 'string'
+        ? createPublicKey(options.verificationKey)
+        : options.verificationKey;
+    let payload;
+    try {
+        ({ payload } = await jwtVerify(token, key, {
+            algorithms: [ALGORITHM],
+            audience: JOIN_TOKEN_AUDIENCE,
+            issuer: JOIN_TOKEN_ISSUER,
+            currentDate: options.now,
+        }));
+    }
+    catch (cause) {
+        if (cause instanceof joseErrors.JWTExpired)
+            throw new PkiError('PKI_TOKEN_EXPIRED', 'join token has expired', { cause });
+        throw new PkiError('PKI_TOKEN_INVALID', `join token is not valid: ${cause.message}`, {
+            cause,
+        });
+    }
+    let identity;
+    try {
+        identity = parseSpiffeId(String(payload.sub));
+    }
+    catch (cause) {
+        throw new PkiError('PKI_TOKEN_INVALID', `join token subject is not a workload identity: ${String(payload.sub)}`, { cause });
+    }
+    if (identity.trustDomain !== options.trustDomain) {
+        throw new PkiError('PKI_TOKEN_INVALID', `join token is for trust domain ${identity.trustDomain}, not ${options.trustDomain}`);
+    }
+    return {
+        identity,
+        expiresAt: new Date(Number(payload.exp) * 1000),
+        issuedAt: new Date(Number(payload.iat) * 1000),
+    };
+}
+/**
+ * Whether a bearer token claims to be a join token (by its issuer). This only routes a token to the
+ * right authenticator; it proves nothing, {@link verifyJoinToken} does.
+ */
+export function looksLikeJoinToken(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return false;
+    try {
+        return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).iss ===
+            JOIN_TOKEN_ISSUER);
+    }
+    catch {
+        return false;
+    }
+}
+//# sourceMappingURL=join-token.js.map

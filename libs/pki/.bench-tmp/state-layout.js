@@ -1,0 +1,20 @@
+/**
+ * Where istiod keeps its security state inside `--state-dir` (the local platform and VMs; on
+ * Kubernetes the same material lives in Secrets). istiod and `meshctl local token create` both read
+ * it, so the names are defined once, here. Key files are written with mode 0600.
+ */
+export const STATE_FILES = {
+    /** Self-signed root certificate (used when no plug-in CA directory is given). */
+    rootCert: 'ca/root-cert.pem',
+    rootKey: 'ca/root-key.pem',
+    /** ES256 key that signs and verifies join tokens. */
+    joinTokenKey: 'join-token/signing-key.pem',
+};
+/** File names of Istio's plug-in CA directory (the `cacerts` Secret layout). */
+export const PLUG_IN_CA_FILES = {
+    caCert: 'ca-cert.pem',
+    caKey: 'ca-key.pem',
+    certChain: 'cert-chain.pem',
+    rootCert: 'root-cert.pem',
+};
+//# sourceMappingURL=state-layout.js.map
