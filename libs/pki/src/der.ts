@@ -99,6 +99,7 @@ export function concatSequence(elements: readonly Buffer[]): Buffer {
 export function decode(der: Uint8Array, code: PkiErrorCode, what: string): Asn1 {
   try {
     const options = { strict: true, parseAllBytes: true, decodeBitStrings: false };
+    // forge takes this options object; @types/node-forge only declares the older boolean `strict`.
     return asn1.fromDer(toBinary(der), options as unknown as boolean);
   } catch (error) {
     throw new PkiError(code, `${what} is not valid DER: ${(error as Error).message}`, { cause: error });

@@ -92,6 +92,11 @@ async function createCertificate(
         `caller authenticated as ${identity} (via ${caller.authenticator}) may not request this certificate: ${err.message}`,
       );
     }
+    if (err instanceof PkiError && (err.code === 'PKI_EXPIRED' || err.code === 'PKI_NOT_YET_VALID')) {
+      // The CA's own certificate is out of its validity window: our problem, not the caller's.
+      deps.logger.error({ peer, identity, err: err.message }, 'the CA certificate is not valid now');
+      throw fail(GrpcStatus.UNAVAILABLE, `the CA cannot sign now: ${err.message}`);
+    }
     if (err instanceof PkiError) {
       deps.onIssued?.('invalid');
       throw fail(GrpcStatus.INVALID_ARGUMENT, `invalid certificate request: ${err.message}`);
