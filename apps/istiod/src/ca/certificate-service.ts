@@ -75,7 +75,8 @@ async function createCertificate(
       .ca()
       .issueWorkloadCertificate({ csrPem: call.request.csr ?? '', identity, ttlSeconds });
     deps.onIssued?.('issued');
-    deps.logger.info(
+    // Per-certificate success is debug: thousands of workloads renew every 12 hours.
+    deps.logger.debug(
       { peer, identity, via: caller.authenticator, ttlSeconds },
       'issued workload certificate',
     );
