@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { istioKindOf } from './api-kinds.js';
+import { ISTIO_KINDS, istioKindByName, istioKindOf } from './api-kinds.js';
 
 describe('Istio API kinds', () => {
   it('knows the versions Istio serves', () => {
@@ -13,5 +13,19 @@ describe('Istio API kinds', () => {
     expect(istioKindOf('security.istio.io/v1alpha3', 'AuthorizationPolicy')).toBeUndefined();
     expect(istioKindOf('networking.istio.io/v1', 'EnvoyFilter')).toBeUndefined();
     expect(istioKindOf('v1', 'Service')).toBeUndefined();
+  });
+});
+
+describe('Istio API kinds by name', () => {
+  it('finds a kind whatever the version, to report unserved versions', () => {
+    expect(istioKindByName('security.istio.io/v1alpha3', 'AuthorizationPolicy')?.versions).toEqual([
+      'v1',
+      'v1beta1',
+    ]);
+    expect(istioKindByName('apps/v1', 'Deployment')).toBeUndefined();
+  });
+
+  it('stores every kind at v1 except EnvoyFilter', () => {
+    expect(ISTIO_KINDS.filter((k) => k.versions[0] !== 'v1').map((k) => k.kind)).toEqual(['EnvoyFilter']);
   });
 });
