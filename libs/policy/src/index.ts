@@ -48,3 +48,14 @@ export { parseDuration } from './validation/rules/primitives.js';
 
 // CRDs of the `base` chart.
 export { buildCrd, renderIstioCrds } from './crd/istio-crds.js';
+
+// Config stores: the one interface istiod reads config through, and the in-memory store.
+export {
+  configKey,
+  diffConfigs,
+  type ConfigEvent,
+  type ConfigStore,
+  type ConfigStoreStatus,
+  type StoredConfig,
+} from './store/config-store.js';
+export { MemoryConfigStore } from './store/memory-store.js';

@@ -106,6 +106,11 @@ export const FINDING_CODES = {
   JWT_RULE_INVALID: { istio: 'IST0106', summary: 'A RequestAuthentication JWT rule is invalid.' },
   TELEMETRY_INVALID: { istio: 'IST0106', summary: 'A Telemetry provider, tag or override is invalid.' },
   DEPRECATED: { istio: 'IST0133', summary: 'A deprecated field is used.' },
+  DUPLICATE_RESOURCE: {
+    istio: 'IST0106',
+    summary:
+      'The same resource (kind, namespace, name) is defined more than once; the first definition is used.',
+  },
   NOT_APPLIED: {
     istio: 'IST0133',
     summary: 'The resource is accepted and stored but this mesh does not act on it.',

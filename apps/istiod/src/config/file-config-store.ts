@@ -1,0 +1,178 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+import {
+  configKey,
+  diffConfigs,
+  formatFinding,
+  type ConfigEvent,
+  type ConfigStore,
+  type ConfigStoreStatus,
+  type Finding,
+  type StoredConfig,
+} from '@mesh/policy';
+import type { Logger } from 'pino';
+
+import { parseConfigFile, type ParsedFile } from './parse-config-file.js';
+
+const CONFIG_FILE = /\.(ya?ml|json)$/i;
+
+/**
+ * The local platform's config source: a directory tree of Istio and Kubernetes YAML, watched. Each
+ * file is parsed and validated on its own; an invalid document is reported (log, `status().invalid`)
+ * and skipped while the rest of the file and of the tree still load. Deleting a file deletes its
+ * resources. Changes are debounced and turned into add/update/delete events by diffing snapshots.
+ */
+export class FileConfigStore implements ConfigStore {
+  private readonly files = new Map<string, ParsedFile>();
+  private configs = new Map<string, StoredConfig>();
+  private duplicates: Finding[] = [];
+  private readonly handlers = new Set<(event: ConfigEvent) => void>();
+  private watcher?: FSWatcher;
+  private poller?: NodeJS.Timeout;
+  private debounce?: NodeJS.Timeout;
+  private scanning: Promise<void> = Promise.resolve();
+  private synced = false;
+  private version = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly logger: Logger,
+    private readonly options: { debounceMs?: number; pollMs?: number } = {},
+  ) {}
+
+  /** Loads the tree once, then watches it (with a slow poll as a safety net: watchers can miss events). */
+  async start(): Promise<void> {
+    await this.rescan();
+    this.synced = true;
+    this.watcher = watch(this.dir, { recursive: true }, () => this.scheduleRescan());
+    this.watcher.on('error', (err) =>
+      this.logger.warn(
+        { dir: this.dir, err: err.message },
+        'config directory watch failed; polling continues',
+      ),
+    );
+    this.poller = setInterval(() => this.scheduleRescan(), this.options.pollMs ?? 5000).unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearInterval(this.poller);
+    clearTimeout(this.debounce);
+  }
+
+  /** Waits for any scan in progress (tests and `meshctl local apply` use it to know a change landed). */
+  async settled(): Promise<void> {
+    await this.scanning;
+  }
+
+  list(kind?: string, namespace?: string): StoredConfig[] {
+    return [...this.configs.values()].filter(
+      (c) =>
+        (kind === undefined || c.kind === kind) && (namespace === undefined || c.namespace === namespace),
+    );
+  }
+
+  get(kind: string, namespace: string, name: string): StoredConfig | undefined {
+    return this.configs.get(configKey(kind, namespace, name));
+  }
+
+  subscribe(handler: (event: ConfigEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  status(): ConfigStoreStatus {
+    return {
+      synced: this.synced,
+      invalid: [...[...this.files.values()].flatMap((f) => f.invalid), ...this.duplicates],
+    };
+  }
+
+  private scheduleRescan(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.scanning = this.scanning
+        .then(() => this.rescan())
+        .catch((err: Error) => this.logger.warn({ err: err.message }, 'config rescan failed'));
+    }, this.options.debounceMs ?? 50);
+  }
+
+  private async rescan(): Promise<void> {
+    const paths = await listConfigFiles(this.dir);
+    const seen = new Set(paths);
+    for (const path of [...this.files.keys()]) if (!seen.has(path)) this.files.delete(path);
+    for (const path of paths) {
+      let info;
+      try {
+        info = await stat(path);
+      } catch {
+        this.files.delete(path); // removed between listing and stat
+        continue;
+      }
+      const known = this.files.get(path);
+      if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) continue;
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      const parsed = parseConfigFile(
+        text,
+        relative(this.dir, path) || path,
+        { mtimeMs: info.mtimeMs, size: info.size },
+        () => String(++this.version),
+      );
+      for (const finding of parsed.invalid)
+        this.logger.warn({ file: path }, `invalid config skipped: ${formatFinding(finding)}`);
+      this.files.set(path, parsed);
+    }
+    this.publish();
+  }
+
+  /** Merges the files (first path wins on duplicates) and emits the difference from the last snapshot. */
+  private publish(): void {
+    const next = new Map<string, StoredConfig>();
+    const duplicates: Finding[] = [];
+    for (const path of [...this.files.keys()].sort()) {
+      for (const [key, config] of (this.files.get(path) as ParsedFile).configs) {
+        const first = next.get(key);
+        if (!first) {
+          next.set(key, reuseVersion(this.configs.get(key), config));
+          continue;
+        }
+        duplicates.push({
+          code: 'DUPLICATE_RESOURCE',
+          level: 'Error',
+          kind: config.kind,
+          namespace: config.namespace,
+          name: config.name,
+          path: '',
+          message: `also defined at ${first.source?.file}:${first.source?.line}; this definition is ignored`,
+          source: config.source,
+        });
+      }
+    }
+    const events = diffConfigs(this.configs, next);
+    this.configs = next;
+    this.duplicates = duplicates;
+    for (const event of events) for (const handler of this.handlers) handler(event);
+  }
+}
+
+/** An unchanged object keeps its resourceVersion when its file is re-read for another change. */
+function reuseVersion(previous: StoredConfig | undefined, config: StoredConfig): StoredConfig {
+  if (
+    previous &&
+    JSON.stringify(previous.object) === JSON.stringify(config.object) &&
+    previous.source?.line === config.source?.line
+  )
+    return previous;
+  return config;
+}
+
+async function listConfigFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && CONFIG_FILE.test(e.name) && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}

@@ -1,0 +1,161 @@
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { ConfigEvent } from '@mesh/policy';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { FileConfigStore } from '../src/config/file-config-store.js';
+import { tempDir } from './istiod-harness.js';
+
+const VIRTUAL_SERVICE = (weights: [number, number]) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+      weight: ${weights[0]}
+    - destination: {host: reviews, subset: v2}
+      weight: ${weights[1]}
+`;
+
+const DESTINATION_RULE = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: default
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+`;
+
+const PEER_AUTHENTICATION = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: STRICT
+`;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('FileConfigStore', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  async function start(files: Record<string, string>) {
+    const dir = tempDir('config-store-');
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const store = new FileConfigStore(dir, pino({ level: 'silent' }), { debounceMs: 20, pollMs: 200 });
+    const events: ConfigEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    await store.start();
+    expect(events.every((e) => e.type === 'add')).toBe(true); // the initial load announces everything as added
+    events.length = 0;
+    cleanups.push(() => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { dir, store, events };
+  }
+
+  it('loads a tree of multi-document files, defaulting the namespace like kubectl', async () => {
+    const { store } = await start({
+      'reviews.yaml': `${VIRTUAL_SERVICE([90, 10])}---\n${DESTINATION_RULE}`,
+      'mesh/peer.yml': PEER_AUTHENTICATION,
+    });
+    expect(store.status()).toEqual({ synced: true, invalid: [] });
+    expect(
+      store
+        .list()
+        .map((c) => `${c.kind} ${c.namespace}/${c.name} ${c.source?.file}:${c.source?.line}`)
+        .sort(),
+    ).toEqual([
+      'DestinationRule default/reviews reviews.yaml:14',
+      'PeerAuthentication istio-system/default mesh/peer.yml:1',
+      'VirtualService default/reviews reviews.yaml:1',
+    ]);
+  });
+
+  it('turns file additions, changes and deletions into add/update/delete events', async () => {
+    const { dir, store, events } = await start({
+      'reviews.yaml': `${VIRTUAL_SERVICE([90, 10])}---\n${DESTINATION_RULE}`,
+    });
+    writeFileSync(join(dir, 'peer.yaml'), PEER_AUTHENTICATION);
+    await until(() => events.length === 1, 'add');
+    expect(events[0]).toMatchObject({ type: 'add', config: { kind: 'PeerAuthentication' } });
+
+    writeFileSync(join(dir, 'reviews.yaml'), `${VIRTUAL_SERVICE([0, 100])}---\n${DESTINATION_RULE}`);
+    await until(() => events.length === 2, 'update');
+    expect(events[1]).toMatchObject({ type: 'update', config: { kind: 'VirtualService' } }); // the unchanged DestinationRule is quiet
+    const vs = store.get('VirtualService', 'default', 'reviews')!.object as {
+      spec: { http: { route: { weight: number }[] }[] };
+    };
+    expect(vs.spec.http[0]!.route.map((r) => r.weight)).toEqual([0, 100]);
+
+    unlinkSync(join(dir, 'reviews.yaml'));
+    await until(() => events.length === 4, 'deletes');
+    expect(
+      events
+        .slice(2)
+        .map((e) => `${e.type} ${e.config.kind}`)
+        .sort(),
+    ).toEqual(['delete DestinationRule', 'delete VirtualService']);
+    expect(store.list().map((c) => c.kind)).toEqual(['PeerAuthentication']);
+  });
+
+  it('reports and skips invalid documents while the rest still load, and recovers when fixed', async () => {
+    const { dir, store, events } = await start({
+      'broken.yaml': `${VIRTUAL_SERVICE([50, 30])}---\n${PEER_AUTHENTICATION}`,
+      'syntax.yaml': 'kind: [unclosed\n',
+    });
+    expect(store.list().map((c) => c.kind)).toEqual(['PeerAuthentication']);
+    const invalid = store
+      .status()
+      .invalid.map((f) => `${f.code} ${f.kind} ${f.source?.file}:${f.source?.line} ${f.path}`);
+    expect(invalid).toContain('WEIGHT_INVALID VirtualService broken.yaml:8 spec.http[0].route');
+    expect(invalid.some((line) => line.startsWith('YAML_SYNTAX') && line.includes('syntax.yaml:2'))).toBe(
+      true,
+    );
+
+    writeFileSync(join(dir, 'broken.yaml'), `${VIRTUAL_SERVICE([50, 50])}---\n${PEER_AUTHENTICATION}`);
+    await until(
+      () => events.some((e) => e.type === 'add' && e.config.kind === 'VirtualService'),
+      'fixed VirtualService',
+    );
+    expect(store.status().invalid.map((f) => f.code)).toEqual(['YAML_SYNTAX']);
+  });
+
+  it('keeps the first of two definitions of the same resource and reports the other', async () => {
+    const { store } = await start({
+      'a.yaml': DESTINATION_RULE,
+      'b.yaml': DESTINATION_RULE.replace('v2', 'v3'),
+    });
+    expect(store.get('DestinationRule', 'default', 'reviews')?.source?.file).toBe('a.yaml');
+    expect(store.status().invalid).toMatchObject([
+      {
+        code: 'DUPLICATE_RESOURCE',
+        source: { file: 'b.yaml', line: 1 },
+        message: 'also defined at a.yaml:1; this definition is ignored',
+      },
+    ]);
+  });
+});
