@@ -1,19 +1,12 @@
-import {
-  credentials as grpcCredentials,
-  makeGenericClientConstructor,
-  Metadata,
-  type ChannelCredentials,
-} from '@grpc/grpc-js';
-import { caServiceDefinition, type IstioCertificateResponse } from '@mesh/pki';
-
-const CaClient = makeGenericClientConstructor(caServiceDefinition, 'IstioCertificateService');
+import type { ChannelCredentials, ServiceError } from '@grpc/grpc-js';
+import { CaClient } from '@mesh/pki';
 
 export interface CaCallResult {
   chain?: string[];
   error?: { code: number; details: string };
 }
 
-/** Calls CreateCertificate the way Istio's agent does: CSR + requested TTL, bearer token in metadata. */
+/** One CreateCertificate call with libs/pki's client, the outcome as data (chain or gRPC error). */
 export async function requestCertificate(options: {
   address: string;
   csr: string;
@@ -23,27 +16,21 @@ export async function requestCertificate(options: {
   /** TLS server name to check (istiod's certificate is for istiod.istio-system.svc). */
   serverName?: string;
 }): Promise<CaCallResult> {
-  const channelOptions = options.serverName ? { 'grpc.ssl_target_name_override': options.serverName } : {};
-  const client = new CaClient(
-    options.address,
-    options.credentials ?? grpcCredentials.createInsecure(),
-    channelOptions,
-  );
-  const metadata = new Metadata();
-  if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
+  const client = new CaClient({
+    address: options.address,
+    credentials: options.credentials,
+    channelOptions: options.serverName ? { 'grpc.ssl_target_name_override': options.serverName } : {},
+  });
   try {
-    return await new Promise<CaCallResult>((resolve) => {
-      (client as unknown as Record<string, (...args: unknown[]) => void>)['CreateCertificate']!.call(
-        client,
+    return {
+      chain: await client.createCertificate(
         { csr: options.csr, validity_duration: options.ttlSeconds ?? 0 },
-        metadata,
-        { deadline: Date.now() + 10_000 },
-        (err: { code: number; details: string } | null, response?: IstioCertificateResponse) =>
-          resolve(
-            err ? { error: { code: err.code, details: err.details } } : { chain: response?.cert_chain ?? [] },
-          ),
-      );
-    });
+        { token: options.token },
+      ),
+    };
+  } catch (err) {
+    const { code, details } = err as ServiceError;
+    return { error: { code, details } };
   } finally {
     client.close();
   }

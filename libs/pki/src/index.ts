@@ -66,3 +66,4 @@ export {
   type JoinTokenClaims,
 } from './join-token.js';
 export { PLUG_IN_CA_FILES, STATE_FILES } from './state-layout.js';
+export { CaClient, type CaClientOptions } from './ca-client.js';

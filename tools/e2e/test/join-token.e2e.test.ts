@@ -2,14 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { credentials, makeGenericClientConstructor, Metadata } from '@grpc/grpc-js';
-import {
-  caServiceDefinition,
-  createCsr,
-  generateKeyPair,
-  parseCertificate,
-  type IstioCertificateResponse,
-} from '@mesh/pki';
+import { CaClient, createCsr, generateKeyPair, parseCertificate } from '@mesh/pki';
 import { afterAll, expect, it } from 'vitest';
 
 import { meshctl, startIstiodProcess } from './processes.js';
@@ -36,22 +29,12 @@ it('a token from `meshctl local token create` gets a workload certificate from `
 
   const istiod = await startIstiodProcess(['--config-dir', config, '--state-dir', state]);
   try {
-    const Client = makeGenericClientConstructor(caServiceDefinition, 'IstioCertificateService');
-    const client = new Client(`127.0.0.1:${istiod.ports.xdsPort}`, credentials.createInsecure());
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${token}`);
+    const client = new CaClient({ address: `127.0.0.1:${istiod.ports.xdsPort}` });
     const identity = 'spiffe://cluster.local/ns/shop/sa/checkout';
     const csr = createCsr({ privateKey: generateKeyPair().privateKeyPem, identity });
-    const response = await new Promise<IstioCertificateResponse>((resolve, reject) =>
-      (client as unknown as Record<string, (...a: unknown[]) => void>)['CreateCertificate']!.call(
-        client,
-        { csr },
-        metadata,
-        (err: Error | null, res: IstioCertificateResponse) => (err ? reject(err) : resolve(res)),
-      ),
-    );
+    const chain = await client.createCertificate({ csr }, { token });
     client.close();
-    expect(parseCertificate(response.cert_chain[0]!).uris).toEqual([identity]);
+    expect(parseCertificate(chain[0]!).uris).toEqual([identity]);
   } finally {
     expect(await istiod.stop()).toBe(0);
   }

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+const MESHCTL = join(import.meta.dirname, '..', 'bin', 'run.js');
+const dir = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function meshctl(args: string[], input?: string) {
+  return spawnSync(process.execPath, [MESHCTL, ...args], { encoding: 'utf8', timeout: 30_000, input });
+}
+
+const STRICT = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: STRICT
+`;
+
+const BAD_SPLIT = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: default
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+      weight: 90
+    - destination: {host: reviews, subset: v2}
+      weight: 30
+`;
+
+const TYPO = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: ratings
+spec:
+  host: ratings
+  trafic_policy:
+    tls: {mode: ISTIO_MUTUAL}
+`;
+
+describe('meshctl validate', () => {
+  it('exits 0 and says so when everything is valid', () => {
+    writeFileSync(join(dir, 'strict.yaml'), STRICT);
+    const result = meshctl(['validate', '-f', join(dir, 'strict.yaml')]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('✔ No validation issues found in 1 resources from 1 files.');
+  });
+
+  it('prints each error with code, resource, file:line and field path, and exits 1', () => {
+    mkdirSync(join(dir, 'tree', 'nested'), { recursive: true });
+    writeFileSync(join(dir, 'tree', 'nested', 'reviews.yaml'), `${STRICT}---\n${BAD_SPLIT}---\n${TYPO}`);
+    const file = join(dir, 'tree', 'nested', 'reviews.yaml');
+    const result = meshctl(['validate', '-f', join(dir, 'tree')]);
+    expect(result.status).toBe(1);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toEqual([
+      `Error [WEIGHT_INVALID] (VirtualService default/reviews ${file}:18) spec.http[0].route: total destination weight 120 != 100`,
+      `Error [SCHEMA_UNKNOWN_FIELD] (DestinationRule ratings ${file}:30) spec.trafic_policy: unknown field "trafic_policy"`,
+      '2 errors, 0 warnings in 3 resources from 1 files.',
+    ]);
+  });
+
+  it('prints the same findings as JSON with -o json, reading stdin with -f -', () => {
+    const result = meshctl(['validate', '-f', '-', '-o', 'json'], `${BAD_SPLIT}---\n${TYPO}`);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      errors: number;
+      findings: { code: string; path: string; source: { file: string; line: number } }[];
+    };
+    expect(report.errors).toBe(2);
+    expect(report.findings.map((f) => `${f.code} ${f.path} ${f.source.file}:${f.source.line}`)).toEqual([
+      'WEIGHT_INVALID spec.http[0].route <stdin>:9',
+      'SCHEMA_UNKNOWN_FIELD spec.trafic_policy <stdin>:21',
+    ]);
+  });
+
+  it('exits 2 for a path that does not exist', () => {
+    const result = meshctl(['validate', '-f', join(dir, 'missing.yaml')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('ENOENT');
+  });
+});

@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+import {
+  CaClient,
+  createCsr,
+  createJoinToken,
+  createSelfSignedRoot,
+  generateKeyPairAsync,
+  STATE_FILES,
+  type KeyAlgorithm,
+} from '@mesh/pki';
+
+import {
+  describeMachine,
+  fmt,
+  machineFacts,
+  markdownTable,
+  positiveInteger,
+  withTimeout,
+} from '../common/bench-report.js';
+
+export const CA_USAGE =
+  'ca [--seconds 3] [--concurrency 16]   workload certificates signed per second, in process and through gRPC';
+
+const IDENTITY = { trustDomain: 'cluster.local', namespace: 'bench', serviceAccount: 'workload' };
+const SPIFFE = 'spiffe://cluster.local/ns/bench/sa/workload';
+const ALGORITHMS: KeyAlgorithm[] = ['ECDSA_P256', 'RSA_2048'];
+const require = createRequire(import.meta.url);
+
+async function csrs(algorithm: KeyAlgorithm, count: number): Promise<string[]> {
+  const keys = await Promise.all(Array.from({ length: count }, () => generateKeyPairAsync(algorithm)));
+  return keys.map((key) => createCsr({ privateKey: key.privateKeyPem, identity: SPIFFE }));
+}
+
+/** In process, on this thread only (one core): CSR verification + issuing, as istiod's handler does. */
+async function inProcessRate(algorithm: KeyAlgorithm, seconds: number): Promise<number> {
+  const ca = createSelfSignedRoot({ trustDomain: 'cluster.local', algorithm });
+  const requests = await csrs(algorithm, 100);
+  for (const csrPem of requests.slice(0, 20)) ca.issueWorkloadCertificate({ csrPem, identity: SPIFFE }); // warm-up
+  let issued = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    ca.issueWorkloadCertificate({ csrPem: requests[issued % requests.length] as string, identity: SPIFFE });
+    issued++;
+  }
+  return issued / ((performance.now() - started) / 1000);
+}
+
+interface IstiodUnderTest {
+  port: number;
+  stateDir: string;
+  stop(): void;
+}
+
+/** The real istiod binary (what `npx istiod` runs), so the numbers include authentication and gRPC. */
+async function startIstiod(caAlgorithm: KeyAlgorithm): Promise<IstiodUnderTest> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-ca-'));
+  const configDir = mkdtempSync(join(tmpdir(), 'bench-ca-config-'));
+  // A plug-in CA of the wanted key type, so RSA is measured with an RSA signing key.
+  const caDir = mkdtempSync(join(tmpdir(), 'bench-cacerts-'));
+  const files = createSelfSignedRoot({
+    trustDomain: 'cluster.local',
+    algorithm: caAlgorithm,
+  }).toCacertsFiles();
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(join(caDir, name), content, { mode: 0o600 });
+  const main = join(dirname(require.resolve('@mesh/istiod/package.json')), 'dist', 'main.js');
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      '--config-dir',
+      configDir,
+      '--state-dir',
+      stateDir,
+      '--ca-dir',
+      caDir,
+      '--listen-address',
+      '127.0.0.1',
+      '--xds-port',
+      '0',
+      '--secure-xds-port',
+      '0',
+      '--monitoring-port',
+      '0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await withTimeout(
+    new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`istiod exited with ${code}`)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const entry = JSON.parse(line) as { msg?: string; xdsPort?: number };
+        if (entry.msg === 'istiod is serving' && entry.xdsPort) resolve(entry.xdsPort);
+      });
+    }),
+    20_000,
+    'istiod start',
+  );
+  return {
+    port,
+    stateDir,
+    stop: () => {
+      child.kill('SIGTERM');
+      for (const dir of [stateDir, configDir, caDir]) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Through the gRPC service with `concurrency` calls in flight, each with a join token. */
+async function grpcRate(algorithm: KeyAlgorithm, seconds: number, concurrency: number): Promise<number> {
+  const istiod = await startIstiod(algorithm);
+  const client = new CaClient({ address: `127.0.0.1:${istiod.port}` });
+  try {
+    const token = await createJoinToken({
+      signingKeyPem: readFileSync(join(istiod.stateDir, STATE_FILES.joinTokenKey), 'utf8'),
+      identity: IDENTITY,
+      ttlSeconds: 3600,
+    });
+    const requests = await csrs(algorithm, 100);
+    const call = async (csr: string): Promise<void> => {
+      await client.createCertificate({ csr }, { token });
+    };
+    await Promise.all(requests.slice(0, concurrency).map(call)); // warm-up
+    let issued = 0;
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) {
+          await call(requests[issued % requests.length] as string);
+          issued++;
+        }
+      }),
+    );
+    return issued / ((performance.now() - started) / 1000);
+  } finally {
+    client.close();
+    istiod.stop();
+  }
+}
+
+export async function runCaBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' } },
+  });
+  const seconds = positiveInteger(values.seconds) ?? 3;
+  const concurrency = positiveInteger(values.concurrency) ?? 16;
+  console.log(`CA benchmark on ${describeMachine(machineFacts())}`);
+  const rows = [];
+  for (const algorithm of ALGORITHMS) {
+    const inProcess = await inProcessRate(algorithm, seconds);
+    const viaGrpc = await grpcRate(algorithm, seconds, concurrency);
+    rows.push([algorithm, fmt(inProcess), fmt(viaGrpc), fmt(viaGrpc / inProcess, 2)]);
+  }
+  console.log(
+    markdownTable(
+      [
+        'key type (CA and workload)',
+        'in process (certs/s, 1 core)',
+        `gRPC, ${concurrency} in flight (certs/s)`,
+        'gRPC / in process',
+      ],
+      rows,
+    ),
+  );
+  return 0;
+}
