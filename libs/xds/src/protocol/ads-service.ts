@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 
 import { messageType } from '../codec/proto-root.js';
+import { EncodedMessage } from './wire.js';
 import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
@@ -27,7 +28,12 @@ function requestCodec<T>(type: protobuf.Type) {
 
 function responseCodec<T>(type: protobuf.Type) {
   return {
-    serialize: (message: T): Buffer => Buffer.from(type.encode(message as object).finish()),
+    // The server assembles its responses from cached wire fragments (EncodedMessage); other callers
+    // (tests, tools) may still hand over plain objects.
+    serialize: (message: T | EncodedMessage): Buffer =>
+      message instanceof EncodedMessage
+        ? message.bytes
+        : Buffer.from(type.encode(message as object).finish()),
     deserialize: (bytes: Buffer): T => type.decode(bytes) as unknown as T,
   };
 }

@@ -2,6 +2,7 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 
 import { structToJson } from '../codec/struct.js';
 import type { NodeMessage } from '../protocol/discovery-messages.js';
+import type { EncodedMessage } from '../protocol/wire.js';
 import { resourceTypeFor } from '../resources/registry.js';
 import { comparePushOrder, shortNameOf } from '../type-urls.js';
 import type { ResourceSource, XdsConnection } from './resource-source.js';
@@ -104,9 +105,9 @@ export abstract class AdsStream<Req, Res> {
   }
 
   /** Writes a response, waiting for the client to read when the transport is congested. */
-  protected async write(response: Res): Promise<void> {
+  protected async write(response: Res | EncodedMessage): Promise<void> {
     if (this.closed) return;
-    if (this.call.write(response)) return;
+    if (this.call.write(response as Res)) return;
     const drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.ctx.sendTimeoutMs);
       this.call.once('drain', () => {

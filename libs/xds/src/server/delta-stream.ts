@@ -1,6 +1,7 @@
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../protocol/discovery-messages.js';
+import { encodeDeltaResponse } from '../protocol/response-encoding.js';
 import { AdsStream } from './ads-stream.js';
-import { versionOfSet } from './resource-source.js';
+import { versionOfSet, type PreparedResource } from './resource-source.js';
 import type { TypeSubscription } from './type-subscription.js';
 
 /** Marks a resource whose version the client holds is unknown (it NACKed what we sent), forcing a resend. */
@@ -87,27 +88,30 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       names: sub.names,
       only: names,
     });
-    const present = new Set<string>();
-    const changed = [];
+    // One pass over what the source returned (this runs for every client on every push, so it avoids
+    // building sets unless a removal is possible).
+    const changed: PreparedResource[] = [];
+    let returned = 0;
+    let heldAndReturned = 0;
     for (const resource of all) {
-      if (!sub.inScope(resource.name) || (names && !names.has(resource.name))) continue;
-      present.add(resource.name);
-      if (sub.clientVersions.get(resource.name) !== resource.version) changed.push(resource);
+      if (!(sub.wildcard || sub.names.has(resource.name)) || (names && !names.has(resource.name))) continue;
+      returned++;
+      const held = sub.clientVersions.get(resource.name);
+      if (held !== undefined) heldAndReturned++;
+      if (held !== resource.version) changed.push(resource);
     }
-    const removed: string[] = [];
-    const candidates = names ?? new Set([...sub.clientVersions.keys(), ...(fromRequest ? sub.names : [])]);
-    for (const name of candidates) {
-      if (present.has(name)) continue;
-      // Tell the client it is gone, or that a name it just subscribed to does not exist.
-      if (sub.clientVersions.has(name) || (fromRequest && sub.names.has(name))) removed.push(name);
-    }
+    const removed = this.removedNames(sub, all, names, fromRequest, returned, heldAndReturned);
+    // When a client gets everything the source returned (a full push), send the source's own array,
+    // whose encoding every stream in the same position shares.
+    const resources =
+      Array.isArray(all) && changed.length === all.length ? (all as PreparedResource[]) : changed;
     const first = sub.sentNonce === undefined;
     if (changed.length === 0 && removed.length === 0 && !(fromRequest && first)) return;
 
     for (const r of changed) sub.clientVersions.set(r.name, r.version);
     for (const name of removed) sub.clientVersions.delete(name);
     const nonce = this.nextNonce();
-    const version = versionOfSet(changed);
+    const version = versionOfSet(resources);
     sub.sentNonce = nonce;
     sub.sentVersion = version;
     sub.inFlight.set(
@@ -115,14 +119,14 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       changed.map((r) => r.name),
     );
     this.sentVersions.set(nonce, version);
-    const response: DeltaDiscoveryResponse = {
-      system_version_info: version,
-      resources: changed.map((r) => ({ name: r.name, version: r.version, resource: r.any })),
-      type_url: sub.typeUrl,
-      removed_resources: removed,
+    const response = encodeDeltaResponse({
+      systemVersionInfo: version,
+      resources,
+      typeUrl: sub.typeUrl,
+      removed,
       nonce,
-    };
-    const bytes = changed.reduce((sum, r) => sum + r.any.value.length, 0);
+    });
+    const bytes = response.bytes.length;
     const durationMs = performance.now() - started;
     await this.write(response);
     this.ctx.hooks.onPush?.(this.connection, {
@@ -134,5 +138,30 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       bytes,
       durationMs,
     });
+  }
+
+  /**
+   * Names the client must be told are gone: held but no longer returned, or (answering a request)
+   * subscribed but not existing. Counting first proves most pushes have none without a set.
+   */
+  private removedNames(
+    sub: TypeSubscription,
+    all: Iterable<PreparedResource>,
+    names: Set<string> | undefined,
+    fromRequest: boolean,
+    returned: number,
+    heldAndReturned: number,
+  ): string[] {
+    if (names ? returned === names.size : heldAndReturned === sub.clientVersions.size && !fromRequest)
+      return [];
+    const present = new Set<string>();
+    for (const resource of all) present.add(resource.name);
+    const candidates = names ?? new Set([...sub.clientVersions.keys(), ...(fromRequest ? sub.names : [])]);
+    const removed: string[] = [];
+    for (const name of candidates) {
+      if (present.has(name) && sub.inScope(name)) continue;
+      if (sub.clientVersions.has(name) || (fromRequest && sub.names.has(name))) removed.push(name);
+    }
+    return removed;
   }
 }

@@ -7,6 +7,8 @@ import { prepareResource } from './resource-source.js';
  */
 export class MemoryResourceSource implements ResourceSource {
   private readonly byType = new Map<string, Map<string, PreparedResource>>();
+  /** Every resource of a type as one array, kept until the type changes: streams share it (and its encoding). */
+  private readonly snapshots = new Map<string, PreparedResource[]>();
 
   constructor(private readonly nameOf: (typeUrl: string, resource: object) => string) {}
 
@@ -39,7 +41,14 @@ export class MemoryResourceSource implements ResourceSource {
     const current = this.byType.get(request.typeUrl);
     if (!current) return [];
     const wanted = request.only ?? (request.wildcard ? undefined : request.names);
-    if (!wanted) return [...current.values()];
+    if (!wanted || coversAll(wanted, current)) {
+      let snapshot = this.snapshots.get(request.typeUrl);
+      if (!snapshot) {
+        snapshot = [...current.values()];
+        this.snapshots.set(request.typeUrl, snapshot);
+      }
+      return snapshot;
+    }
     const out: PreparedResource[] = [];
     for (const name of wanted) {
       const resource = current.get(name);
@@ -49,6 +58,7 @@ export class MemoryResourceSource implements ResourceSource {
   }
 
   private typeMap(typeUrl: string): Map<string, PreparedResource> {
+    this.snapshots.delete(typeUrl); // every caller is about to change it
     let map = this.byType.get(typeUrl);
     if (!map) {
       map = new Map();
@@ -56,4 +66,10 @@ export class MemoryResourceSource implements ResourceSource {
     }
     return map;
   }
+}
+
+function coversAll(wanted: ReadonlySet<string>, current: ReadonlyMap<string, unknown>): boolean {
+  if (wanted.size < current.size) return false;
+  for (const name of current.keys()) if (!wanted.has(name)) return false;
+  return true;
 }

@@ -1,8 +1,9 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 import type { PackedAny } from '../codec/any.js';
 import { codecFor } from '../codec/message-codec.js';
 import type { JsonValue } from '../codec/struct.js';
+import { anyMessage, lengthDelimitedField, stringField } from '../protocol/wire.js';
 
 /** The client at the other end of an ADS stream, as the server knows it. */
 export interface XdsConnection {
@@ -23,12 +24,48 @@ export interface XdsNodeInfo {
   userAgent?: string;
 }
 
-/** A resource ready to send: encoded once and shared by every stream that sends it. */
-export interface PreparedResource {
-  readonly name: string;
+/**
+ * A resource ready to send: encoded once and shared by every stream that sends it, together with the
+ * wire fragments SotW and delta responses are assembled from (built on first use).
+ */
+export class PreparedResource {
   /** Derived from the encoded bytes, so equal content has equal versions across restarts. */
   readonly version: string;
   readonly any: PackedAny;
+  /** Two 32-bit halves of a hash of name and version; summed (order-free) into set versions. */
+  readonly setHash: readonly [number, number];
+  private sotw?: Buffer;
+  private delta?: Buffer;
+
+  constructor(
+    readonly name: string,
+    typeUrl: string,
+    value: Buffer,
+  ) {
+    this.any = { type_url: typeUrl, value };
+    this.version = hash('sha1', value, 'base64url').slice(0, 16);
+    const digest = createHash('sha1').update(name).update('\0').update(this.version).digest();
+    this.setHash = [digest.readUInt32LE(0), digest.readUInt32LE(4)];
+  }
+
+  /** `DiscoveryResponse.resources` entry: an Any. */
+  get sotwField(): Buffer {
+    this.sotw ??= lengthDelimitedField(2, anyMessage(this.any.type_url, this.any.value));
+    return this.sotw;
+  }
+
+  /** `DeltaDiscoveryResponse.resources` entry: a Resource with version, Any and name. */
+  get deltaField(): Buffer {
+    this.delta ??= lengthDelimitedField(
+      2,
+      Buffer.concat([
+        stringField(1, this.version),
+        lengthDelimitedField(2, anyMessage(this.any.type_url, this.any.value)),
+        stringField(3, this.name),
+      ]),
+    );
+    return this.delta;
+  }
 }
 
 /** What a stream asks its source for: resources of one type in the scope of a subscription and a change. */
@@ -61,19 +98,32 @@ const prepared = new WeakMap<object, PreparedResource>();
 export function prepareResource(typeUrl: string, name: string, resource: object): PreparedResource {
   const cached = prepared.get(resource);
   if (cached && cached.name === name && cached.any.type_url === typeUrl) return cached;
-  const value = codecFor(typeUrl.slice(typeUrl.lastIndexOf('/') + 1)).encode(resource);
-  const result: PreparedResource = {
+  const result = new PreparedResource(
     name,
-    version: hash('sha1', value, 'base64url').slice(0, 16),
-    any: { type_url: typeUrl, value },
-  };
+    typeUrl,
+    codecFor(typeUrl.slice(typeUrl.lastIndexOf('/') + 1)).encode(resource),
+  );
   prepared.set(resource, result);
   return result;
 }
 
-/** A version string for a whole set of resources (SotW `version_info`). */
+const setVersions = new WeakMap<readonly PreparedResource[], string>();
+
+/**
+ * A version string for a whole set of resources (SotW `version_info`): a sum of per-resource hashes,
+ * so it needs no sorting, and cached per array, so a set shared by many streams is versioned once.
+ */
 export function versionOfSet(resources: readonly PreparedResource[]): string {
   if (resources.length === 0) return 'empty';
-  const parts = resources.map((r) => `${r.name}=${r.version}`).sort();
-  return hash('sha1', parts.join('\n'), 'base64url').slice(0, 16);
+  const cached = setVersions.get(resources);
+  if (cached) return cached;
+  let a = 0;
+  let b = 0;
+  for (const r of resources) {
+    a = (a + r.setHash[0]) >>> 0;
+    b = (b + r.setHash[1]) >>> 0;
+  }
+  const version = `${resources.length}-${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+  setVersions.set(resources, version);
+  return version;
 }

@@ -1,8 +1,9 @@
 import type { DiscoveryRequest, DiscoveryResponse } from '../protocol/discovery-messages.js';
+import { encodeSotwResponse } from '../protocol/response-encoding.js';
 import { resourceTypeFor } from '../resources/registry.js';
 import { shortNameOf } from '../type-urls.js';
 import { AdsStream } from './ads-stream.js';
-import { versionOfSet } from './resource-source.js';
+import { versionOfSet, type PreparedResource } from './resource-source.js';
 import type { TypeSubscription } from './type-subscription.js';
 
 function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -79,19 +80,18 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       names: sub.names,
       only,
     });
-    const resources = [...all].filter((r) => sub.inScope(r.name) && (!only || only.has(r.name)));
+    // When the answer is everything the source returned, send the source's own array: its version and
+    // encoded body are computed once and shared by every stream that sends the same set.
+    const inScope = [...all].filter((r) => sub.inScope(r.name) && (!only || only.has(r.name)));
+    const resources =
+      Array.isArray(all) && inScope.length === all.length ? (all as PreparedResource[]) : inScope;
     const version = versionOfSet(resources);
     if (!fromRequest && (fullState ? version === sub.sentVersion : resources.length === 0)) return;
     const nonce = this.nextNonce();
-    const response: DiscoveryResponse = {
-      version_info: version,
-      resources: resources.map((r) => r.any),
-      type_url: sub.typeUrl,
-      nonce,
-    };
+    const response = encodeSotwResponse({ versionInfo: version, resources, typeUrl: sub.typeUrl, nonce });
     sub.sentVersion = version;
     sub.sentNonce = nonce;
-    const bytes = resources.reduce((sum, r) => sum + r.any.value.length, 0);
+    const bytes = response.bytes.length;
     const durationMs = performance.now() - started;
     await this.write(response);
     this.ctx.hooks.onPush?.(this.connection, {
