@@ -7,9 +7,13 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const projectDirs = ['apps', 'libs', 'tools']
-  .filter((group) => existsSync(join(root, group)))
-  .flatMap((group) => readdirSync(join(root, group)).map((project) => join(group, project)));
+// Projects live in apps/*, libs/* and tools/*; charts/ is a project itself.
+const projectDirs = [
+  'charts',
+  ...['apps', 'libs', 'tools']
+    .filter((group) => existsSync(join(root, group)))
+    .flatMap((group) => readdirSync(join(root, group)).map((project) => join(group, project))),
+];
 for (const dir of projectDirs) rmSync(join(root, dir, '.vitest'), { recursive: true, force: true });
 
 const nx = spawnSync(
