@@ -4,7 +4,8 @@ import prettier from 'eslint-config-prettier';
 /**
  * The dependency rules of DESIGN.md §4, as module-boundary constraints on project tags:
  * - libs never import apps, apps never import each other (type:*);
- * - libs/policy and libs/pki depend on no other internal lib; libs/xds may use libs/policy (scope:*).
+ * - libs/policy and libs/pki depend on no other internal lib; libs/xds and libs/kube may use libs/policy
+ *   (scope:*).
  */
 export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -13,6 +14,7 @@ export const depConstraints = [
   { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:pki', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:xds', onlyDependOnLibsWithTags: ['scope:policy'] },
+  { sourceTag: 'scope:kube', onlyDependOnLibsWithTags: ['scope:policy'] },
 ];
 
 export default [
