@@ -19,6 +19,8 @@ export interface IstiodOptions {
   maxWorkloadCertTtlSeconds: number;
   /** Kubeconfig for TokenReview of service-account tokens; in-cluster config when running in a pod. */
   kubeconfig?: string;
+  /** Quiet period after a config change before the push (Istio's PILOT_DEBOUNCE_AFTER). */
+  pushDebounceMs: number;
   logLevel: string;
 }
 
@@ -31,7 +33,8 @@ export class UsageError extends Error {
 export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir DIR] [--listen-address 0.0.0.0]
               [--xds-port 15010] [--secure-xds-port 15012] [--monitoring-port 15014]
               [--trust-domain cluster.local] [--istio-namespace istio-system]
-              [--workload-cert-ttl 24h] [--max-workload-cert-ttl 2160h] [--kubeconfig FILE] [--log-level info]`;
+              [--workload-cert-ttl 24h] [--max-workload-cert-ttl 2160h] [--kubeconfig FILE]
+              [--push-debounce 100ms] [--log-level info]`;
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -42,6 +45,12 @@ export function parseDurationSeconds(flag: string, value: string): number {
   if (!match || Number(match[1]) === 0)
     throw new UsageError(`--${flag}: "${value}" is not a duration like 30s, 15m, 24h or 90d`);
   return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number);
+}
+
+function parseMilliseconds(flag: string, value: string): number {
+  const match = /^(\d+)(ms|s)$/.exec(value);
+  if (!match) throw new UsageError(`--${flag}: "${value}" is not a duration like 100ms or 1s`);
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1);
 }
 
 function parsePort(flag: string, value: string): number {
@@ -101,6 +110,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'workload-cert-ttl': { type: 'string', default: '24h' },
         'max-workload-cert-ttl': { type: 'string', default: '90d' },
         kubeconfig: { type: 'string' },
+        'push-debounce': { type: 'string', default: '100ms' },
         'log-level': { type: 'string', default: 'info' },
       },
     }));
@@ -127,6 +137,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     workloadCertTtlSeconds: workloadTtl,
     maxWorkloadCertTtlSeconds: maxTtl,
     kubeconfig: values.kubeconfig,
+    pushDebounceMs: parseMilliseconds('push-debounce', values['push-debounce']),
     logLevel: values['log-level'],
   };
 }

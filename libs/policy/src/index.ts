@@ -59,3 +59,68 @@ export {
   type StoredConfig,
 } from './store/config-store.js';
 export { MemoryConfigStore } from './store/memory-store.js';
+
+// Evaluators shared by istiod, the proxy and meshctl (DESIGN.md §3): effective mTLS and authorization.
+export {
+  DEFAULT_ROOT_NAMESPACE,
+  GATEWAY_NAME_LABEL,
+  WAYPOINT_GATEWAY_CLASS,
+  compareByCreation,
+  policiesInScope,
+  policyAttaches,
+  selectorMatches,
+  type PolicyRef,
+  type PolicyWorkload,
+} from './evaluation/workload-selection.js';
+export {
+  DEFAULT_MTLS_MODE,
+  effectivePeerAuthentication,
+  mtlsModeForPort,
+  peerAuthenticationLevel,
+  type EffectiveMtlsMode,
+  type EffectivePeerAuthentication,
+  type PeerAuthenticationLevel,
+  type PeerAuthenticationOptions,
+  type PeerAuthenticationWorkload,
+} from './evaluation/peer-authentication.js';
+export {
+  AUTHORIZATION_STAGE_ORDER,
+  DRY_RUN_ANNOTATION,
+  EXT_AUTHZ_RULE_PREFIX,
+  buildAuthorizationModel,
+  isDryRun,
+  rbacPolicyName,
+  type AuthorizationAction,
+  type AuthorizationModel,
+  type AuthorizationModelOptions,
+  type AuthorizationPolicyModel,
+  type AuthorizationRuleModel,
+  type ExtAuthzProviderKind,
+} from './evaluation/authorization-model.js';
+export type { AuthorizationRequest } from './evaluation/authorization-request.js';
+export {
+  evaluateAuthorization,
+  type AuthorizationDecision,
+  type AuthorizationDecisionCode,
+  type AuthorizationEvaluationOptions,
+  type ExtAuthzCheck,
+  type ShadowResult,
+} from './evaluation/authorization-decision.js';
+export { normalizeRequestPath, pathMatches, type PathNormalization } from './evaluation/http-path.js';
+
+// Service registry model and the immutable mesh snapshot generators read.
+export {
+  DEFAULT_DOMAIN_SUFFIX,
+  endpointsOf,
+  protocolOf,
+  labelsMatch,
+  resolveHost,
+  serviceSelects,
+  TLS_MODE_LABEL,
+  type MeshEndpoint,
+  type MeshService,
+  type MeshServicePort,
+  type WorkloadInstance,
+} from './registry/mesh-model.js';
+export { buildRegistry } from './registry/build-registry.js';
+export { MeshSnapshot } from './registry/mesh-snapshot.js';

@@ -69,3 +69,12 @@ export {
 export { Backoff, type BackoffOptions } from './client/backoff.js';
 export type { DecodedResource } from './client/decode-response.js';
 export type { ClientTypeStatus, HeldResource, NackRecord } from './client/type-state.js';
+
+export { generateProxyless, type GenerationRequest } from './generation/proxyless-generator.js';
+export {
+  hostPortName,
+  inboundClusterName,
+  outboundClusterName,
+  parseHostPort,
+  parseOutboundClusterName,
+} from './generation/resource-names.js';

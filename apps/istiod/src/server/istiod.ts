@@ -8,11 +8,14 @@ import {
   STATE_FILES,
   type CertificateAuthority,
 } from '@mesh/pki';
+import { MeshSnapshot } from '@mesh/policy';
+import { AdsServer, PUSH_ORDER, type ConnectionStatus } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { certificateServiceHandlers } from '../ca/certificate-service.js';
 import { loadCa } from '../ca/ca-material.js';
+import { FileConfigStore } from '../config/file-config-store.js';
 import type { IstiodOptions } from '../options.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
@@ -21,11 +24,17 @@ import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js'
 import { readOrCreateSecretFile } from '../state/secret-file.js';
 import { registerCaMetrics } from './ca-metrics.js';
 import { InMemoryCertificateProvider } from './certificate-provider.js';
+import { MeshResourceSource } from '../xds/mesh-resource-source.js';
+import { PushDebouncer } from '../xds/push-debouncer.js';
 import { startMonitoringServer } from './monitoring-server.js';
 
 export interface RunningIstiod {
   ports: { xds: number; secureXds: number; monitoring: number };
   ca: CertificateAuthority;
+  config: FileConfigStore;
+  /** The snapshot proxies are served from right now. */
+  snapshot(): MeshSnapshot;
+  xdsConnections(): ConnectionStatus[];
   close(): Promise<void>;
 }
 
@@ -93,11 +102,25 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     onIssued: registerCaMetrics(registry),
   });
 
+  // Config → immutable snapshot → generated resources; a (debounced) change rebuilds the snapshot and
+  // pushes every type, and each stream sends only what changed for its client.
+  const config = new FileConfigStore(options.configDir, logger);
+  await config.start();
+  const source = new MeshResourceSource(new MeshSnapshot(config.list()));
+  const ads = new AdsServer({ source, logger });
+  const debouncer = new PushDebouncer(() => {
+    source.update(new MeshSnapshot(config.list()));
+    ads.push(PUSH_ORDER.map((typeUrl) => ({ typeUrl })));
+  }, options.pushDebounceMs);
+  config.subscribe(() => debouncer.changed());
+
   const grpcOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
   const plaintext = new Server(grpcOptions);
   plaintext.addService(caServiceDefinition, handlers);
+  ads.addTo(plaintext);
   const secure = new Server(grpcOptions);
   secure.addService(caServiceDefinition, handlers);
+  ads.addTo(secure);
 
   const serving = servingCertificate(ca, options.istioNamespace);
   const certificates = new InMemoryCertificateProvider(serving);
@@ -134,8 +157,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   return {
     ports: { xds, secureXds, monitoring: monitoring.port },
     ca,
+    config,
+    snapshot: () => source.current,
+    xdsConnections: () => ads.status(),
     close: async () => {
       clearTimeout(renewTimer);
+      debouncer.stop();
+      config.close();
+      ads.closeAll();
       monitoring.setReady(false);
       plaintext.forceShutdown();
       secure.forceShutdown();

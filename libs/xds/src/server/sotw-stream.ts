@@ -86,7 +86,12 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     const resources =
       Array.isArray(all) && inScope.length === all.length ? (all as PreparedResource[]) : inScope;
     const version = versionOfSet(resources);
-    if (!fromRequest && (fullState ? version === sub.sentVersion : resources.length === 0)) return;
+    // Nothing new for this client: an empty partial answer, or the same complete set it was last sent.
+    if (
+      !fromRequest &&
+      ((!fullState && resources.length === 0) || (only === undefined && version === sub.sentVersion))
+    )
+      return;
     const nonce = this.nextNonce();
     const response = encodeSotwResponse({ versionInfo: version, resources, typeUrl: sub.typeUrl, nonce });
     sub.sentVersion = version;
