@@ -110,7 +110,7 @@ describe('proxyless gRPC through istiod', () => {
     delete process.env['GRPC_XDS_BOOTSTRAP'];
     const xds = await import('@grpc/grpc-js-xds');
     xds.register();
-    client = new EchoClient(`xds:///${TARGET}`, credentials.createInsecure()) as EchoClientType;
+    client = new EchoClient(`xds:///${TARGET}`, credentials.createInsecure()) as unknown as EchoClientType;
   });
 
   afterAll(async () => {

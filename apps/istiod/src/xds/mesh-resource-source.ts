@@ -1,4 +1,4 @@
-import { MeshSnapshot } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/policy';
 import {
   generateProxyless,
   prepareResource,
