@@ -84,6 +84,7 @@ describe('proxyless gRPC through istiod', () => {
   const backends: Server[] = [];
   let istiod: IstiodProcess;
   let client: EchoClientType;
+  const client_ = () => client;
 
   beforeAll(async () => {
     const v1 = await startEchoBackend('v1');
@@ -141,5 +142,49 @@ describe('proxyless gRPC through istiod', () => {
     expect(counts).toEqual({ v2: 20 });
     expect(followedWithinMs).toBeLessThan(2000);
     expect(await callMany(client, 200)).toEqual({ v2: 200 });
+  });
+
+  it('reports sync state, registry and config on the debug endpoints, and skips invalid config without disruption', async () => {
+    const monitoring = `http://127.0.0.1:${istiod.ports.monitoringPort}`;
+    const get = async (path: string) => (await fetch(`${monitoring}${path}`)).json() as Promise<unknown>;
+    const syncz = (await get('/debug/syncz')) as {
+      proxy: string;
+      types: Record<string, { status: string }>;
+    }[];
+    const client = syncz.find((s) => s.proxy.startsWith('sidecar~127.0.0.1~client'));
+    expect(Object.fromEntries(Object.entries(client!.types).map(([type, t]) => [type, t.status]))).toEqual({
+      LDS: 'SYNCED',
+      RDS: 'SYNCED',
+      CDS: 'SYNCED',
+      EDS: 'SYNCED',
+    });
+    const registry = (await get('/debug/registryz')) as {
+      hostname: string;
+      endpoints: Record<string, { workload: string }[]>;
+    }[];
+    expect(registry.map((s) => [s.hostname, s.endpoints['50051']!.map((e) => e.workload).sort()])).toEqual([
+      ['echo.default.svc.cluster.local', ['default/echo-v1', 'default/echo-v2']],
+    ]);
+
+    writeFileSync(
+      join(configDir, 'broken.yaml'),
+      virtualService(70, 20).replace('name: echo\n  namespace', 'name: broken\n  namespace'),
+    );
+    let configz: { invalid: { code: string; name: string; source: { file: string; line: number } }[] } = {
+      invalid: [],
+    };
+    const deadline = Date.now() + 5000;
+    while (configz.invalid.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      configz = (await get('/debug/configz')) as typeof configz;
+    }
+    expect(configz.invalid.map((f) => `${f.code} ${f.name} ${f.source.file}:${f.source.line}`)).toEqual([
+      'WEIGHT_INVALID broken broken.yaml:14',
+    ]);
+    const metrics = await (await fetch(`${monitoring}/metrics`)).text();
+    expect(metrics).toMatch(/^pilot_config_invalid_resources 1$/m);
+    expect(metrics).toMatch(/^pilot_xds_pushes\{type="rds"\} \d+$/m);
+    expect(metrics).toMatch(/^pilot_xds\{version="mesh"\} 1$/m);
+    expect(await callMany(client_(), 50)).toEqual({ v2: 50 }); // the last good routing still applies
   });
 });

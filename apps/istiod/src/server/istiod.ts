@@ -22,11 +22,13 @@ import { ClientCertAuthenticator } from '../security/client-cert-authenticator.j
 import { JoinTokenAuthenticator } from '../security/join-token-authenticator.js';
 import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js';
 import { readOrCreateSecretFile } from '../state/secret-file.js';
+import { handleDebug } from '../debug/debug-endpoints.js';
 import { registerCaMetrics } from './ca-metrics.js';
 import { InMemoryCertificateProvider } from './certificate-provider.js';
 import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
 import { startMonitoringServer } from './monitoring-server.js';
+import { registerXdsMetrics } from './xds-metrics.js';
 
 export interface RunningIstiod {
   ports: { xds: number; secureXds: number; monitoring: number };
@@ -106,13 +108,20 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   // pushes every type, and each stream sends only what changed for its client.
   const config = new FileConfigStore(options.configDir, logger);
   await config.start();
+  const xdsMetrics = registerXdsMetrics(registry);
+  xdsMetrics.invalidConfig(config.status().invalid.length);
   const source = new MeshResourceSource(new MeshSnapshot(config.list()));
-  const ads = new AdsServer({ source, logger });
+  const ads = new AdsServer({ source, logger, hooks: xdsMetrics.hooks });
   const debouncer = new PushDebouncer(() => {
     source.update(new MeshSnapshot(config.list()));
+    xdsMetrics.invalidConfig(config.status().invalid.length);
     ads.push(PUSH_ORDER.map((typeUrl) => ({ typeUrl })));
+    xdsMetrics.pushed();
   }, options.pushDebounceMs);
-  config.subscribe(() => debouncer.changed());
+  config.subscribe((event) => {
+    xdsMetrics.configChanged(event);
+    debouncer.changed();
+  });
 
   const grpcOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
   const plaintext = new Server(grpcOptions);
@@ -147,6 +156,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     host: options.listenAddress,
     port: options.monitoringPort,
     registry,
+    debug: (path, query) => handleDebug({ ads, config, snapshot: () => source.current, source }, path, query),
   });
   monitoring.setReady(true);
   logger.info(

@@ -14,14 +14,22 @@ export interface MonitoringServer {
  * istiod's monitoring port (15014): `/ready` for probes and `/metrics` in Prometheus text format.
  * Debug endpoints join it as the control plane grows.
  */
+/** Answers a debug path, or undefined when the path is not one it knows. */
+export type DebugHandler = (
+  path: string,
+  query: URLSearchParams,
+) => Promise<{ status: number; body: unknown } | undefined>;
+
 export async function startMonitoringServer(options: {
   host: string;
   port: number;
   registry: Registry;
+  debug?: DebugHandler;
 }): Promise<MonitoringServer> {
   let ready = false;
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/ready') {
@@ -31,6 +39,16 @@ export async function startMonitoringServer(options: {
     } else if (path === '/metrics') {
       options.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+      );
+    } else if (path.startsWith('/debug/') && options.debug) {
+      options.debug(path, url.searchParams).then(
+        (answer) =>
+          answer
+            ? res
+                .writeHead(answer.status, { 'content-type': 'application/json' })
+                .end(`${JSON.stringify(answer.body, null, 2)}\n`)
+            : res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n'),
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
       );
     } else {

@@ -1,0 +1,113 @@
+import type { ConfigStore, MeshSnapshot } from '@mesh/policy';
+import { resourceTypeFor, shortNameOf, type AdsServer, type ResourceSource } from '@mesh/xds';
+
+export interface DebugDeps {
+  ads: AdsServer;
+  config: ConfigStore;
+  snapshot: () => MeshSnapshot;
+  source: ResourceSource;
+}
+
+export interface DebugResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * istiod's debug endpoints on the monitoring port, as JSON: `/debug/syncz` (per proxy and type: sent,
+ * ACKed and NACKed versions), `/debug/config_dump?proxyID=` (what that proxy is served), `/debug/registryz`
+ * (services and endpoints), `/debug/configz` (config objects and the invalid ones skipped).
+ */
+export async function handleDebug(
+  deps: DebugDeps,
+  path: string,
+  query: URLSearchParams,
+): Promise<DebugResponse | undefined> {
+  switch (path) {
+    case '/debug/syncz':
+      return { status: 200, body: syncz(deps) };
+    case '/debug/registryz':
+      return { status: 200, body: registryz(deps.snapshot()) };
+    case '/debug/configz':
+      return { status: 200, body: configz(deps.config) };
+    case '/debug/config_dump':
+      return configDump(deps, query.get('proxyID') ?? '');
+    default:
+      return undefined;
+  }
+}
+
+function syncz(deps: DebugDeps) {
+  return deps.ads.status().map((s) => ({
+    proxy: s.connection.node.id,
+    connectionId: s.connection.id,
+    protocol: s.connection.mode,
+    peer: s.connection.peer,
+    connectedAt: s.connection.connectedAt,
+    pendingPushes: s.pendingPushes,
+    types: Object.fromEntries(
+      s.types.map((t) => [
+        shortNameOf(t.typeUrl),
+        {
+          subscribed: t.wildcard ? ['*', ...t.names] : t.names,
+          sent: t.sentVersion ? { version: t.sentVersion, nonce: t.sentNonce } : undefined,
+          acked: t.ackedVersion,
+          nack: t.nack,
+          status: t.nack
+            ? 'ERROR'
+            : t.sentNonce === undefined
+              ? 'NOT SENT'
+              : t.ackedVersion === t.sentVersion
+                ? 'SYNCED'
+                : 'STALE',
+        },
+      ]),
+    ),
+  }));
+}
+
+function registryz(snapshot: MeshSnapshot) {
+  return snapshot.services.map((service) => ({
+    ...service,
+    endpoints: Object.fromEntries(
+      service.ports.map((port) => [port.port, snapshot.endpoints(service, port)]),
+    ),
+  }));
+}
+
+function configz(config: ConfigStore) {
+  const status = config.status();
+  return {
+    synced: status.synced,
+    resources: config.list().map((c) => ({
+      kind: c.kind,
+      namespace: c.namespace,
+      name: c.name,
+      resourceVersion: c.resourceVersion,
+      source: c.source,
+    })),
+    invalid: status.invalid,
+  };
+}
+
+/** The resources a connected proxy is served right now, decoded, by type (Envoy's config_dump shape, roughly). */
+async function configDump(deps: DebugDeps, proxyId: string): Promise<DebugResponse> {
+  const stream = deps.ads.status().find((s) => s.connection.node.id === proxyId);
+  if (!stream) return { status: 404, body: { error: `no connected proxy with id "${proxyId}"` } };
+  const configs: Record<string, unknown[]> = {};
+  for (const sub of stream.types) {
+    const type = resourceTypeFor(sub.typeUrl);
+    const resources = await deps.source.resources({
+      connection: stream.connection,
+      typeUrl: sub.typeUrl,
+      wildcard: sub.wildcard,
+      names: new Set(sub.names),
+    });
+    configs[shortNameOf(sub.typeUrl)] = [...resources].map((r) => ({
+      name: r.name,
+      version: r.version,
+      resource: type ? type.decode(r.any.value) : undefined,
+    }));
+  }
+  return { status: 200, body: { proxy: proxyId, configs } };
+}
