@@ -108,13 +108,11 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   // pushes every type, and each stream sends only what changed for its client.
   const config = new FileConfigStore(options.configDir, logger);
   await config.start();
-  const xdsMetrics = registerXdsMetrics(registry);
-  xdsMetrics.invalidConfig(config.status().invalid.length);
+  const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
   const source = new MeshResourceSource(new MeshSnapshot(config.list()));
   const ads = new AdsServer({ source, logger, hooks: xdsMetrics.hooks });
   const debouncer = new PushDebouncer(() => {
     source.update(new MeshSnapshot(config.list()));
-    xdsMetrics.invalidConfig(config.status().invalid.length);
     ads.push(PUSH_ORDER.map((typeUrl) => ({ typeUrl })));
     xdsMetrics.pushed();
   }, options.pushDebounceMs);

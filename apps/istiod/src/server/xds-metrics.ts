@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * pushes and push time by type, connected proxies, rejected configs (NACKs), convergence time from a
  * config change to the push, config events, and the invalid config currently skipped.
  */
-export function registerXdsMetrics(registry: Registry) {
+export function registerXdsMetrics(registry: Registry, invalidConfigCount: () => number) {
   const pushes = new Counter({
     name: 'pilot_xds_pushes',
     help: 'Pilot build and send errors for lds, rds, cds and eds.',
@@ -45,10 +45,14 @@ export function registerXdsMetrics(registry: Registry) {
     labelNames: ['type', 'event'],
     registers: [registry],
   });
-  const invalid = new Gauge({
+  // Read at scrape time: an invalid document changes nothing else, so no event would update it.
+  new Gauge({
     name: 'pilot_config_invalid_resources',
     help: 'Config objects currently skipped because they are invalid.',
     registers: [registry],
+    collect() {
+      this.set(invalidConfigCount());
+    },
   });
 
   let connections = 0;
@@ -74,9 +78,6 @@ export function registerXdsMetrics(registry: Registry) {
     pushed(): void {
       // Convergence is measured for pushes following this change until the next change arrives.
       setTimeout(() => (lastChangeAt = undefined), 5000).unref();
-    },
-    invalidConfig(count: number): void {
-      invalid.set(count);
     },
   };
 }
