@@ -3,10 +3,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 import {
-  configKey,
+  ConfigIndex,
   diffConfigs,
   formatFinding,
-  type ConfigEvent,
   type ConfigStore,
   type ConfigStoreStatus,
   type Finding,
@@ -24,11 +23,9 @@ const CONFIG_FILE = /\.(ya?ml|json)$/i;
  * and skipped while the rest of the file and of the tree still load. Deleting a file deletes its
  * resources. Changes are debounced and turned into add/update/delete events by diffing snapshots.
  */
-export class FileConfigStore implements ConfigStore {
+export class FileConfigStore extends ConfigIndex implements ConfigStore {
   private readonly files = new Map<string, ParsedFile>();
-  private configs = new Map<string, StoredConfig>();
   private duplicates: Finding[] = [];
-  private readonly handlers = new Set<(event: ConfigEvent) => void>();
   private watcher?: FSWatcher;
   private poller?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
@@ -40,7 +37,9 @@ export class FileConfigStore implements ConfigStore {
     readonly dir: string,
     private readonly logger: Logger,
     private readonly options: { debounceMs?: number; pollMs?: number } = {},
-  ) {}
+  ) {
+    super();
+  }
 
   /** Loads the tree once, then watches it (with a slow poll as a safety net: watchers can miss events). */
   async start(): Promise<void> {
@@ -65,22 +64,6 @@ export class FileConfigStore implements ConfigStore {
   /** Waits for any scan in progress (tests and `meshctl local apply` use it to know a change landed). */
   async settled(): Promise<void> {
     await this.scanning;
-  }
-
-  list(kind?: string, namespace?: string): StoredConfig[] {
-    return [...this.configs.values()].filter(
-      (c) =>
-        (kind === undefined || c.kind === kind) && (namespace === undefined || c.namespace === namespace),
-    );
-  }
-
-  get(kind: string, namespace: string, name: string): StoredConfig | undefined {
-    return this.configs.get(configKey(kind, namespace, name));
-  }
-
-  subscribe(handler: (event: ConfigEvent) => void): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
   }
 
   status(): ConfigStoreStatus {
@@ -154,7 +137,7 @@ export class FileConfigStore implements ConfigStore {
     const events = diffConfigs(this.configs, next);
     this.configs = next;
     this.duplicates = duplicates;
-    for (const event of events) for (const handler of this.handlers) handler(event);
+    for (const event of events) this.emit(event);
   }
 }
 

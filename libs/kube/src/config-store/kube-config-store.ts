@@ -13,9 +13,9 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import {
+  ConfigIndex,
   configKey,
   validateResource,
-  type ConfigEvent,
   type ConfigStore,
   type ConfigStoreStatus,
   type Finding,
@@ -60,10 +60,8 @@ interface KindWatch {
  * or duplicating events). When a list or watch fails, the informer is restarted after a capped
  * exponential backoff. Objects that fail validation are kept out and reported, as the file store does.
  */
-export class KubeConfigStore implements ConfigStore {
-  private readonly configs = new Map<string, StoredConfig>();
+export class KubeConfigStore extends ConfigIndex implements ConfigStore {
   private readonly invalid = new Map<string, Finding[]>();
-  private readonly handlers = new Set<(event: ConfigEvent) => void>();
   private readonly watches: KindWatch[] = [];
   private readonly clock: Clock;
   private stopped = false;
@@ -72,6 +70,7 @@ export class KubeConfigStore implements ConfigStore {
     private readonly kubeConfig: KubeConfig,
     private readonly options: KubeConfigStoreOptions,
   ) {
+    super();
     this.clock = options.clock ?? REAL_CLOCK;
   }
 
@@ -104,22 +103,6 @@ export class KubeConfigStore implements ConfigStore {
       if (w.retry !== undefined) this.clock.clearTimeout(w.retry);
       await w.informer.stop();
     }
-  }
-
-  list(kind?: string, namespace?: string): StoredConfig[] {
-    return [...this.configs.values()].filter(
-      (c) =>
-        (kind === undefined || c.kind === kind) && (namespace === undefined || c.namespace === namespace),
-    );
-  }
-
-  get(kind: string, namespace: string, name: string): StoredConfig | undefined {
-    return this.configs.get(configKey(kind, namespace, name));
-  }
-
-  subscribe(handler: (event: ConfigEvent) => void): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
   }
 
   status(): ConfigStoreStatus {
@@ -186,10 +169,6 @@ export class KubeConfigStore implements ConfigStore {
     if (!config) return;
     this.configs.delete(key);
     this.emit({ type: 'delete', config });
-  }
-
-  private emit(event: ConfigEvent): void {
-    for (const handler of this.handlers) handler(event);
   }
 }
 

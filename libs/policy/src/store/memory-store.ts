@@ -1,10 +1,5 @@
-import {
-  configKey,
-  type ConfigEvent,
-  type ConfigStore,
-  type ConfigStoreStatus,
-  type StoredConfig,
-} from './config-store.js';
+import { ConfigIndex } from './config-index.js';
+import { configKey, type ConfigStore, type ConfigStoreStatus, type StoredConfig } from './config-store.js';
 
 function metadataOf(object: Record<string, unknown>): { name: string; namespace: string } {
   const metadata = (object['metadata'] ?? {}) as { name?: unknown; namespace?: unknown };
@@ -16,9 +11,7 @@ function metadataOf(object: Record<string, unknown>): { name: string; namespace:
  * `put` adds or replaces (an update when the object changed), `remove` deletes; subscribers hear
  * each change synchronously.
  */
-export class MemoryConfigStore implements ConfigStore {
-  private readonly configs = new Map<string, StoredConfig>();
-  private readonly handlers = new Set<(event: ConfigEvent) => void>();
+export class MemoryConfigStore extends ConfigIndex implements ConfigStore {
   private version = 0;
 
   put(object: Record<string, unknown>): StoredConfig {
@@ -49,27 +42,7 @@ export class MemoryConfigStore implements ConfigStore {
     return true;
   }
 
-  list(kind?: string, namespace?: string): StoredConfig[] {
-    return [...this.configs.values()].filter(
-      (c) =>
-        (kind === undefined || c.kind === kind) && (namespace === undefined || c.namespace === namespace),
-    );
-  }
-
-  get(kind: string, namespace: string, name: string): StoredConfig | undefined {
-    return this.configs.get(configKey(kind, namespace, name));
-  }
-
-  subscribe(handler: (event: ConfigEvent) => void): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
-  }
-
   status(): ConfigStoreStatus {
     return { synced: true, invalid: [] };
-  }
-
-  private emit(event: ConfigEvent): void {
-    for (const handler of this.handlers) handler(event);
   }
 }
