@@ -25,6 +25,7 @@ import { readOrCreateSecretFile } from '../state/secret-file.js';
 import { handleDebug } from '../debug/debug-endpoints.js';
 import { registerCaMetrics } from './ca-metrics.js';
 import { InMemoryCertificateProvider } from './certificate-provider.js';
+import { SelfRegistration } from '../registry/self-registration.js';
 import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
 import { startMonitoringServer } from './monitoring-server.js';
@@ -109,13 +110,31 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const config = new FileConfigStore(options.configDir, logger);
   await config.start();
   const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
-  const source = new MeshResourceSource(new MeshSnapshot(config.list()));
-  const ads = new AdsServer({ source, logger, hooks: xdsMetrics.hooks });
+  // Proxies that connect with workload metadata become endpoints (local platform, VMs).
+  // The push runs from a timer, after `source` and `ads` below exist.
   const debouncer = new PushDebouncer(() => {
-    source.update(new MeshSnapshot(config.list()));
+    source.update(snapshot());
     ads.push(PUSH_ORDER.map((typeUrl) => ({ typeUrl })));
     xdsMetrics.pushed();
   }, options.pushDebounceMs);
+  const registered = new SelfRegistration(() => debouncer.changed());
+  const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
+  const source = new MeshResourceSource(snapshot());
+  const ads = new AdsServer({
+    source,
+    logger,
+    hooks: {
+      ...xdsMetrics.hooks,
+      onConnect: (connection) => {
+        xdsMetrics.hooks.onConnect?.(connection);
+        registered.connected(connection);
+      },
+      onDisconnect: (connection, reason) => {
+        xdsMetrics.hooks.onDisconnect?.(connection, reason);
+        registered.disconnected(connection);
+      },
+    },
+  });
   config.subscribe((event) => {
     xdsMetrics.configChanged(event);
     debouncer.changed();
@@ -171,6 +190,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     close: async () => {
       clearTimeout(renewTimer);
       debouncer.stop();
+      registered.stop();
       config.close();
       ads.closeAll();
       monitoring.setReady(false);
