@@ -58,6 +58,7 @@ export {
   type ConfigStoreStatus,
   type StoredConfig,
 } from './store/config-store.js';
+export { CompositeConfigStore } from './store/composite-store.js';
 export { ConfigIndex } from './store/config-index.js';
 export { MemoryConfigStore } from './store/memory-store.js';
 

@@ -8,14 +8,14 @@ import {
   STATE_FILES,
   type CertificateAuthority,
 } from '@mesh/pki';
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot, type ConfigStore } from '@mesh/policy';
 import { AdsServer, PUSH_ORDER, type ConnectionStatus } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { certificateServiceHandlers } from '../ca/certificate-service.js';
 import { loadCa } from '../ca/ca-material.js';
-import { FileConfigStore } from '../config/file-config-store.js';
+import { startConfigSources } from '../config/config-sources.js';
 import type { IstiodOptions } from '../options.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
@@ -34,7 +34,7 @@ import { registerXdsMetrics } from './xds-metrics.js';
 export interface RunningIstiod {
   ports: { xds: number; secureXds: number; monitoring: number };
   ca: CertificateAuthority;
-  config: FileConfigStore;
+  config: ConfigStore;
   /** The snapshot proxies are served from right now. */
   snapshot(): MeshSnapshot;
   xdsConnections(): ConnectionStatus[];
@@ -107,8 +107,8 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
 
   // Config → immutable snapshot → generated resources; a (debounced) change rebuilds the snapshot and
   // pushes every type, and each stream sends only what changed for its client.
-  const config = new FileConfigStore(options.configDir, logger);
-  await config.start();
+  const sources = await startConfigSources(options, logger);
+  const config = sources.store;
   const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
   // Proxies that connect with workload metadata become endpoints (local platform, VMs).
   // The push runs from a timer, after `source` and `ads` below exist.
@@ -191,7 +191,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
       clearTimeout(renewTimer);
       debouncer.stop();
       registered.stop();
-      config.close();
+      await sources.close();
       ads.closeAll();
       monitoring.setReady(false);
       plaintext.forceShutdown();
