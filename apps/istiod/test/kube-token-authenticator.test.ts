@@ -108,3 +108,29 @@ describe('Kubernetes service-account token authentication (TokenReview)', () => 
     expect(await authenticator().authenticate(credentialsWith())).toBeUndefined();
   });
 });
+
+describe('TokenReview against the Kubernetes test API server', () => {
+  it('accepts a service-account token it issued for istio-ca, and refuses one for another audience', async () => {
+    const { startTestApiServer } = await import('@mesh/kube/test-server');
+    const apiServer = await startTestApiServer();
+    try {
+      const authenticator = new KubeTokenAuthenticator(apiServer.kubeConfig(), 'cluster.local');
+      const good = await apiServer.issueServiceAccountToken('default', 'productpage', {
+        audiences: ['istio-ca'],
+      });
+      expect((await authenticator.authenticate(credentialsWith(good)))?.identity).toEqual({
+        trustDomain: 'cluster.local',
+        namespace: 'default',
+        serviceAccount: 'productpage',
+      });
+      const vault = await apiServer.issueServiceAccountToken('default', 'productpage', {
+        audiences: ['vault'],
+      });
+      await expect(authenticator.authenticate(credentialsWith(vault))).rejects.toThrow(
+        /token rejected by the API server/,
+      );
+    } finally {
+      await apiServer.close();
+    }
+  });
+});
