@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { Metadata } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startTestApiServer } from '@mesh/kube/test-server';
 import { createSelfSignedRoot } from '@mesh/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -111,7 +112,6 @@ describe('Kubernetes service-account token authentication (TokenReview)', () => 
 
 describe('TokenReview against the Kubernetes test API server', () => {
   it('accepts a service-account token it issued for istio-ca, and refuses one for another audience', async () => {
-    const { startTestApiServer } = await import('@mesh/kube/test-server');
     const apiServer = await startTestApiServer();
     try {
       const authenticator = new KubeTokenAuthenticator(apiServer.kubeConfig(), 'cluster.local');
