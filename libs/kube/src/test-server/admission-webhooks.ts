@@ -22,7 +22,7 @@ import { webhookMatches, type Webhook } from './webhook-rules.js';
  * `admission.k8s.io/v1 AdmissionReview`. Mutating webhooks may return a JSONPatch that is applied;
  * any webhook may deny (the client gets `admission webhook "<name>" denied the request: ...`); a
  * webhook that cannot be called fails the request unless its `failurePolicy` is `Ignore`.
- * Not implemented: `matchConditions` (CEL), `reinvocationPolicy`, `matchPolicy: Equivalent`.
+ * Outside this test double: `matchConditions` (CEL), `reinvocationPolicy`, `matchPolicy: Equivalent`.
  */
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
 

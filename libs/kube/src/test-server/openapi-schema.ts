@@ -9,7 +9,7 @@ import { clone, isPlainObject, type KubeObject } from './kube-object.js';
  * `type`, `nullable`, `properties`, `required`, `additionalProperties`, `items`, `enum`, string,
  * number and array bounds, `pattern`, `allOf`/`anyOf`/`oneOf`/`not`, and `x-kubernetes-int-or-string`.
  * Messages follow the real ones (`spec.port in body must be of type integer: "string"`).
- * Not implemented: `format`, `x-kubernetes-validations` (CEL), list-type/map-type uniqueness.
+ * Outside this test double: `format`, `x-kubernetes-validations` (CEL), list-type/map-type uniqueness.
  */
 export interface JsonSchemaProps {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
