@@ -7,6 +7,9 @@ import type { TypeSubscription } from './type-subscription.js';
 /** Marks a resource whose version the client holds is unknown (it NACKed what we sent), forcing a resend. */
 const UNKNOWN_VERSION = '';
 
+/** Responses a stream remembers while waiting for their ACK or NACK. */
+const MAX_UNANSWERED_RESPONSES = 64;
+
 /**
  * Incremental ADS (`DeltaAggregatedResources`). The stream tracks the version of every resource the
  * client holds and sends only what differs, plus `removed_resources` for what disappeared (or, for a
@@ -118,6 +121,13 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       nonce,
       changed.map((r) => r.name),
     );
+    // A client that never answers must not grow this without bound; its oldest unanswered responses
+    // are forgotten (an ACK for them is then treated as stale).
+    for (const nonce of sub.inFlight.keys()) {
+      if (sub.inFlight.size <= MAX_UNANSWERED_RESPONSES) break;
+      sub.inFlight.delete(nonce);
+      this.sentVersions.delete(nonce);
+    }
     this.sentVersions.set(nonce, version);
     const response = encodeDeltaResponse({
       systemVersionInfo: version,
