@@ -123,10 +123,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     );
     // A client that never answers must not grow this without bound; its oldest unanswered responses
     // are forgotten (an ACK for them is then treated as stale).
-    for (const nonce of sub.inFlight.keys()) {
+    for (const oldest of sub.inFlight.keys()) {
       if (sub.inFlight.size <= MAX_UNANSWERED_RESPONSES) break;
-      sub.inFlight.delete(nonce);
-      this.sentVersions.delete(nonce);
+      sub.inFlight.delete(oldest);
+      this.sentVersions.delete(oldest);
     }
     this.sentVersions.set(nonce, version);
     const response = encodeDeltaResponse({
