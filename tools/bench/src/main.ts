@@ -5,6 +5,7 @@
  * handles may otherwise keep it alive after the report is printed.
  */
 import { CA_USAGE, runCaBench } from './ca/ca-bench.js';
+import { ISTIOD_USAGE, runIstiodBench } from './istiod/istiod-bench.js';
 import { runXdsBench, XDS_USAGE } from './xds/xds-bench.js';
 
 type Benchmark = (args: string[]) => Promise<number>;
@@ -12,6 +13,7 @@ type Benchmark = (args: string[]) => Promise<number>;
 const BENCHMARKS: Record<string, { run: Benchmark; usage: string }> = {
   xds: { run: runXdsBench, usage: XDS_USAGE },
   ca: { run: runCaBench, usage: CA_USAGE },
+  istiod: { run: runIstiodBench, usage: ISTIOD_USAGE },
 };
 
 function usage(): string {
