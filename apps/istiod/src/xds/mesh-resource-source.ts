@@ -22,7 +22,8 @@ export function isProxylessGrpc(connection: XdsConnection): boolean {
  */
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
-  private prepared = new Map<string, PreparedResource>();
+  /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
+  private prepared = new Map<string, PreparedResource | null>();
 
   constructor(initial: MeshSnapshot) {
     this.snapshot = initial;
@@ -41,17 +42,39 @@ export class MeshResourceSource implements ResourceSource {
     if (!isProxylessGrpc(request.connection)) return [];
     const type = resourceTypeFor(request.typeUrl);
     if (!type) return [];
-    const generated = generateProxyless(this.snapshot, {
-      typeUrl: request.typeUrl,
-      wildcard: request.wildcard && request.only === undefined,
-      names: request.only ?? request.names,
-    });
-    return generated.map((resource) => {
+    const wildcard = request.wildcard && request.only === undefined;
+    if (wildcard) return this.generate(request.typeUrl, { wildcard: true, names: new Set() });
+    // Named requests are answered from what this snapshot already produced; only names not asked for
+    // before are generated (a change reaches a thousand proxies asking for the same few names).
+    const names = request.only ?? request.names;
+    const missing = new Set([...names].filter((name) => !this.prepared.has(`${request.typeUrl} ${name}`)));
+    if (missing.size > 0) {
+      this.generate(request.typeUrl, { wildcard: false, names: missing });
+      for (const name of missing)
+        if (!this.prepared.has(`${request.typeUrl} ${name}`))
+          this.prepared.set(`${request.typeUrl} ${name}`, null);
+    }
+    const out: PreparedResource[] = [];
+    for (const name of names) {
+      const prepared = this.prepared.get(`${request.typeUrl} ${name}`);
+      if (prepared) out.push(prepared);
+    }
+    return out;
+  }
+
+  /** Generates and prepares resources, remembering each under its name for this snapshot. */
+  private generate(
+    typeUrl: string,
+    request: { wildcard: boolean; names: ReadonlySet<string> },
+  ): PreparedResource[] {
+    const type = resourceTypeFor(typeUrl);
+    if (!type) return [];
+    return generateProxyless(this.snapshot, { typeUrl, ...request }).map((resource) => {
       const name = type.nameOf(resource as never);
-      const key = `${request.typeUrl} ${name}`;
+      const key = `${typeUrl} ${name}`;
       let prepared = this.prepared.get(key);
       if (!prepared) {
-        prepared = prepareResource(request.typeUrl, name, resource);
+        prepared = prepareResource(typeUrl, name, resource);
         this.prepared.set(key, prepared);
       }
       return prepared;

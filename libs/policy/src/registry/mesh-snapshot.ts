@@ -21,6 +21,9 @@ export class MeshSnapshot {
   private readonly byHost = new Map<string, MeshService>();
   private readonly endpointCache = new Map<string, MeshEndpoint[]>();
   private readonly instances: readonly WorkloadInstance[];
+  /** Instances by `key=value` of each label and by the ServiceEntry host they are bound to. */
+  private readonly instancesByLabel = new Map<string, WorkloadInstance[]>();
+  private readonly instancesByHost = new Map<string, WorkloadInstance[]>();
   private readonly virtualServicesByHost = new Map<string, VirtualService[]>();
   private readonly destinationRulesByHost = new Map<string, DestinationRule>();
 
@@ -32,6 +35,12 @@ export class MeshSnapshot {
     const registry = buildRegistry(configs, registered, domainSuffix);
     this.services = registry.services.sort((a, b) => a.hostname.localeCompare(b.hostname));
     this.instances = registry.instances;
+    for (const instance of this.instances) {
+      if (instance.boundTo !== undefined) push(this.instancesByHost, instance.boundTo, instance);
+      else
+        for (const [key, value] of Object.entries(instance.labels))
+          push(this.instancesByLabel, `${key}=${value}`, instance);
+    }
     for (const service of this.services)
       if (!this.byHost.has(service.hostname)) this.byHost.set(service.hostname, service);
     const ordered = [...configs].sort(byCreation);
@@ -59,10 +68,21 @@ export class MeshSnapshot {
     const key = `${service.hostname}:${port.port}`;
     let endpoints = this.endpointCache.get(key);
     if (!endpoints) {
-      endpoints = endpointsOf(service, port, this.instances);
+      endpoints = endpointsOf(service, port, this.candidates(service));
       this.endpointCache.set(key, endpoints);
     }
     return endpoints;
+  }
+
+  /**
+   * The only instances that can back a service: those bound to it, plus those carrying its selector's
+   * first label (an index lookup instead of matching every workload in the mesh).
+   */
+  private candidates(service: MeshService): readonly WorkloadInstance[] {
+    const bound = this.instancesByHost.get(service.hostname) ?? [];
+    const first = Object.entries(service.selector ?? {})[0];
+    const selected = first ? (this.instancesByLabel.get(`${first[0]}=${first[1]}`) ?? []) : [];
+    return bound.length === 0 ? selected : [...bound, ...selected];
   }
 
   /** VirtualServices for a host, oldest first (Istio merges them in creation order). */
@@ -83,4 +103,10 @@ function byCreation(a: StoredConfig, b: StoredConfig): number {
     (b.object['metadata'] as { creationTimestamp?: string } | undefined)?.creationTimestamp ?? '',
   );
   return ta.localeCompare(tb) || `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
