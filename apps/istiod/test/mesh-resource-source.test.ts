@@ -67,3 +67,25 @@ describe('MeshResourceSource', () => {
     ).toEqual([]);
   });
 });
+
+describe('MeshResourceSource when generation fails', () => {
+  it('leaves the failing type out, reports it, and keeps serving the rest', () => {
+    class BrokenRoutes extends MeshSnapshot {
+      override virtualServices(): never {
+        throw new Error('boom');
+      }
+    }
+    const errors: string[] = [];
+    const source = new MeshResourceSource(new BrokenRoutes([service('a')]), (what, error) =>
+      errors.push(`${what}: ${error.message}`),
+    );
+    const proxyless = connection({ GENERATOR: 'grpc' });
+    const ask = (typeUrl: string) =>
+      source
+        .resources({ connection: proxyless, typeUrl, wildcard: true, names: new Set() })
+        .map((r) => r.name);
+    expect(ask(TypeUrl.RouteConfiguration)).toEqual([]);
+    expect(errors).toEqual(['generating RDS resources: boom']);
+    expect(ask(TypeUrl.Listener)).toEqual(['a.default.svc.cluster.local:50051']);
+  });
+});

@@ -119,7 +119,9 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   }, options.pushDebounceMs);
   const registered = new SelfRegistration(() => debouncer.changed());
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
-  const source = new MeshResourceSource(snapshot());
+  const source = new MeshResourceSource(snapshot(), (what, error) =>
+    logger.error({ err: error.message }, `config left out of the push: ${what}`),
+  );
   const ads = new AdsServer({
     source,
     logger,

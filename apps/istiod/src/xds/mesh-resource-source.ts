@@ -25,7 +25,14 @@ export class MeshResourceSource implements ResourceSource {
   /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
   private prepared = new Map<string, PreparedResource | null>();
 
-  constructor(initial: MeshSnapshot) {
+  /**
+   * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
+   * client keeps what it had) instead of failing the whole push.
+   */
+  constructor(
+    initial: MeshSnapshot,
+    private readonly onError: (what: string, error: Error) => void = () => undefined,
+  ) {
     this.snapshot = initial;
   }
 
@@ -69,15 +76,30 @@ export class MeshResourceSource implements ResourceSource {
   ): PreparedResource[] {
     const type = resourceTypeFor(typeUrl);
     if (!type) return [];
-    return generateProxyless(this.snapshot, { typeUrl, ...request }).map((resource) => {
+    let generated: object[];
+    try {
+      generated = generateProxyless(this.snapshot, { typeUrl, ...request });
+    } catch (err) {
+      this.onError(`generating ${type.shortName} resources`, err as Error);
+      return [];
+    }
+    const out: PreparedResource[] = [];
+    for (const resource of generated) {
       const name = type.nameOf(resource as never);
       const key = `${typeUrl} ${name}`;
       let prepared = this.prepared.get(key);
       if (!prepared) {
-        prepared = prepareResource(typeUrl, name, resource);
+        try {
+          prepared = prepareResource(typeUrl, name, resource);
+        } catch (err) {
+          this.onError(`encoding ${type.shortName} ${name}`, err as Error);
+          this.prepared.set(key, null);
+          continue;
+        }
         this.prepared.set(key, prepared);
       }
-      return prepared;
-    });
+      out.push(prepared);
+    }
+    return out;
   }
 }
