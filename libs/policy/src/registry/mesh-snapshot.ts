@@ -1,4 +1,10 @@
-import type { DestinationRule, VirtualService } from '../api/resources.js';
+import type {
+  AuthorizationPolicy,
+  DestinationRule,
+  PeerAuthentication,
+  Sidecar,
+  VirtualService,
+} from '../api/resources.js';
 import type { StoredConfig } from '../store/config-store.js';
 import { buildRegistry } from './build-registry.js';
 import {
@@ -26,6 +32,10 @@ export class MeshSnapshot {
   private readonly instancesByHost = new Map<string, WorkloadInstance[]>();
   private readonly virtualServicesByHost = new Map<string, VirtualService[]>();
   private readonly destinationRulesByHost = new Map<string, DestinationRule>();
+  /** Security and scoping config, oldest first, for the evaluators and per-proxy generation. */
+  readonly peerAuthentications: PeerAuthentication[] = [];
+  readonly authorizationPolicies: AuthorizationPolicy[] = [];
+  readonly sidecars: Sidecar[] = [];
 
   constructor(
     configs: readonly StoredConfig[],
@@ -51,6 +61,12 @@ export class MeshSnapshot {
           const fqdn = resolveHost(host, config.namespace, domainSuffix);
           this.virtualServicesByHost.set(fqdn, [...(this.virtualServicesByHost.get(fqdn) ?? []), vs]);
         }
+      } else if (config.kind === 'PeerAuthentication') {
+        this.peerAuthentications.push(config.object as unknown as PeerAuthentication);
+      } else if (config.kind === 'AuthorizationPolicy') {
+        this.authorizationPolicies.push(config.object as unknown as AuthorizationPolicy);
+      } else if (config.kind === 'Sidecar') {
+        this.sidecars.push(config.object as unknown as Sidecar);
       } else if (config.kind === 'DestinationRule') {
         const dr = config.object as unknown as DestinationRule;
         const fqdn = resolveHost(dr.spec.host, config.namespace, domainSuffix);

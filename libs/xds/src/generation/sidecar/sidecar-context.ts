@@ -1,0 +1,117 @@
+import {
+  buildAuthorizationModel,
+  DEFAULT_ROOT_NAMESPACE,
+  effectivePeerAuthentication,
+  serviceSelects,
+  type AuthorizationModel,
+  type EffectivePeerAuthentication,
+  type MeshService,
+  type MeshServicePort,
+  type MeshSnapshot,
+} from '@mesh/policy';
+
+import type { XdsNodeInfo } from '../../server/resource-source.js';
+
+/** Mesh-wide settings that shape sidecar config (Istio's MeshConfig; defaults are Istio's). */
+export interface MeshSettings {
+  trustDomain: string;
+  rootNamespace: string;
+  enableAutoMtls: boolean;
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+}
+
+export const DEFAULT_MESH_SETTINGS: MeshSettings = {
+  trustDomain: 'cluster.local',
+  rootNamespace: DEFAULT_ROOT_NAMESPACE,
+  enableAutoMtls: true,
+  outboundTrafficPolicy: 'ALLOW_ANY',
+};
+
+/** The workload a sidecar fronts, from the node metadata Istio's agent sends (DESIGN §2, istio-facts §7.4). */
+export interface SidecarProxy {
+  id: string;
+  namespace: string;
+  labels: Readonly<Record<string, string>>;
+  ipAddresses: readonly string[];
+  serviceAccount: string;
+}
+
+/** One port this workload serves: a port of a service selecting it, resolved to the container port. */
+export interface InboundPort {
+  service: MeshService;
+  port: MeshServicePort;
+  /** The port the application listens on (the inbound cluster `inbound|<targetPort>||` points at it). */
+  targetPort: number;
+}
+
+/**
+ * Everything sidecar generation needs for one proxy, computed once per (proxy, snapshot): the pure
+ * builders for CDS, LDS and RDS all read it, so they agree on what the proxy sees and serves.
+ */
+export interface SidecarContext {
+  proxy: SidecarProxy;
+  snapshot: MeshSnapshot;
+  mesh: MeshSettings;
+  /** Services this proxy may call (today: all; exportTo/Sidecar scoping narrows it later). */
+  outboundServices: readonly MeshService[];
+  inboundPorts: readonly InboundPort[];
+  peerAuthentication: EffectivePeerAuthentication;
+  authorization: AuthorizationModel;
+}
+
+function stringValue(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The sidecar a node describes (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local` plus metadata). */
+export function sidecarProxyOf(node: XdsNodeInfo): SidecarProxy {
+  const m = node.metadata;
+  const [, ip, podDotNamespace] = node.id.split('~');
+  const namespace =
+    stringValue(m['NAMESPACE']) ?? podDotNamespace?.split('.').slice(1).join('.') ?? 'default';
+  const labels = (
+    m['LABELS'] && typeof m['LABELS'] === 'object' && !Array.isArray(m['LABELS']) ? m['LABELS'] : {}
+  ) as Record<string, string>;
+  const ips =
+    stringValue(m['INSTANCE_IPS'])
+      ?.split(',')
+      .map((s) => s.trim()) ?? (ip ? [ip] : []);
+  return {
+    id: node.id,
+    namespace,
+    labels,
+    ipAddresses: ips,
+    serviceAccount: stringValue(m['SERVICE_ACCOUNT']) ?? 'default',
+  };
+}
+
+export function buildSidecarContext(
+  snapshot: MeshSnapshot,
+  proxy: SidecarProxy,
+  mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
+): SidecarContext {
+  const inboundPorts: InboundPort[] = [];
+  for (const service of snapshot.services) {
+    if (service.origin === 'Service' && service.namespace !== proxy.namespace) continue;
+    if (!serviceSelects(service.selector, { ...proxy.labels })) continue;
+    for (const port of service.ports) {
+      const targetPort = typeof port.targetPort === 'number' ? port.targetPort : port.port;
+      if (!inboundPorts.some((p) => p.targetPort === targetPort))
+        inboundPorts.push({ service, port, targetPort });
+    }
+  }
+  const workload = { namespace: proxy.namespace, labels: proxy.labels };
+  return {
+    proxy,
+    snapshot,
+    mesh,
+    outboundServices: snapshot.services,
+    inboundPorts,
+    peerAuthentication: effectivePeerAuthentication(snapshot.peerAuthentications, workload, {
+      rootNamespace: mesh.rootNamespace,
+    }),
+    authorization: buildAuthorizationModel(snapshot.authorizationPolicies, workload, {
+      rootNamespace: mesh.rootNamespace,
+    }),
+  };
+}
