@@ -5,6 +5,7 @@ import type {
   Sidecar,
   VirtualService,
 } from '../api/resources.js';
+import { loadYaml } from '../loader/load-yaml.js';
 import type { StoredConfig } from '../store/config-store.js';
 import { buildRegistry } from './build-registry.js';
 import {
@@ -74,6 +75,27 @@ export class MeshSnapshot {
         if (!this.destinationRulesByHost.has(fqdn)) this.destinationRulesByHost.set(fqdn, dr);
       }
     }
+  }
+
+  /**
+   * A snapshot from YAML text (what `meshctl` and tests compute config from offline). Documents are
+   * taken as written; run validation first when the input is untrusted.
+   */
+  static fromYaml(
+    text: string,
+    fileName: string,
+    registered: readonly WorkloadInstance[] = [],
+  ): MeshSnapshot {
+    const configs: StoredConfig[] = loadYaml(text, fileName).resources.map((r, i) => ({
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      namespace: r.namespace || 'default',
+      name: r.name,
+      object: r.object,
+      resourceVersion: String(i + 1),
+      source: r.source,
+    }));
+    return new MeshSnapshot(configs, registered);
   }
 
   service(hostname: string): MeshService | undefined {

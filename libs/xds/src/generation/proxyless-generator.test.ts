@@ -1,11 +1,9 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { loadYaml, MeshSnapshot, type StoredConfig } from '@mesh/policy';
+import { loadYaml, MeshSnapshot } from '@mesh/policy';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
-import { resourceTypeFor } from '../resources/registry.js';
+import { expectGolden, expectValidEnvoy, goldenCases, readCase } from '../../test/golden.js';
 import { PUSH_ORDER, shortNameOf } from '../type-urls.js';
 import { generateProxyless } from './proxyless-generator.js';
 
@@ -15,46 +13,28 @@ import { generateProxyless } from './proxyless-generator.js';
  * rewrites the outputs; review the diff like code.
  */
 const DIR = join(import.meta.dirname, 'testdata', 'proxyless');
-const CASES = readdirSync(DIR)
-  .filter((f) => f.endsWith('.in.yaml'))
-  .map((f) => f.slice(0, -'.in.yaml'.length));
+const CASES = goldenCases(DIR);
 
-function snapshotOf(file: string): MeshSnapshot {
-  const { resources, findings } = loadYaml(readFileSync(file, 'utf8'), file);
-  expect(findings).toEqual([]);
-  const configs: StoredConfig[] = resources.map((r, i) => ({
-    apiVersion: r.apiVersion,
-    kind: r.kind,
-    namespace: r.namespace || 'default',
-    name: r.name,
-    object: r.object,
-    resourceVersion: String(i),
-  }));
-  return new MeshSnapshot(configs);
+function snapshotOf(name: string): MeshSnapshot {
+  const text = readCase(DIR, name);
+  expect(loadYaml(text, `${name}.in.yaml`).findings).toEqual([]);
+  return MeshSnapshot.fromYaml(text, `${name}.in.yaml`);
 }
 
 describe('proxyless gRPC generation (golden)', () => {
   it.each(CASES)('%s', (name) => {
-    const snapshot = snapshotOf(join(DIR, `${name}.in.yaml`));
+    const snapshot = snapshotOf(name);
     const output: Record<string, object[]> = {};
     for (const typeUrl of PUSH_ORDER.filter((t) => t !== PUSH_ORDER[4])) {
       const resources = generateProxyless(snapshot, { typeUrl, wildcard: true, names: new Set() });
-      const type = resourceTypeFor(typeUrl)!;
-      for (const resource of resources) {
-        // Everything generated must be valid Envoy config that survives the wire.
-        expect(type.validate(type.decode(type.encode(resource)))).toEqual([]);
-      }
+      expectValidEnvoy(typeUrl, resources);
       output[shortNameOf(typeUrl)] = resources;
     }
-    const golden = join(DIR, `${name}.out.yaml`);
-    const text = stringify(output, { lineWidth: 0, aliasDuplicateObjects: false });
-    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, text);
-    expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1`).toBe(true);
-    expect(text).toBe(readFileSync(golden, 'utf8'));
+    expectGolden(DIR, name, output);
   });
 
   it('answers named requests with only what exists', () => {
-    const snapshot = snapshotOf(join(DIR, 'canary-with-header.in.yaml'));
+    const snapshot = snapshotOf('canary-with-header');
     const names = new Set([
       'reviews.default.svc.cluster.local:9080',
       'reviews.default.svc.cluster.local:1',
