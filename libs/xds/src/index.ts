@@ -78,3 +78,12 @@ export {
   parseHostPort,
   parseOutboundClusterName,
 } from './generation/resource-names.js';
+export {
+  buildSidecarContext,
+  DEFAULT_MESH_SETTINGS,
+  sidecarProxyOf,
+  type InboundPort,
+  type MeshSettings,
+  type SidecarContext,
+  type SidecarProxy,
+} from './generation/sidecar/sidecar-context.js';
