@@ -60,7 +60,7 @@ describe('MeshResourceSource', () => {
     ]);
   });
 
-  it('serves nothing to nodes that are not proxyless gRPC clients (sidecar generation is not built yet)', () => {
+  it('serves nothing to nodes that are neither proxyless gRPC clients nor sidecars', () => {
     const source = new MeshResourceSource(new MeshSnapshot([service('a')]));
     expect(
       source.resources({ ...request(['a.default.svc.cluster.local:50051']), connection: connection({}) }),

@@ -87,3 +87,4 @@ export {
   type SidecarContext,
   type SidecarProxy,
 } from './generation/sidecar/sidecar-context.js';
+export { generateSidecar } from './generation/sidecar/sidecar-generator.js';

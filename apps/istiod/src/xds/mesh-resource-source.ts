@@ -1,10 +1,15 @@
 import type { MeshSnapshot } from '@mesh/policy';
 import {
+  buildSidecarContext,
   generateProxyless,
+  generateSidecar,
+  sidecarProxyOf,
   prepareResource,
   resourceTypeFor,
+  type GenerationRequest,
   type PreparedResource,
   type ResourceRequest,
+  type SidecarContext,
   type ResourceSource,
   type XdsConnection,
 } from '@mesh/xds';
@@ -14,16 +19,23 @@ export function isProxylessGrpc(connection: XdsConnection): boolean {
   return connection.node.metadata['GENERATOR'] === 'grpc';
 }
 
+/** Istio's sidecars (and our proxy) identify as `sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`. */
+export function isSidecar(connection: XdsConnection): boolean {
+  return connection.node.id.startsWith('sidecar~');
+}
+
 /**
- * Serves each connection from the current mesh snapshot. Generated resources are prepared (encoded)
- * once per snapshot and name, so a thousand clients asking for the same cluster share one encoding.
- * Today only proxyless gRPC clients get config; Envoy-style sidecar generation is not built yet, so a
- * sidecar's subscriptions are answered empty.
+ * Serves each connection from the current mesh snapshot. Proxyless gRPC resources are the same for
+ * every client, so each is prepared (encoded) once per snapshot and name and shared. Sidecar config
+ * depends on the proxy (its inbound ports, mTLS, authorization), so it is generated per proxy from a
+ * context computed once per snapshot.
  */
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
   /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
   private prepared = new Map<string, PreparedResource | null>();
+  /** Per snapshot: each sidecar's context, by node id. */
+  private sidecars = new Map<string, SidecarContext>();
 
   /**
    * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
@@ -43,9 +55,12 @@ export class MeshResourceSource implements ResourceSource {
   update(snapshot: MeshSnapshot): void {
     this.snapshot = snapshot;
     this.prepared = new Map();
+    this.sidecars = new Map();
   }
 
   resources(request: ResourceRequest): PreparedResource[] {
+    if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
+      return this.sidecarResources(request);
     if (!isProxylessGrpc(request.connection)) return [];
     const type = resourceTypeFor(request.typeUrl);
     if (!type) return [];
@@ -69,16 +84,43 @@ export class MeshResourceSource implements ResourceSource {
     return out;
   }
 
-  /** Generates and prepares resources, remembering each under its name for this snapshot. */
-  private generate(
+  private sidecarResources(request: ResourceRequest): PreparedResource[] {
+    const node = request.connection.node;
+    let ctx = this.sidecars.get(node.id);
+    if (!ctx) {
+      ctx = buildSidecarContext(this.snapshot, sidecarProxyOf(node));
+      this.sidecars.set(node.id, ctx);
+    }
+    const context = ctx;
+    const wildcard = request.wildcard && request.only === undefined;
+    return this.prepareAll(request.typeUrl, () =>
+      generateSidecar(context, { typeUrl: request.typeUrl, wildcard, names: request.only ?? request.names }),
+    );
+  }
+
+  /** Generates and prepares proxyless resources, remembering each under its name for this snapshot. */
+  private generate(typeUrl: string, request: Omit<GenerationRequest, 'typeUrl'>): PreparedResource[] {
+    return this.prepareAll(
+      typeUrl,
+      () => generateProxyless(this.snapshot, { typeUrl, ...request }),
+      this.prepared,
+    );
+  }
+
+  /**
+   * Runs a generator and encodes what it made. A generator failure or a resource that cannot be encoded
+   * is reported and left out, never failing the push. With `cache`, resources are remembered by name.
+   */
+  private prepareAll(
     typeUrl: string,
-    request: { wildcard: boolean; names: ReadonlySet<string> },
+    generate: () => object[],
+    cache?: Map<string, PreparedResource | null>,
   ): PreparedResource[] {
     const type = resourceTypeFor(typeUrl);
     if (!type) return [];
     let generated: object[];
     try {
-      generated = generateProxyless(this.snapshot, { typeUrl, ...request });
+      generated = generate();
     } catch (err) {
       this.onError(`generating ${type.shortName} resources`, err as Error);
       return [];
@@ -87,16 +129,16 @@ export class MeshResourceSource implements ResourceSource {
     for (const resource of generated) {
       const name = type.nameOf(resource as never);
       const key = `${typeUrl} ${name}`;
-      let prepared = this.prepared.get(key);
+      let prepared = cache?.get(key);
       if (!prepared) {
         try {
           prepared = prepareResource(typeUrl, name, resource);
         } catch (err) {
           this.onError(`encoding ${type.shortName} ${name}`, err as Error);
-          this.prepared.set(key, null);
+          cache?.set(key, null);
           continue;
         }
-        this.prepared.set(key, prepared);
+        cache?.set(key, prepared);
       }
       out.push(prepared);
     }

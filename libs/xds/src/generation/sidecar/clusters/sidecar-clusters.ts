@@ -1,0 +1,12 @@
+import type { SidecarContext } from '../sidecar-context.js';
+import { inboundClusters, specialClusters } from './local-clusters.js';
+import { outboundClusters } from './outbound-clusters.js';
+
+/**
+ * CDS for a sidecar, as istiod builds it: `outbound|<port>|<subset>|<host>` for every service port the
+ * proxy sees (DestinationRule applied, auto-mTLS), `inbound|<targetPort>||` for the ports its workload
+ * serves, and the fixed BlackHole/Passthrough clusters.
+ */
+export function generateSidecarClusters(ctx: SidecarContext): object[] {
+  return [...outboundClusters(ctx), ...inboundClusters(ctx), ...specialClusters()];
+}

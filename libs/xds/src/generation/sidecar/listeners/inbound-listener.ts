@@ -1,0 +1,160 @@
+import { mtlsModeForPort, type EffectiveMtlsMode } from '@mesh/policy';
+
+import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../../../resources/listener.js';
+import { inboundClusterName } from '../../resource-names.js';
+import type { InboundPort, SidecarContext } from '../sidecar-context.js';
+import { buildRbacFilters } from './rbac-filters.js';
+import { ALL_ISTIO_MTLS_ALPNS, istioMtlsTransportSocket, MTLS_TCP_ALPNS } from './tls-context.js';
+import {
+  BLACKHOLE_CLUSTER,
+  INBOUND_PASSTHROUGH_CLUSTER,
+  isHttpProtocol,
+  socketAddress,
+  tcpProxy,
+  WEBSOCKET_UPGRADE,
+} from './listener-common.js';
+
+/**
+ * `virtualInbound` (0.0.0.0:15006), where iptables redirects inbound traffic, as istiod builds it
+ * (`pilot/pkg/networking/core/listener_inbound.go`): a filter chain set per served port, matched on
+ * the original destination port and shaped by the port's PeerAuthentication mode, plus passthrough
+ * chains to `InboundPassthroughCluster` for ports no service declares. Every chain carries the
+ * workload's RBAC filters. Listener filters (original_dst, tls_inspector, http_inspector) are left
+ * out: our proxy restores the original destination and sniffs TLS itself.
+ */
+
+type Obj = Record<string, unknown>;
+
+export const VIRTUAL_INBOUND = 'virtualInbound';
+export const VIRTUAL_INBOUND_PORT = 15006;
+
+/** One filter chain of a port: how it is matched and whether it terminates Istio mTLS. */
+interface ChainVariant {
+  /** Appended to the chain name; the mTLS chain keeps Istio's name. */
+  suffix: string;
+  match: Obj;
+  mtls: boolean;
+}
+
+const RAW_BUFFER = { transport_protocol: 'raw_buffer' };
+const TLS = { transport_protocol: 'tls' };
+
+/**
+ * istiod's `getFilterChainMatchOptions` for a declared protocol: STRICT only accepts TLS; PERMISSIVE
+ * adds plaintext (and, for TCP, one-way TLS from a client without a sidecar, passed through); DISABLE
+ * accepts whatever arrives without terminating TLS.
+ */
+function chainVariants(mode: EffectiveMtlsMode, http: boolean): ChainVariant[] {
+  const plaintext = { suffix: '-plaintext', match: RAW_BUFFER, mtls: false };
+  switch (mode) {
+    case 'STRICT':
+      return [{ suffix: '', match: TLS, mtls: true }];
+    case 'PERMISSIVE':
+      return http
+        ? [
+            { suffix: '', match: { ...TLS, application_protocols: ALL_ISTIO_MTLS_ALPNS }, mtls: true },
+            plaintext,
+          ]
+        : [
+            { suffix: '', match: { ...TLS, application_protocols: MTLS_TCP_ALPNS }, mtls: true },
+            { suffix: '-tls', match: TLS, mtls: false },
+            plaintext,
+          ];
+    case 'DISABLE':
+      return [{ suffix: '-plaintext', match: {}, mtls: false }];
+  }
+}
+
+function inboundHttpManager(ctx: SidecarContext, targetPort: number): Obj {
+  const cluster = inboundClusterName(targetPort);
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': HTTP_CONNECTION_MANAGER_TYPE,
+      stat_prefix: `inbound_0.0.0.0_${targetPort}`,
+      route_config: {
+        name: cluster,
+        virtual_hosts: [
+          {
+            name: `inbound|http|${targetPort}`,
+            domains: ['*'],
+            routes: [
+              {
+                name: 'default',
+                match: { prefix: '/' },
+                // Istio disables Envoy's 15s default: the caller's sidecar owns the timeout.
+                route: { cluster, timeout: { seconds: 0 } },
+              },
+            ],
+          },
+        ],
+        validate_clusters: { value: false },
+      },
+      http_filters: [
+        ...buildRbacFilters(ctx.authorization, 'http'),
+        { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
+      ],
+      // The app sees the caller's identity in x-forwarded-client-cert, as with Istio.
+      forward_client_cert_details: 'APPEND_FORWARD',
+      set_current_client_cert_details: { subject: { value: true }, dns: true, uri: true },
+      use_remote_address: { value: false },
+      upgrade_configs: [WEBSOCKET_UPGRADE],
+    },
+  };
+}
+
+function portChains(ctx: SidecarContext, inbound: InboundPort): Obj[] {
+  const { targetPort } = inbound;
+  const http = isHttpProtocol(inbound.port.protocol);
+  const cluster = inboundClusterName(targetPort);
+  const filters = http
+    ? [inboundHttpManager(ctx, targetPort)]
+    : [...buildRbacFilters(ctx.authorization, 'tcp'), tcpProxy(cluster)];
+  return chainVariants(mtlsModeForPort(ctx.peerAuthentication, targetPort), http).map((variant) => ({
+    name: `0.0.0.0_${targetPort}${variant.suffix}`,
+    filter_chain_match: { destination_port: { value: targetPort }, ...variant.match },
+    filters,
+    ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(http) } : {}),
+  }));
+}
+
+/**
+ * Passthrough chains for ports without a service, by the workload-wide mode. Istio also sniffs HTTP
+ * here (`virtualInbound-catchall-http`); we treat all such traffic as TCP, so the mTLS chain accepts
+ * every Istio ALPN.
+ */
+function passthroughChains(ctx: SidecarContext): Obj[] {
+  const filters = [...buildRbacFilters(ctx.authorization, 'tcp'), tcpProxy(INBOUND_PASSTHROUGH_CLUSTER)];
+  const variants: ChainVariant[] =
+    ctx.peerAuthentication.mode === 'PERMISSIVE'
+      ? [
+          { suffix: '', match: { ...TLS, application_protocols: ALL_ISTIO_MTLS_ALPNS }, mtls: true },
+          { suffix: '-tls', match: TLS, mtls: false },
+          { suffix: '-plaintext', match: RAW_BUFFER, mtls: false },
+        ]
+      : chainVariants(ctx.peerAuthentication.mode, false);
+  return variants.map((variant) => ({
+    name: `${VIRTUAL_INBOUND}${variant.suffix}`,
+    ...(Object.keys(variant.match).length > 0 ? { filter_chain_match: variant.match } : {}),
+    filters,
+    ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(false) } : {}),
+  }));
+}
+
+export function virtualInboundListener(ctx: SidecarContext): Obj {
+  return {
+    name: VIRTUAL_INBOUND,
+    address: socketAddress('0.0.0.0', VIRTUAL_INBOUND_PORT),
+    filter_chains: [
+      // Traffic addressed to 15006 itself would loop.
+      {
+        name: `${VIRTUAL_INBOUND}-blackhole`,
+        filter_chain_match: { destination_port: { value: VIRTUAL_INBOUND_PORT } },
+        filters: [tcpProxy(BLACKHOLE_CLUSTER)],
+      },
+      ...passthroughChains(ctx),
+      ...ctx.inboundPorts.flatMap((inbound) => portChains(ctx, inbound)),
+    ],
+    traffic_direction: 'INBOUND',
+  };
+}

@@ -1,0 +1,31 @@
+import { TCP_PROXY_TYPE } from '../../../resources/listener.js';
+
+/** Pieces shared by the inbound and outbound sidecar listeners (Istio's special clusters, istio-facts §7.2). */
+
+type Obj = Record<string, unknown>;
+
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
+
+/** Istio upgrades WebSocket connections on every HTTP connection manager. */
+export const WEBSOCKET_UPGRADE = { upgrade_type: 'websocket' };
+
+/** Protocols served through an HTTP connection manager; everything else is proxied as TCP. */
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+export function isHttpProtocol(protocol: string): boolean {
+  return HTTP_PROTOCOLS.has(protocol.toUpperCase());
+}
+
+export function socketAddress(address: string, port: number): Obj {
+  return { socket_address: { address, port_value: port } };
+}
+
+/** A tcp_proxy to one cluster; Istio uses the cluster name as the stat prefix. */
+export function tcpProxy(cluster: string): Obj {
+  return {
+    name: 'envoy.filters.network.tcp_proxy',
+    typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: cluster, cluster },
+  };
+}

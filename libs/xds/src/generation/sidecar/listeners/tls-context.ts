@@ -1,0 +1,82 @@
+/**
+ * The server side of Istio mTLS on inbound chains (istio-facts §7.3; `pilot/pkg/security/authn`
+ * `BuildInboundTLS`): the workload certificate from SDS `default`, the trust bundle from SDS `ROOTCA`,
+ * client certificates required, TLS 1.2–1.3 with Istio's cipher list.
+ */
+
+type Obj = Record<string, unknown>;
+
+export const DOWNSTREAM_TLS_CONTEXT_TYPE =
+  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+
+/** SDS resource names the agent serves (DESIGN §2). */
+export const SDS_WORKLOAD_CERT = 'default';
+export const SDS_ROOT_CA = 'ROOTCA';
+/** The bootstrap cluster of the agent's SDS server. */
+export const SDS_CLUSTER = 'sds-grpc';
+
+/** ALPNs a client sidecar offers on mTLS (`allIstioMtlsALPNs` in `pilot/pkg/networking/core`). */
+export const ALL_ISTIO_MTLS_ALPNS = [
+  'istio-peer-exchange',
+  'istio',
+  'istio-http/1.0',
+  'istio-http/1.1',
+  'istio-h2',
+];
+/** ALPNs of TCP over mTLS with metadata exchange (`mtlsTCPWithMxcALPNs`). */
+export const MTLS_TCP_ALPNS = ['istio-peer-exchange', 'istio'];
+
+/** What the server negotiates: HTTP chains must not offer `istio` (it would break h2 negotiation). */
+const SERVER_ALPN_HTTP = ['h2', 'http/1.1'];
+const SERVER_ALPN_TCP = ['istio-peer-exchange', 'h2', 'http/1.1'];
+
+/** Istio's `SupportedCiphers` for sidecars. */
+const CIPHER_SUITES = [
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'AES256-GCM-SHA384',
+  'AES128-GCM-SHA256',
+];
+
+/** Istio's `ConstructSdsSecretConfig`: the secret comes from the agent over gRPC. */
+export function sdsSecretConfig(name: string): Obj {
+  return {
+    name,
+    sds_config: {
+      api_config_source: {
+        api_type: 'GRPC',
+        transport_api_version: 'V3',
+        set_node_on_first_message_only: true,
+        grpc_services: [{ envoy_grpc: { cluster_name: SDS_CLUSTER } }],
+      },
+      resource_api_version: 'V3',
+    },
+  };
+}
+
+/** The `envoy.transport_sockets.tls` socket terminating Istio mTLS for an HTTP or TCP chain. */
+export function istioMtlsTransportSocket(http: boolean): Obj {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': DOWNSTREAM_TLS_CONTEXT_TYPE,
+      common_tls_context: {
+        tls_params: {
+          tls_minimum_protocol_version: 'TLSv1_2',
+          tls_maximum_protocol_version: 'TLSv1_3',
+          cipher_suites: CIPHER_SUITES,
+        },
+        alpn_protocols: http ? SERVER_ALPN_HTTP : SERVER_ALPN_TCP,
+        tls_certificate_sds_secret_configs: [sdsSecretConfig(SDS_WORKLOAD_CERT)],
+        combined_validation_context: {
+          // No SAN restriction: any identity the root signed; AuthorizationPolicy narrows it.
+          default_validation_context: {},
+          validation_context_sds_secret_config: sdsSecretConfig(SDS_ROOT_CA),
+        },
+      },
+      require_client_certificate: { value: true },
+    },
+  };
+}
