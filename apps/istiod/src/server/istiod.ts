@@ -9,7 +9,7 @@ import {
   type CertificateAuthority,
 } from '@mesh/pki';
 import { MeshSnapshot, type ConfigStore } from '@mesh/policy';
-import { AdsServer, PUSH_ORDER, type ConnectionStatus } from '@mesh/xds';
+import { AdsServer, PUSH_ORDER, TypeUrl, type ConnectionStatus } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -40,6 +40,9 @@ export interface RunningIstiod {
   xdsConnections(): ConnectionStatus[];
   close(): Promise<void>;
 }
+
+/** Kinds whose changes only move endpoints (EDS), as Istio's incremental EDS push treats them. */
+const ENDPOINT_KINDS = new Set(['WorkloadEntry', 'Pod', 'EndpointSlice', 'Endpoints']);
 
 /** istiod's own serving certificate lives this long and is renewed at half its life. */
 const SERVING_CERT_TTL_SECONDS = 30 * 24 * 3600;
@@ -112,10 +115,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
   // Proxies that connect with workload metadata become endpoints (local platform, VMs).
   // The push runs from a timer, after `source` and `ads` below exist.
+  // Endpoint-only changes push EDS alone: listeners, routes and clusters are not regenerated.
+  let configChanged = false;
   const debouncer = new PushDebouncer(() => {
     source.update(snapshot());
-    ads.push(PUSH_ORDER.map((typeUrl) => ({ typeUrl })));
-    xdsMetrics.pushed();
+    const types = configChanged ? PUSH_ORDER : [TypeUrl.ClusterLoadAssignment];
+    ads.push(types.map((typeUrl) => ({ typeUrl })));
+    xdsMetrics.pushed(configChanged ? 'config' : 'endpoint');
+    configChanged = false;
   }, options.pushDebounceMs);
   const registered = new SelfRegistration(() => debouncer.changed());
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
@@ -139,6 +146,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   });
   config.subscribe((event) => {
     xdsMetrics.configChanged(event);
+    if (!ENDPOINT_KINDS.has(event.config.kind)) configChanged = true;
     debouncer.changed();
   });
 

@@ -8,6 +8,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * config change to the push, config events, and the invalid config currently skipped.
  */
 export function registerXdsMetrics(registry: Registry, invalidConfigCount: () => number) {
+  const triggers = new Counter({
+    name: 'pilot_push_triggers',
+    help: 'Total number of times a push was triggered, labeled by reason for the push.',
+    labelNames: ['type'],
+    registers: [registry],
+  });
   const pushes = new Counter({
     name: 'pilot_xds_pushes',
     help: 'Pilot build and send errors for lds, rds, cds and eds.',
@@ -74,8 +80,9 @@ export function registerXdsMetrics(registry: Registry, invalidConfigCount: () =>
       configEvents.inc({ type: event.config.kind, event: event.type });
       lastChangeAt ??= Date.now();
     },
-    /** The debounced push for the pending changes went out. */
-    pushed(): void {
+    /** The debounced push for the pending changes went out: `endpoint` (EDS only) or `config` (everything). */
+    pushed(kind: 'endpoint' | 'config'): void {
+      triggers.inc({ type: kind });
       // Convergence is measured for pushes following this change until the next change arrives.
       setTimeout(() => (lastChangeAt = undefined), 5000).unref();
     },
