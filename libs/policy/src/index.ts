@@ -126,3 +126,16 @@ export {
 } from './registry/mesh-model.js';
 export { buildRegistry } from './registry/build-registry.js';
 export { MeshSnapshot } from './registry/mesh-snapshot.js';
+export { EXPORT_TO_ANNOTATION, isExportedTo, parseExportTo } from './registry/export-to.js';
+export {
+  egressHostImports,
+  hostMatches,
+  parseEgressHost,
+  scopeOutboundServices,
+  selectSidecar,
+  servicesVisibleFrom,
+  type EgressHost,
+  type ScopedWorkload,
+  type SidecarRef,
+} from './registry/sidecar-scope.js';
+export { instancesFromEndpointSlices } from './registry/endpoint-slices.js';

@@ -1,7 +1,9 @@
-import type { Service } from '../api/kubernetes/service.js';
+import type { EndpointSlice, Service } from '../api/kubernetes/service.js';
 import type { Pod } from '../api/kubernetes/workload.js';
 import type { ServiceEntry, WorkloadEntry } from '../api/resources.js';
 import type { StoredConfig } from '../store/config-store.js';
+import { endpointSliceServiceKey, instancesFromEndpointSlices, podKey } from './endpoint-slices.js';
+import { EXPORT_TO_ANNOTATION, parseExportTo } from './export-to.js';
 import { protocolOf, TLS_MODE_LABEL, type MeshService, type WorkloadInstance } from './mesh-model.js';
 
 /** Kubernetes Service → one mesh service `<name>.<namespace>.svc.<suffix>`. */
@@ -11,6 +13,7 @@ export function serviceFromKubernetes(service: Service, domainSuffix: string): M
   const ips = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(
     (ip) => ip && ip !== 'None',
   );
+  const exportTo = parseExportTo(service.metadata.annotations?.[EXPORT_TO_ANNOTATION]);
   return {
     hostname: `${service.metadata.name}.${namespace}.svc.${domainSuffix}`,
     namespace,
@@ -25,6 +28,7 @@ export function serviceFromKubernetes(service: Service, domainSuffix: string): M
     addresses: ips,
     origin: 'Service',
     resolution: 'STATIC',
+    ...(exportTo ? { exportTo } : {}),
   };
 }
 
@@ -110,7 +114,11 @@ export function instanceFromPod(pod: Pod): WorkloadInstance | undefined {
   };
 }
 
-/** Services and instances from a config snapshot plus the workloads that registered themselves. */
+/**
+ * Services and instances from a config snapshot plus the workloads that registered themselves. A
+ * Kubernetes Service with EndpointSlices (label `kubernetes.io/service-name`) gets its Pod endpoints from
+ * them; one without (the local platform) from the Pods and WorkloadEntries its selector matches.
+ */
 export function buildRegistry(
   configs: readonly StoredConfig[],
   registered: readonly WorkloadInstance[],
@@ -118,11 +126,41 @@ export function buildRegistry(
 ): { services: MeshService[]; instances: WorkloadInstance[] } {
   const services: MeshService[] = [];
   const instances: WorkloadInstance[] = [...registered];
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  const pods = new Map<string, Pod>();
+  for (const config of configs) {
+    if (config.kind === 'EndpointSlice') {
+      const slice = config.object as unknown as EndpointSlice;
+      const key = endpointSliceServiceKey(withNamespace(slice, config.namespace));
+      if (key) slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    } else if (config.kind === 'Pod') {
+      pods.set(
+        podKey(withNamespace(config.object as unknown as Pod, config.namespace)),
+        config.object as unknown as Pod,
+      );
+    }
+  }
   for (const config of configs) {
     switch (config.kind) {
-      case 'Service':
-        services.push(serviceFromKubernetes(config.object as unknown as Service, domainSuffix));
+      case 'Service': {
+        const service = serviceFromKubernetes(
+          withNamespace(config.object as unknown as Service, config.namespace),
+          domainSuffix,
+        );
+        const slices = slicesByService.get(`${service.namespace}/${service.name}`);
+        if (slices) {
+          service.endpointsFromSlices = true;
+          instances.push(
+            ...instancesFromEndpointSlices(
+              service,
+              slices.map((slice) => withNamespace(slice, service.namespace)),
+              pods,
+            ),
+          );
+        }
+        services.push(service);
         break;
+      }
       case 'ServiceEntry': {
         const fromEntry = servicesFromServiceEntry(config.object as unknown as ServiceEntry);
         services.push(...fromEntry.services);
@@ -140,6 +178,14 @@ export function buildRegistry(
     }
   }
   return { services, instances };
+}
+
+/**
+ * The object with `metadata.namespace` filled from its stored config when the document left it out (a
+ * file store defaults it), so lookups by namespace agree with the store.
+ */
+function withNamespace<T extends { metadata: { namespace?: string } }>(object: T, namespace: string): T {
+  return object.metadata.namespace ? object : { ...object, metadata: { ...object.metadata, namespace } };
 }
 
 /** ServiceEntry resolution as the registry uses it: every DNS flavour resolves by DNS. */

@@ -34,7 +34,17 @@ export interface MeshService {
   origin: 'Service' | 'ServiceEntry';
   /** How clients find endpoints: STATIC (EDS), DNS, or NONE (passthrough). */
   resolution: 'STATIC' | 'DNS' | 'NONE';
+  /**
+   * Namespaces the service is visible from (Service annotation `networking.istio.io/exportTo`,
+   * ServiceEntry `exportTo`): `*`, `.`, `~` or names; undefined = `*` (see `isExportedTo`).
+   */
   exportTo?: string[];
+  /**
+   * A Kubernetes Service with at least one EndpointSlice: its Pod endpoints are the slices' ready
+   * endpoints (instances bound to it), not the Pods its selector matches. WorkloadEntries and
+   * self-registered workloads its selector matches still count, as in Istio.
+   */
+  endpointsFromSlices?: boolean;
 }
 
 /** A workload that can serve traffic: a Pod, a WorkloadEntry, or a proxy that registered itself. */
@@ -50,9 +60,14 @@ export interface WorkloadInstance {
   weight?: number;
   /** `istio` when the workload accepts Istio mTLS (auto-mTLS sends it mTLS). */
   tlsMode: 'istio' | 'disabled';
-  origin: 'Pod' | 'WorkloadEntry' | 'registered';
-  /** ServiceEntry inline endpoints belong to their ServiceEntry only. */
+  origin: 'Pod' | 'WorkloadEntry' | 'registered' | 'EndpointSlice';
+  /** ServiceEntry inline endpoints and EndpointSlice endpoints belong to that one service host only. */
   boundTo?: string;
+  /**
+   * EndpointSlice ports: Service port name → endpoint port. When set, the instance serves exactly these
+   * service ports (a port missing here has no endpoint on it).
+   */
+  endpointPorts?: Record<string, number>;
 }
 
 /** One endpoint of one service port. */
@@ -128,6 +143,8 @@ export function endpointsOf(
     )
       continue;
     if (!bound && !serviceSelects(service.selector, instance.labels)) continue;
+    // Pods of a Service with EndpointSlices are taken from the slices (the bound instances) only.
+    if (!bound && service.endpointsFromSlices && instance.origin === 'Pod') continue;
     const target = targetPortOf(port, instance);
     if (target === undefined) continue;
     endpoints.push({
@@ -145,6 +162,7 @@ export function endpointsOf(
 }
 
 function targetPortOf(port: MeshServicePort, instance: WorkloadInstance): number | undefined {
+  if (instance.endpointPorts) return instance.endpointPorts[port.name];
   if (instance.origin === 'WorkloadEntry' && instance.namedPorts[port.name] !== undefined)
     return instance.namedPorts[port.name];
   if (typeof port.targetPort === 'number') return port.targetPort;

@@ -5,9 +5,11 @@ import type {
   Sidecar,
   VirtualService,
 } from '../api/resources.js';
+import { DEFAULT_ROOT_NAMESPACE } from '../evaluation/workload-selection.js';
 import { loadYaml } from '../loader/load-yaml.js';
 import type { StoredConfig } from '../store/config-store.js';
 import { buildRegistry } from './build-registry.js';
+import { isExportedTo } from './export-to.js';
 import {
   DEFAULT_DOMAIN_SUFFIX,
   endpointsOf,
@@ -17,6 +19,24 @@ import {
   type MeshServicePort,
   type WorkloadInstance,
 } from './mesh-model.js';
+import {
+  scopeOutboundServices,
+  selectSidecar,
+  type ScopedWorkload,
+  type SidecarRef,
+} from './sidecar-scope.js';
+
+/** Config with the namespace it lives in (the object's metadata may leave it out). */
+interface Namespaced<T> {
+  namespace: string;
+  config: T;
+}
+
+/** The namespace a snapshot view answers for (see `MeshSnapshot.forNamespace`). */
+interface Viewer {
+  namespace: string;
+  rootNamespace: string;
+}
 
 /**
  * An immutable view of the mesh at one moment: services by host, their endpoints, and the routing
@@ -31,8 +51,12 @@ export class MeshSnapshot {
   /** Instances by `key=value` of each label and by the ServiceEntry host they are bound to. */
   private readonly instancesByLabel = new Map<string, WorkloadInstance[]>();
   private readonly instancesByHost = new Map<string, WorkloadInstance[]>();
-  private readonly virtualServicesByHost = new Map<string, VirtualService[]>();
-  private readonly destinationRulesByHost = new Map<string, DestinationRule>();
+  /** Oldest first, each with its namespace (exportTo and DestinationRule precedence need it). */
+  private readonly virtualServicesByHost = new Map<string, Namespaced<VirtualService>[]>();
+  private readonly destinationRulesByHost = new Map<string, Namespaced<DestinationRule>[]>();
+  private readonly sidecarRefs: (SidecarRef & { sidecar: Sidecar })[] = [];
+  /** Set on views from `forNamespace`: the default namespace of the exportTo-aware lookups. */
+  private readonly viewer: Viewer | undefined;
   /** Security and scoping config, oldest first, for the evaluators and per-proxy generation. */
   readonly peerAuthentications: PeerAuthentication[] = [];
   readonly authorizationPolicies: AuthorizationPolicy[] = [];
@@ -60,19 +84,25 @@ export class MeshSnapshot {
         const vs = config.object as unknown as VirtualService;
         for (const host of vs.spec.hosts ?? []) {
           const fqdn = resolveHost(host, config.namespace, domainSuffix);
-          this.virtualServicesByHost.set(fqdn, [...(this.virtualServicesByHost.get(fqdn) ?? []), vs]);
+          push(this.virtualServicesByHost, fqdn, { namespace: config.namespace, config: vs });
         }
       } else if (config.kind === 'PeerAuthentication') {
         this.peerAuthentications.push(config.object as unknown as PeerAuthentication);
       } else if (config.kind === 'AuthorizationPolicy') {
         this.authorizationPolicies.push(config.object as unknown as AuthorizationPolicy);
       } else if (config.kind === 'Sidecar') {
-        this.sidecars.push(config.object as unknown as Sidecar);
+        const sidecar = config.object as unknown as Sidecar;
+        this.sidecars.push(sidecar);
+        this.sidecarRefs.push({
+          namespace: config.namespace,
+          name: config.name,
+          spec: sidecar.spec,
+          sidecar,
+        });
       } else if (config.kind === 'DestinationRule') {
         const dr = config.object as unknown as DestinationRule;
         const fqdn = resolveHost(dr.spec.host, config.namespace, domainSuffix);
-        // The oldest rule for a host wins, as Istio merges only non-conflicting rules.
-        if (!this.destinationRulesByHost.has(fqdn)) this.destinationRulesByHost.set(fqdn, dr);
+        push(this.destinationRulesByHost, fqdn, { namespace: config.namespace, config: dr });
       }
     }
   }
@@ -123,13 +153,66 @@ export class MeshSnapshot {
     return bound.length === 0 ? selected : [...bound, ...selected];
   }
 
-  /** VirtualServices for a host, oldest first (Istio merges them in creation order). */
-  virtualServices(hostname: string): readonly VirtualService[] {
-    return this.virtualServicesByHost.get(hostname) ?? [];
+  /**
+   * A view of this snapshot from a proxy's namespace: the same data, but `virtualServices` and
+   * `destinationRule` default to that namespace, so generators that call them with a host only honour
+   * exportTo and DestinationRule precedence. Cheap (shares everything, caches included).
+   */
+  forNamespace(namespace: string, rootNamespace: string = DEFAULT_ROOT_NAMESPACE): MeshSnapshot {
+    const view = Object.create(this) as MeshSnapshot;
+    Object.defineProperty(view, 'viewer', { value: { namespace, rootNamespace } satisfies Viewer });
+    return view;
   }
 
-  destinationRule(hostname: string): DestinationRule | undefined {
-    return this.destinationRulesByHost.get(hostname);
+  /**
+   * VirtualServices for a host, oldest first (Istio merges them in creation order). With a namespace
+   * (given, or the view's), only those exported to it; without, all of them.
+   */
+  virtualServices(hostname: string, fromNamespace = this.viewer?.namespace): readonly VirtualService[] {
+    const entries = this.virtualServicesByHost.get(hostname) ?? [];
+    return entries
+      .filter(
+        (e) =>
+          fromNamespace === undefined || isExportedTo(e.config.spec.exportTo, e.namespace, fromNamespace),
+      )
+      .map((e) => e.config);
+  }
+
+  /**
+   * The DestinationRule for a host. From a namespace (given, or the view's) it is Istio's lookup: the
+   * oldest rule exported to that namespace from the namespace itself, else from the service's namespace,
+   * else from the root namespace. Without a namespace, the oldest rule for the host anywhere.
+   */
+  destinationRule(
+    hostname: string,
+    fromNamespace = this.viewer?.namespace,
+    rootNamespace = this.viewer?.rootNamespace ?? DEFAULT_ROOT_NAMESPACE,
+  ): DestinationRule | undefined {
+    const entries = this.destinationRulesByHost.get(hostname) ?? [];
+    if (fromNamespace === undefined) return entries[0]?.config;
+    const serviceNamespace = this.byHost.get(hostname)?.namespace;
+    for (const namespace of [fromNamespace, serviceNamespace, rootNamespace]) {
+      if (namespace === undefined) continue;
+      const found = entries.find(
+        (e) => e.namespace === namespace && isExportedTo(e.config.spec.exportTo, e.namespace, fromNamespace),
+      );
+      if (found) return found.config;
+    }
+    return undefined;
+  }
+
+  /** The Sidecar resource that applies to a workload (see `selectSidecar`), if any. */
+  sidecarFor(workload: ScopedWorkload, rootNamespace: string = DEFAULT_ROOT_NAMESPACE): Sidecar | undefined {
+    return selectSidecar(this.sidecarRefs, workload, rootNamespace)?.sidecar;
+  }
+
+  /**
+   * The services a workload's sidecar may call: exported to its namespace and imported by the egress of
+   * the Sidecar that applies to it (see `scopeOutboundServices`), ordered by host like `services`.
+   */
+  outboundServices(workload: ScopedWorkload, rootNamespace: string = DEFAULT_ROOT_NAMESPACE): MeshService[] {
+    const sidecar = selectSidecar(this.sidecarRefs, workload, rootNamespace);
+    return scopeOutboundServices(this.services, sidecar, workload.namespace);
   }
 }
 

@@ -98,3 +98,130 @@ describe('sidecar context', () => {
     expect(ctx.outboundServices.map((s) => s.hostname)).toContain('reviews.other.svc.cluster.local');
   });
 });
+
+const SCOPED = `apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istiod, namespace: istio-system}
+spec:
+  selector: {app: istiod}
+  ports: [{name: grpc-xds, port: 15010}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: other}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 7000}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: default}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: private-api, namespace: other}
+spec:
+  hosts: [private.example.com]
+  exportTo: ["."]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-other, namespace: other}
+spec:
+  host: reviews.default.svc.cluster.local
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default, creationTimestamp: "2030-01-01T00:00:00Z"}
+spec:
+  host: reviews
+`;
+
+describe('sidecar context scoping', () => {
+  const snapshot = MeshSnapshot.fromYaml(SCOPED, 'scoped.yaml');
+  const proxy = (namespace: string, labels: Record<string, string> = {}) => ({
+    id: `sidecar~10.0.0.1~p.${namespace}~${namespace}.svc.cluster.local`,
+    namespace,
+    labels,
+    ipAddresses: ['10.0.0.1'],
+    serviceAccount: 'default',
+  });
+
+  it('a Sidecar with egress ./* and istio-system/* limits the proxy to those namespaces', () => {
+    const ctx = buildSidecarContext(snapshot, proxy('default', { app: 'productpage' }));
+    expect(ctx.outboundServices.map((s) => s.hostname)).toEqual([
+      'api.example.com',
+      'istiod.istio-system.svc.cluster.local',
+      'reviews.default.svc.cluster.local',
+    ]);
+  });
+
+  it('without a Sidecar a proxy sees every service exported to its namespace', () => {
+    expect(buildSidecarContext(snapshot, proxy('other')).outboundServices.map((s) => s.hostname)).toEqual([
+      'api.example.com',
+      'istiod.istio-system.svc.cluster.local',
+      'private.example.com',
+      'reviews.default.svc.cluster.local',
+      'reviews.other.svc.cluster.local',
+    ]);
+    expect(buildSidecarContext(snapshot, proxy('web')).outboundServices.map((s) => s.hostname)).not.toContain(
+      'private.example.com',
+    );
+  });
+
+  it('a root-namespace Sidecar is the mesh default, `.` meaning the proxy namespace', () => {
+    const mesh = MeshSnapshot.fromYaml(
+      `${SCOPED}---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: ["./*"]
+`,
+      'scoped.yaml',
+    );
+    expect(buildSidecarContext(mesh, proxy('other')).outboundServices.map((s) => s.hostname)).toEqual([
+      'private.example.com',
+      'reviews.other.svc.cluster.local',
+    ]);
+  });
+
+  it('looks DestinationRules up from the proxy namespace first', () => {
+    // The proxy in `other` gets its own namespace's rule, the one in `default` the service namespace's.
+    expect(
+      buildSidecarContext(snapshot, proxy('other')).snapshot.destinationRule(
+        'reviews.default.svc.cluster.local',
+      )?.metadata.name,
+    ).toBe('reviews-other');
+    expect(
+      buildSidecarContext(snapshot, proxy('default')).snapshot.destinationRule(
+        'reviews.default.svc.cluster.local',
+      )?.metadata.name,
+    ).toBe('reviews');
+    // The snapshot itself keeps its namespace-less lookup: the oldest rule.
+    expect(snapshot.destinationRule('reviews.default.svc.cluster.local')?.metadata.name).toBe(
+      'reviews-other',
+    );
+  });
+});

@@ -50,9 +50,16 @@ export interface InboundPort {
  */
 export interface SidecarContext {
   proxy: SidecarProxy;
+  /**
+   * The snapshot as seen from the proxy's namespace (`MeshSnapshot.forNamespace`): its VirtualService and
+   * DestinationRule lookups honour exportTo and Istio's DestinationRule namespace precedence.
+   */
   snapshot: MeshSnapshot;
   mesh: MeshSettings;
-  /** Services this proxy may call (today: all; exportTo/Sidecar scoping narrows it later). */
+  /**
+   * Services this proxy may call: those exported to its namespace (exportTo) and imported by the egress
+   * listeners of the Sidecar resource that applies to it (ports narrowed by `egress[].port`).
+   */
   outboundServices: readonly MeshService[];
   inboundPorts: readonly InboundPort[];
   peerAuthentication: EffectivePeerAuthentication;
@@ -103,9 +110,9 @@ export function buildSidecarContext(
   const workload = { namespace: proxy.namespace, labels: proxy.labels };
   return {
     proxy,
-    snapshot,
+    snapshot: snapshot.forNamespace(proxy.namespace, mesh.rootNamespace),
     mesh,
-    outboundServices: snapshot.services,
+    outboundServices: snapshot.outboundServices(workload, mesh.rootNamespace),
     inboundPorts,
     peerAuthentication: effectivePeerAuthentication(snapshot.peerAuthentications, workload, {
       rootNamespace: mesh.rootNamespace,
