@@ -88,3 +88,41 @@ export {
   type SidecarProxy,
 } from './generation/sidecar/sidecar-context.js';
 export { generateSidecar } from './generation/sidecar/sidecar-generator.js';
+
+export { proxyConfig, sidecarConfig, simulate } from './simulation/simulate.js';
+export {
+  evaluateEnvoyRbac,
+  evaluateRbacRules,
+  matchesPermission,
+  matchesPrincipal,
+  type EnvoyPermission,
+  type EnvoyPrincipal,
+  type EnvoyRbacAction,
+  type EnvoyRbacConfig,
+  type EnvoyRbacEngineResult,
+  type EnvoyRbacPolicy,
+  type EnvoyRbacRequest,
+  type EnvoyRbacResult,
+  type EnvoyRbacRules,
+} from './simulation/envoy-rbac.js';
+export {
+  headerValues,
+  matchesHeader,
+  matchesString,
+  re2ToRegExp,
+  UnsupportedRegexError,
+  type EnvoyHeaderMatcher,
+  type EnvoyStringMatcher,
+  type HeaderValues,
+} from './simulation/envoy-matchers.js';
+export type {
+  Call,
+  InboundCall,
+  InboundResult,
+  OutboundCall,
+  OutboundResult,
+  ProxyConfig,
+  RbacOutcome,
+  SimulatedEndpoint,
+  UpstreamTls,
+} from './simulation/simulation-types.js';

@@ -72,6 +72,8 @@ function inboundHttpManager(ctx: SidecarContext, targetPort: number): Obj {
     typed_config: {
       '@type': HTTP_CONNECTION_MANAGER_TYPE,
       stat_prefix: `inbound_0.0.0.0_${targetPort}`,
+      // Istio's default path normalization (BASE): RBAC must see `/a/../admin` as `/admin`.
+      normalize_path: { value: true },
       route_config: {
         name: cluster,
         virtual_hosts: [
