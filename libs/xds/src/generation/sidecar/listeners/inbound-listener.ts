@@ -4,6 +4,7 @@ import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../../../resources/li
 import { inboundClusterName } from '../../resource-names.js';
 import type { InboundPort, SidecarContext } from '../sidecar-context.js';
 import { buildRbacFilters } from './rbac-filters.js';
+import type { ExplicitIngressListener } from './sidecar-listeners-explicit.js';
 import { ALL_ISTIO_MTLS_ALPNS, istioMtlsTransportSocket, MTLS_TCP_ALPNS } from './tls-context.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -65,13 +66,13 @@ function chainVariants(mode: EffectiveMtlsMode, http: boolean): ChainVariant[] {
   }
 }
 
-function inboundHttpManager(ctx: SidecarContext, targetPort: number): Obj {
+function inboundHttpManager(ctx: SidecarContext, targetPort: number, bind: string): Obj {
   const cluster = inboundClusterName(targetPort);
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': HTTP_CONNECTION_MANAGER_TYPE,
-      stat_prefix: `inbound_0.0.0.0_${targetPort}`,
+      stat_prefix: `inbound_${bind}_${targetPort}`,
       // Istio's default path normalization (BASE): RBAC must see `/a/../admin` as `/admin`.
       normalize_path: { value: true },
       route_config: {
@@ -105,19 +106,33 @@ function inboundHttpManager(ctx: SidecarContext, targetPort: number): Obj {
   };
 }
 
-function portChains(ctx: SidecarContext, inbound: InboundPort): Obj[] {
-  const { targetPort } = inbound;
-  const http = isHttpProtocol(inbound.port.protocol);
+/**
+ * The chains of one served port, to `inbound|<targetPort>||`. In `virtualInbound` they match the original
+ * destination port; a listener bound to the port (a Sidecar ingress listener) needs no port match.
+ */
+function portChains(
+  ctx: SidecarContext,
+  targetPort: number,
+  http: boolean,
+  { bind = '0.0.0.0', matchPort = true }: { bind?: string; matchPort?: boolean } = {},
+): Obj[] {
   const cluster = inboundClusterName(targetPort);
   const filters = http
-    ? [inboundHttpManager(ctx, targetPort)]
+    ? [inboundHttpManager(ctx, targetPort, bind)]
     : [...buildRbacFilters(ctx.authorization, 'tcp'), tcpProxy(cluster)];
-  return chainVariants(mtlsModeForPort(ctx.peerAuthentication, targetPort), http).map((variant) => ({
-    name: `0.0.0.0_${targetPort}${variant.suffix}`,
-    filter_chain_match: { destination_port: { value: targetPort }, ...variant.match },
-    filters,
-    ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(http) } : {}),
-  }));
+  return chainVariants(mtlsModeForPort(ctx.peerAuthentication, targetPort), http).map((variant) => {
+    const match = { ...(matchPort ? { destination_port: { value: targetPort } } : {}), ...variant.match };
+    return {
+      name: `${bind}_${targetPort}${variant.suffix}`,
+      ...(Object.keys(match).length > 0 ? { filter_chain_match: match } : {}),
+      filters,
+      ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(http) } : {}),
+    };
+  });
+}
+
+function servedPortChains(ctx: SidecarContext, inbound: InboundPort): Obj[] {
+  return portChains(ctx, inbound.targetPort, isHttpProtocol(inbound.port.protocol));
 }
 
 /**
@@ -155,8 +170,24 @@ export function virtualInboundListener(ctx: SidecarContext): Obj {
         filters: [tcpProxy(BLACKHOLE_CLUSTER)],
       },
       ...passthroughChains(ctx),
-      ...ctx.inboundPorts.flatMap((inbound) => portChains(ctx, inbound)),
+      ...ctx.inboundPorts.flatMap((inbound) => servedPortChains(ctx, inbound)),
     ],
+    traffic_direction: 'INBOUND',
+  };
+}
+
+/**
+ * A Sidecar ingress listener bound to `<bind>:<port>` (Istio's inbound listener for a port that is not
+ * captured, `listener_inbound.go`): the same chains `virtualInbound` has for a served port, shaped by the
+ * port's PeerAuthentication mode and carrying the workload's RBAC filters, forwarding to
+ * `inbound|<port>||`, which CDS points at the ingress `defaultEndpoint`.
+ */
+export function explicitIngressListener(ctx: SidecarContext, ingress: ExplicitIngressListener): Obj {
+  return {
+    name: ingress.name,
+    address: socketAddress(ingress.bind, ingress.port),
+    filter_chains: portChains(ctx, ingress.port, ingress.http, { bind: ingress.bind, matchPort: false }),
+    bind_to_port: { value: true },
     traffic_direction: 'INBOUND',
   };
 }

@@ -3,6 +3,7 @@ import type { MeshService, MeshServicePort } from '@mesh/policy';
 import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../../../resources/listener.js';
 import { outboundClusterName } from '../../resource-names.js';
 import type { SidecarContext } from '../sidecar-context.js';
+import type { ExplicitEgressListener } from './sidecar-listeners-explicit.js';
 import {
   BLACKHOLE_CLUSTER,
   isHttpProtocol,
@@ -25,6 +26,7 @@ export const VIRTUAL_OUTBOUND = 'virtualOutbound';
 export const VIRTUAL_OUTBOUND_PORT = 15001;
 
 export const HTTP_FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
+export const HTTP_CORS_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
 
@@ -49,16 +51,19 @@ export function virtualOutboundListener(ctx: SidecarContext): Obj {
   };
 }
 
-function outboundHttpManager(port: number): Obj {
+/** The outbound HCM of one port, routes from RDS `"<port>"`; `bind` only shapes the stat prefix. */
+function outboundHttpManager(bind: string, port: number): Obj {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': HTTP_CONNECTION_MANAGER_TYPE,
-      stat_prefix: `outbound_0.0.0.0_${port}`,
+      stat_prefix: `outbound_${bind}_${port}`,
       rds: { route_config_name: String(port), config_source: ADS },
+      // Istio's order (`buildHTTPConnectionManager`): fault, then CORS, then the router. Both are empty
+      // here; a VirtualService's faults and corsPolicy arrive per route (typed_per_filter_config).
       http_filters: [
-        // Empty here; VirtualService faults arrive per route (typed_per_filter_config).
         { name: 'envoy.filters.http.fault', typed_config: { '@type': HTTP_FAULT_TYPE } },
+        { name: 'envoy.filters.http.cors', typed_config: { '@type': HTTP_CORS_TYPE } },
         { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
       ],
       use_remote_address: { value: false },
@@ -67,19 +72,24 @@ function outboundHttpManager(port: number): Obj {
   };
 }
 
-function portListener(name: string, bind: string, port: number, filter: Obj): Obj {
+function portListener(name: string, bind: string, port: number, filter: Obj, bindToPort = false): Obj {
   return {
     name,
     address: socketAddress(bind, port),
     filter_chains: [{ filters: [filter] }],
-    bind_to_port: { value: false },
+    bind_to_port: { value: bindToPort },
     traffic_direction: 'OUTBOUND',
   };
 }
 
 function listenerFor(service: MeshService, port: MeshServicePort): Obj {
   if (isHttpProtocol(port.protocol))
-    return portListener(`0.0.0.0_${port.port}`, '0.0.0.0', port.port, outboundHttpManager(port.port));
+    return portListener(
+      `0.0.0.0_${port.port}`,
+      '0.0.0.0',
+      port.port,
+      outboundHttpManager('0.0.0.0', port.port),
+    );
   const bind = service.addresses[0] ?? '0.0.0.0';
   const cluster = outboundClusterName(port.port, '', service.hostname);
   return portListener(`${bind}_${port.port}`, bind, port.port, tcpProxy(cluster));
@@ -101,4 +111,20 @@ export function outboundPortListeners(ctx: SidecarContext): Obj[] {
     }
   }
   return [...byName.values()];
+}
+
+/**
+ * The listener of a Sidecar egress entry with a port and a bind address or `captureMode: NONE`
+ * (`sidecar-listeners-explicit.ts`): HTTP through RDS `"<port>"`, whose virtual hosts are the services
+ * the entry imports; TCP straight to the imported service's `outbound|<port>||<fqdn>`. When the entry
+ * imports several services on a TCP port, Envoy can tell them apart by nothing but the address, which is
+ * the same for all: like istiod (which builds one listener per service and keeps the first), the first
+ * service in snapshot order gets the port.
+ */
+export function explicitEgressListener(egress: ExplicitEgressListener): Obj {
+  const { name, bind, port, bindToPort } = egress;
+  if (egress.http) return portListener(name, bind, port, outboundHttpManager(bind, port), bindToPort);
+  const [first] = egress.services;
+  const cluster = first ? outboundClusterName(port, '', first.hostname) : BLACKHOLE_CLUSTER;
+  return portListener(name, bind, port, tcpProxy(cluster), bindToPort);
 }

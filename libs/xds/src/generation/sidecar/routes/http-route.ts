@@ -8,6 +8,7 @@ import type {
 
 import { parseOutboundClusterName } from '../../resource-names.js';
 import type { SidecarProxy } from '../sidecar-context.js';
+import { CORS_FILTER, corsConfig } from './cors.js';
 import { configMetadata, type Obj } from './envoy-values.js';
 import { FAULT_FILTER, faultConfig } from './fault.js';
 import { headerFields, headerOperations } from './headers.js';
@@ -90,8 +91,14 @@ export function translateRoute(
   out['decorator'] = { operation: routeOperation(out, vs.metadata.name ?? '', scope.listenerPort) };
   if (match?.statPrefix) out['stat_prefix'] = match.statPrefix;
   Object.assign(out, headers);
+  // Per-route configs of the outbound HCM's fault and CORS filters (Istio's `TypedPerFilterConfig`).
   const fault = faultConfig(rule.fault);
-  if (fault) out['typed_per_filter_config'] = { [FAULT_FILTER]: fault };
+  const cors = corsConfig(rule.corsPolicy);
+  if (fault || cors)
+    out['typed_per_filter_config'] = {
+      ...(fault ? { [FAULT_FILTER]: fault } : {}),
+      ...(cors ? { [CORS_FILTER]: cors } : {}),
+    };
   return out;
 }
 

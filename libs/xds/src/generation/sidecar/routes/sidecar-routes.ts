@@ -1,6 +1,7 @@
 import type { MeshService, VirtualService } from '@mesh/policy';
 
 import { outboundClusterName } from '../../resource-names.js';
+import { explicitEgressListeners } from '../listeners/sidecar-listeners-explicit.js';
 import type { SidecarContext } from '../sidecar-context.js';
 import { consistentHashForService, hashPolicy } from './consistent-hash.js';
 import { dedupeDomains, virtualHostDomains } from './domains.js';
@@ -27,12 +28,25 @@ function servesHttpOn(service: MeshService, port: number): boolean {
   return service.ports.some((p) => p.port === port && HTTP_PROTOCOLS.has(p.protocol));
 }
 
-/** The ports that get an outbound route configuration: every HTTP port of a service the proxy sees. */
+/**
+ * The ports that get an outbound route configuration: every HTTP port of a service the proxy sees, and
+ * the port of every HTTP Sidecar egress listener with its own listener (its HCM asks for `"<port>"` even
+ * when the services it imports declare that port with another protocol).
+ */
 export function sidecarHttpRoutePorts(ctx: SidecarContext): number[] {
   const ports = new Set<number>();
   for (const service of ctx.outboundServices)
     for (const port of service.ports) if (HTTP_PROTOCOLS.has(port.protocol)) ports.add(port.port);
+  for (const egress of explicitEgressListeners(ctx)) if (egress.http) ports.add(egress.port);
   return [...ports].sort((a, b) => a - b);
+}
+
+/** The services HTTP Sidecar egress listeners on `port` import, whatever protocol they declare for it. */
+function explicitHttpImports(ctx: SidecarContext, port: number): Set<string> {
+  const hosts = new Set<string>();
+  for (const egress of explicitEgressListeners(ctx))
+    if (egress.http && egress.port === port) for (const s of egress.services) hosts.add(s.hostname);
+  return hosts;
 }
 
 /** A VirtualService applies to sidecars when it names no gateways or names `mesh`. */
@@ -94,7 +108,8 @@ function catchAllVirtualHost(ctx: SidecarContext): Obj {
 
 /** The outbound route configuration for one port (`"9080"`). */
 export function sidecarRouteConfiguration(ctx: SidecarContext, port: number): Obj {
-  const services = ctx.outboundServices.filter((s) => servesHttpOn(s, port));
+  const explicit = explicitHttpImports(ctx, port);
+  const services = ctx.outboundServices.filter((s) => servesHttpOn(s, port) || explicit.has(s.hostname));
   const entries = services.map((service) => {
     const routes = virtualServiceRoutesFor(ctx, service.hostname, port);
     return { service, routes: routes ?? [defaultRoute(ctx, service.hostname, port)], fromVs: !!routes };
