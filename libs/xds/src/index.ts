@@ -88,6 +88,11 @@ export {
   type SidecarProxy,
 } from './generation/sidecar/sidecar-context.js';
 export { generateSidecar } from './generation/sidecar/sidecar-generator.js';
+export {
+  generateSecrets,
+  type SecretGeneration,
+  type SecretProxy,
+} from './generation/secrets/credential-secrets.js';
 
 export { proxyConfig, sidecarConfig, simulate } from './simulation/simulate.js';
 export {

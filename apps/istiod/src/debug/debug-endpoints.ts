@@ -106,8 +106,15 @@ async function configDump(deps: DebugDeps, proxyId: string): Promise<DebugRespon
     configs[shortNameOf(sub.typeUrl)] = [...resources].map((r) => ({
       name: r.name,
       version: r.version,
-      resource: type ? type.decode(r.any.value) : undefined,
+      resource: type ? redactPrivateKeys(type.decode(r.any.value)) : undefined,
     }));
   }
   return { status: 200, body: { proxy: proxyId, configs } };
+}
+
+/** Secrets in a dump keep their certificates but never their private keys (as istioctl's dumps). */
+function redactPrivateKeys(resource: object): object {
+  const certificate = (resource as { tls_certificate?: Record<string, unknown> }).tls_certificate;
+  if (!certificate?.['private_key']) return resource;
+  return { ...resource, tls_certificate: { ...certificate, private_key: { inline_string: '[redacted]' } } };
 }

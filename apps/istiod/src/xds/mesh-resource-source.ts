@@ -2,10 +2,12 @@ import type { MeshSnapshot } from '@mesh/policy';
 import {
   buildSidecarContext,
   generateProxyless,
+  generateSecrets,
   generateSidecar,
   sidecarProxyOf,
   prepareResource,
   resourceTypeFor,
+  TypeUrl,
   type GenerationRequest,
   type PreparedResource,
   type ResourceRequest,
@@ -24,6 +26,11 @@ export function isSidecar(connection: XdsConnection): boolean {
   return connection.node.id.startsWith('sidecar~');
 }
 
+/** Istio's gateways identify as `router~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`. */
+export function isRouter(connection: XdsConnection): boolean {
+  return connection.node.id.startsWith('router~');
+}
+
 /**
  * Serves each connection from the current mesh snapshot. Proxyless gRPC resources are the same for
  * every client, so each is prepared (encoded) once per snapshot and name and shared. Sidecar config
@@ -36,6 +43,11 @@ export class MeshResourceSource implements ResourceSource {
   private prepared = new Map<string, PreparedResource | null>();
   /** Per snapshot: each sidecar's context, by node id. */
   private sidecars = new Map<string, SidecarContext>();
+  /**
+   * Per snapshot: gateway secrets by namespace, then by resource name (`kubernetes://x` means a
+   * different Secret in each namespace); null marks a name left out, whose problem was reported once.
+   */
+  private secrets = new Map<string, Map<string, PreparedResource | null>>();
 
   /**
    * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
@@ -56,9 +68,15 @@ export class MeshResourceSource implements ResourceSource {
     this.snapshot = snapshot;
     this.prepared = new Map();
     this.sidecars = new Map();
+    this.secrets = new Map();
   }
 
   resources(request: ResourceRequest): PreparedResource[] {
+    // SDS: only gateway credentials come from istiod; workload certs come from each proxy's agent.
+    if (request.typeUrl === TypeUrl.Secret)
+      return isRouter(request.connection) && !isProxylessGrpc(request.connection)
+        ? this.gatewaySecrets(request)
+        : [];
     if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
       return this.sidecarResources(request);
     if (!isProxylessGrpc(request.connection)) return [];
@@ -96,6 +114,59 @@ export class MeshResourceSource implements ResourceSource {
     return this.prepareAll(request.typeUrl, () =>
       generateSidecar(context, { typeUrl: request.typeUrl, wildcard, names: request.only ?? request.names }),
     );
+  }
+
+  /**
+   * A gateway's `kubernetes://` credentials, by name only (SDS has no wildcard: a wildcard subscription
+   * gets nothing). Each name is resolved once per snapshot and namespace, and a name left out (missing,
+   * malformed, another namespace's) is reported once.
+   */
+  private gatewaySecrets(request: ResourceRequest): PreparedResource[] {
+    const names = request.only ?? request.names;
+    if (names.size === 0) return [];
+    const node = request.connection.node;
+    const namespace = sidecarProxyOf(node).namespace;
+    // Private keys go only to a gateway that proved, with its workload certificate over mTLS, that it
+    // runs in the namespace whose secrets it asks for (as Istio's SDS authorizes by identity).
+    const proven = request.connection.peerIdentity?.match(/^spiffe:\/\/[^/]+\/ns\/([^/]+)\/sa\/[^/]+$/)?.[1];
+    if (proven !== namespace) {
+      this.onError(
+        `SDS for ${node.id}`,
+        new Error(
+          proven
+            ? `authenticated as namespace ${proven}, not ${namespace}`
+            : 'secrets are served only over mTLS with a workload certificate',
+        ),
+      );
+      return [];
+    }
+    let cache = this.secrets.get(namespace);
+    if (!cache) {
+      cache = new Map();
+      this.secrets.set(namespace, cache);
+    }
+    const known = cache;
+    const missing = new Set([...names].filter((name) => !known.has(`${TypeUrl.Secret} ${name}`)));
+    if (missing.size > 0) {
+      const snapshot = this.snapshot;
+      this.prepareAll(
+        TypeUrl.Secret,
+        () => {
+          const { resources, problems } = generateSecrets(snapshot, { namespace, kind: 'router' }, missing);
+          for (const problem of problems) this.onError(`SDS for ${node.id}`, new Error(problem));
+          return resources;
+        },
+        known,
+      );
+      for (const name of missing)
+        if (!known.has(`${TypeUrl.Secret} ${name}`)) known.set(`${TypeUrl.Secret} ${name}`, null);
+    }
+    const out: PreparedResource[] = [];
+    for (const name of names) {
+      const prepared = known.get(`${TypeUrl.Secret} ${name}`);
+      if (prepared) out.push(prepared);
+    }
+    return out;
   }
 
   /** Generates and prepares proxyless resources, remembering each under its name for this snapshot. */

@@ -1,3 +1,4 @@
+import type { Secret as KubernetesSecret } from '../api/kubernetes/config.js';
 import type {
   AuthorizationPolicy,
   DestinationRule,
@@ -61,6 +62,8 @@ export class MeshSnapshot {
   readonly peerAuthentications: PeerAuthentication[] = [];
   readonly authorizationPolicies: AuthorizationPolicy[] = [];
   readonly sidecars: Sidecar[] = [];
+  /** Kubernetes Secrets by `<namespace>/<name>` (gateway credentials istiod serves over SDS). */
+  private readonly secretsByKey = new Map<string, KubernetesSecret>();
 
   constructor(
     configs: readonly StoredConfig[],
@@ -103,6 +106,11 @@ export class MeshSnapshot {
         const dr = config.object as unknown as DestinationRule;
         const fqdn = resolveHost(dr.spec.host, config.namespace, domainSuffix);
         push(this.destinationRulesByHost, fqdn, { namespace: config.namespace, config: dr });
+      } else if (config.kind === 'Secret' && config.apiVersion === 'v1') {
+        this.secretsByKey.set(
+          `${config.namespace}/${config.name}`,
+          config.object as unknown as KubernetesSecret,
+        );
       }
     }
   }
@@ -199,6 +207,11 @@ export class MeshSnapshot {
       if (found) return found.config;
     }
     return undefined;
+  }
+
+  /** The Kubernetes Secret `namespace/name`, if the snapshot has it (gateway `credentialName`s). */
+  secret(namespace: string, name: string): KubernetesSecret | undefined {
+    return this.secretsByKey.get(`${namespace}/${name}`);
   }
 
   /** The Sidecar resource that applies to a workload (see `selectSidecar`), if any. */

@@ -78,6 +78,7 @@ export class AdsServer {
       mode,
       peer: call.getPeer(),
       connectedAt: new Date(),
+      peerIdentity: peerSpiffeId(call),
       node: { id: '', cluster: '', metadata: {} },
     };
     this.streams.add(create(connection) as unknown as AnyStream);
@@ -148,4 +149,19 @@ export async function startAdsServer(
       grpc.forceShutdown();
     },
   };
+}
+
+/**
+ * The SPIFFE URI SAN of a verified client certificate. grpc-js shows the peer certificate only when the
+ * TLS layer authorized it against the configured roots.
+ */
+function peerSpiffeId(call: {
+  getAuthContext?: () => { sslPeerCertificate?: { subjectaltname?: string } };
+}): string | undefined {
+  const sans = call.getAuthContext?.().sslPeerCertificate?.subjectaltname ?? '';
+  const uri = sans
+    .split(', ')
+    .find((san) => san.startsWith('URI:spiffe://'))
+    ?.slice('URI:'.length);
+  return uri;
 }

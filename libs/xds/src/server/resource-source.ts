@@ -12,6 +12,12 @@ export interface XdsConnection {
   readonly mode: 'sotw' | 'delta';
   readonly peer: string;
   readonly connectedAt: Date;
+  /**
+   * The SPIFFE ID of the client certificate the peer presented over mTLS, verified by the TLS layer
+   * against the mesh roots; undefined on plaintext connections or without a certificate. Node metadata
+   * is only a claim; this is proof, and what access to secrets is decided on.
+   */
+  readonly peerIdentity?: string;
   /** Known once the first request arrives. */
   node: XdsNodeInfo;
 }
