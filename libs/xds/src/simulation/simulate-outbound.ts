@@ -98,7 +98,12 @@ export function simulateOutbound(config: ProxyConfig, call: OutboundCall): Outbo
       error: 'no virtualOutbound listener',
     };
   const listener = originalDestinationListener(config.listeners, receiving, call.address, call.port);
-  const chain = selectFilterChain(listener, { port: call.port, transportProtocol: 'raw_buffer', alpn: [] });
+  const chain = selectFilterChain(listener, {
+    port: call.port,
+    transportProtocol: call.sni === undefined ? 'raw_buffer' : 'tls',
+    alpn: [],
+    ...(call.sni === undefined ? {} : { sni: call.sni }),
+  });
   const base: OutboundResult = { listener: listener.name, filterChain: '', clusters: [], endpoints: [] };
   if (chain === undefined) return { ...base, error: 'no filter chain matched' };
   const atChain = { ...base, filterChain: chainName(listener, chain) };

@@ -95,6 +95,11 @@ export interface OutboundCall {
   address: string;
   port: number;
   protocol: 'http' | 'tcp';
+  /**
+   * The server name of the application's own TLS ClientHello (TLS origination by the app, passed
+   * through by the sidecar); the listener picks an SNI filter chain by it. Unset: plaintext.
+   */
+  sni?: string;
   /** `:authority`; defaults to `address:port`. */
   host?: string;
   path?: string;

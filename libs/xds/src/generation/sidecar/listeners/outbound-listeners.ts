@@ -12,12 +12,14 @@ import {
   tcpProxy,
   WEBSOCKET_UPGRADE,
 } from './listener-common.js';
+import { outboundTcpFilterChains } from './tcp-tls-routes.js';
 
 /**
  * Outbound listeners of a sidecar in REDIRECT mode (`pilot/pkg/networking/core/listener.go`):
  * `virtualOutbound` on 15001 receives everything the app sends and, with `use_original_dst`, hands
  * each connection to the listener of its original destination: `0.0.0.0_<port>` for HTTP ports (one
  * per port, routes from RDS `"<port>"`) or `<vip>_<port>` for TCP services. Those are not bound.
+ * VirtualService `tcp` and `tls` (SNI) routes shape the chains of TCP listeners (`tcp-tls-routes.ts`).
  */
 
 type Obj = Record<string, unknown>;
@@ -72,27 +74,50 @@ function outboundHttpManager(bind: string, port: number): Obj {
   };
 }
 
-function portListener(name: string, bind: string, port: number, filter: Obj, bindToPort = false): Obj {
+function portListener(name: string, bind: string, port: number, chains: Obj[], bindToPort = false): Obj {
   return {
     name,
     address: socketAddress(bind, port),
-    filter_chains: [{ filters: [filter] }],
+    filter_chains: chains,
     bind_to_port: { value: bindToPort },
     traffic_direction: 'OUTBOUND',
   };
 }
 
-function listenerFor(service: MeshService, port: MeshServicePort): Obj {
+function listenerFor(ctx: SidecarContext, service: MeshService, port: MeshServicePort): Obj {
   if (isHttpProtocol(port.protocol))
-    return portListener(
-      `0.0.0.0_${port.port}`,
-      '0.0.0.0',
-      port.port,
-      outboundHttpManager('0.0.0.0', port.port),
-    );
+    return portListener(`0.0.0.0_${port.port}`, '0.0.0.0', port.port, [
+      { filters: [outboundHttpManager('0.0.0.0', port.port)] },
+    ]);
   const bind = service.addresses[0] ?? '0.0.0.0';
-  const cluster = outboundClusterName(port.port, '', service.hostname);
-  return portListener(`${bind}_${port.port}`, bind, port.port, tcpProxy(cluster));
+  return portListener(`${bind}_${port.port}`, bind, port.port, outboundTcpFilterChains(ctx, service, port));
+}
+
+type Chain = { filter_chain_match?: { server_names?: string[] } };
+
+/** The server names of a chain, or undefined when it matches any SNI. */
+function serverNames(chain: Chain): string[] | undefined {
+  const names = chain.filter_chain_match?.server_names;
+  return names && names.length > 0 ? names : undefined;
+}
+
+/**
+ * Adds the chains of `extra` to `kept` when both listeners only hold SNI chains (VIP-less TLS services
+ * sharing `0.0.0.0_<port>`, as istiod merges them), skipping server names already taken: Envoy rejects
+ * two chains with the same match. Otherwise the first listener keeps the address.
+ */
+function mergeSniChains(kept: Obj, extra: Obj): void {
+  const keptChains = kept['filter_chains'] as Chain[];
+  const extraChains = extra['filter_chains'] as Chain[];
+  const sniOnly = (chains: Chain[]) => chains.every((c) => serverNames(c) !== undefined);
+  if (!sniOnly(keptChains) || !sniOnly(extraChains)) return;
+  const taken = new Set(keptChains.flatMap((c) => serverNames(c) ?? []));
+  for (const chain of extraChains) {
+    const names = serverNames(chain) ?? [];
+    if (names.some((n) => taken.has(n))) continue;
+    for (const n of names) taken.add(n);
+    keptChains.push(chain);
+  }
 }
 
 /**
@@ -105,9 +130,11 @@ export function outboundPortListeners(ctx: SidecarContext): Obj[] {
   const byName = new Map<string, Obj>();
   for (const service of ctx.outboundServices) {
     for (const port of service.ports) {
-      const listener = listenerFor(service, port);
+      const listener = listenerFor(ctx, service, port);
       const name = listener['name'] as string;
-      if (!byName.has(name)) byName.set(name, listener);
+      const kept = byName.get(name);
+      if (kept) mergeSniChains(kept, listener);
+      else byName.set(name, listener);
     }
   }
   return [...byName.values()];
@@ -123,8 +150,9 @@ export function outboundPortListeners(ctx: SidecarContext): Obj[] {
  */
 export function explicitEgressListener(egress: ExplicitEgressListener): Obj {
   const { name, bind, port, bindToPort } = egress;
-  if (egress.http) return portListener(name, bind, port, outboundHttpManager(bind, port), bindToPort);
+  if (egress.http)
+    return portListener(name, bind, port, [{ filters: [outboundHttpManager(bind, port)] }], bindToPort);
   const [first] = egress.services;
   const cluster = first ? outboundClusterName(port, '', first.hostname) : BLACKHOLE_CLUSTER;
-  return portListener(name, bind, port, tcpProxy(cluster), bindToPort);
+  return portListener(name, bind, port, [{ filters: [tcpProxy(cluster)] }], bindToPort);
 }
