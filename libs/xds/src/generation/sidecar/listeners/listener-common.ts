@@ -29,3 +29,25 @@ export function tcpProxy(cluster: string): Obj {
     typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: cluster, cluster },
   };
 }
+
+/** Envoy's TLS inspector: without it a listener cannot see TLS, ALPN or SNI to match filter chains on. */
+const TLS_INSPECTOR = {
+  name: 'envoy.filters.listener.tls_inspector',
+  typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  },
+};
+
+/** Adds the TLS inspector to a listener whose chains match on transport protocol, ALPN or server name. */
+export function withTlsInspector(listener: Obj): Obj {
+  const chains = (listener['filter_chains'] as { filter_chain_match?: Obj }[] | undefined) ?? [];
+  const inspects = chains.some((c) => {
+    const match = c.filter_chain_match ?? {};
+    return (
+      match['transport_protocol'] !== undefined ||
+      match['application_protocols'] !== undefined ||
+      match['server_names'] !== undefined
+    );
+  });
+  return inspects ? { ...listener, listener_filters: [TLS_INSPECTOR] } : listener;
+}

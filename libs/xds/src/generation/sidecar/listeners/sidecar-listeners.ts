@@ -5,6 +5,7 @@ import {
   outboundPortListeners,
   virtualOutboundListener,
 } from './outbound-listeners.js';
+import { withTlsInspector } from './listener-common.js';
 import { explicitEgressListeners, explicitIngressListeners } from './sidecar-listeners-explicit.js';
 
 /**
@@ -32,5 +33,7 @@ export function generateSidecarListeners(ctx: SidecarContext): object[] {
   };
   const kept = declared.filter(unique);
   const perService = outboundPortListeners(ctx).filter(unique);
-  return [virtualOutboundListener(ctx), virtualInboundListener(ctx), ...perService, ...kept];
+  return [virtualOutboundListener(ctx), virtualInboundListener(ctx), ...perService, ...kept].map(
+    withTlsInspector,
+  );
 }
