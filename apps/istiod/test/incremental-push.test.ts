@@ -71,11 +71,24 @@ describe('incremental pushes', () => {
     await until(() => endpoints().includes('10.0.0.2'), 'the moved endpoint');
     expect(await triggers()).toEqual({ endpoint: 1 });
 
+    // A workload with another service account behind the service: clusters must learn the new SAN.
+    const clusterJson = () => JSON.stringify(client!.resources(TypeUrl.Cluster).get(cluster)?.resource ?? {});
+    expect(clusterJson()).not.toContain('sa/ratings-v2');
+    writeFileSync(
+      join(config, 'endpoints.yaml'),
+      `${workloadEntry('10.0.0.2')}---\n${workloadEntry('10.0.0.3').replace('ratings-1', 'ratings-2').replace('labels:', 'serviceAccount: ratings-v2, labels:')}`,
+    );
+    await until(
+      () => clusterJson().includes('spiffe://cluster.local/ns/default/sa/ratings-v2'),
+      'the new SAN in CDS',
+    );
+    expect(await triggers()).toEqual({ endpoint: 2 });
+
     writeFileSync(join(config, 'ratings.yaml'), SERVICE.replace('9080', '9081'));
     await until(
       () => client!.resources(TypeUrl.Cluster).has('outbound|9081||ratings.default.svc.cluster.local'),
       'the new port',
     );
-    expect(await triggers()).toEqual({ endpoint: 1, config: 1 });
+    expect(await triggers()).toEqual({ endpoint: 2, config: 1 });
   });
 });

@@ -28,6 +28,7 @@ import { InMemoryCertificateProvider } from './certificate-provider.js';
 import { SelfRegistration } from '../registry/self-registration.js';
 import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
+import { serviceAccountsSignature } from '../xds/service-accounts.js';
 import { startMonitoringServer } from './monitoring-server.js';
 import { registerXdsMetrics } from './xds-metrics.js';
 
@@ -115,18 +116,29 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
   // Proxies that connect with workload metadata become endpoints (local platform, VMs).
   // The push runs from a timer, after `source` and `ads` below exist.
-  // Endpoint-only changes push EDS alone: listeners, routes and clusters are not regenerated.
+  // Endpoint-only changes push EDS alone: listeners, routes and clusters are not regenerated, unless the
+  // service accounts behind a service changed (clusters carry them as the SANs mTLS verifies).
   let configChanged = false;
+  let accounts = '';
   const debouncer = new PushDebouncer(() => {
-    source.update(snapshot());
-    const types = configChanged ? PUSH_ORDER : [TypeUrl.ClusterLoadAssignment];
+    const next = snapshot();
+    source.update(next);
+    const nextAccounts = serviceAccountsSignature(next);
+    const types = configChanged
+      ? PUSH_ORDER
+      : nextAccounts !== accounts
+        ? [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment]
+        : [TypeUrl.ClusterLoadAssignment];
+    accounts = nextAccounts;
     ads.push(types.map((typeUrl) => ({ typeUrl })));
     xdsMetrics.pushed(configChanged ? 'config' : 'endpoint');
     configChanged = false;
   }, options.pushDebounceMs);
   const registered = new SelfRegistration(() => debouncer.changed());
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
-  const source = new MeshResourceSource(snapshot(), (what, error) =>
+  const initial = snapshot();
+  accounts = serviceAccountsSignature(initial);
+  const source = new MeshResourceSource(initial, (what, error) =>
     logger.error({ err: error.message }, `config left out of the push: ${what}`),
   );
   const ads = new AdsServer({
