@@ -89,6 +89,18 @@ export {
 } from './generation/sidecar/sidecar-context.js';
 export { generateSidecar } from './generation/sidecar/sidecar-generator.js';
 export {
+  generateSidecarClusters,
+  generateSidecarLocalClusters,
+  generateSidecarOutboundClusters,
+} from './generation/sidecar/clusters/sidecar-clusters.js';
+export { generateSidecarLoadAssignments } from './generation/sidecar/clusters/sidecar-load-assignments.js';
+export {
+  generateSidecarListeners,
+  generateSidecarOwnListeners,
+  generateSidecarSharedListeners,
+} from './generation/sidecar/listeners/sidecar-listeners.js';
+export { generateSidecarRoutes } from './generation/sidecar/routes/sidecar-routes.js';
+export {
   generateSecrets,
   type SecretGeneration,
   type SecretProxy,

@@ -1,9 +1,9 @@
 import type { MeshSnapshot } from '@mesh/policy';
+
+import { SidecarResources } from './sidecar-resources.js';
 import {
-  buildSidecarContext,
   generateProxyless,
   generateSecrets,
-  generateSidecar,
   sidecarProxyOf,
   prepareResource,
   resourceTypeFor,
@@ -11,7 +11,6 @@ import {
   type GenerationRequest,
   type PreparedResource,
   type ResourceRequest,
-  type SidecarContext,
   type ResourceSource,
   type XdsConnection,
 } from '@mesh/xds';
@@ -33,16 +32,18 @@ export function isRouter(connection: XdsConnection): boolean {
 
 /**
  * Serves each connection from the current mesh snapshot. Proxyless gRPC resources are the same for
- * every client, so each is prepared (encoded) once per snapshot and name and shared. Sidecar config
- * depends on the proxy (its inbound ports, mTLS, authorization), so it is generated per proxy from a
- * context computed once per snapshot.
+ * every client, so each is prepared (encoded) once per snapshot and name and shared. Sidecar config is
+ * shared per scope (namespace and Sidecar resource) except what depends on the proxy itself; see
+ * SidecarResources.
  */
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
   /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
   private prepared = new Map<string, PreparedResource | null>();
-  /** Per snapshot: each sidecar's context, by node id. */
-  private sidecars = new Map<string, SidecarContext>();
+  /** Sidecar config, shared per scope within the snapshot. */
+  private readonly sidecars = new SidecarResources((typeUrl, generate, cache) =>
+    this.prepareAll(typeUrl, generate, cache),
+  );
   /**
    * Per snapshot: gateway secrets by namespace, then by resource name (`kubernetes://x` means a
    * different Secret in each namespace); null marks a name left out, whose problem was reported once.
@@ -67,7 +68,7 @@ export class MeshResourceSource implements ResourceSource {
   update(snapshot: MeshSnapshot): void {
     this.snapshot = snapshot;
     this.prepared = new Map();
-    this.sidecars = new Map();
+    this.sidecars.reset();
     this.secrets = new Map();
   }
 
@@ -78,7 +79,7 @@ export class MeshResourceSource implements ResourceSource {
         ? this.gatewaySecrets(request)
         : [];
     if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
-      return this.sidecarResources(request);
+      return this.sidecars.resources(this.snapshot, request);
     if (!isProxylessGrpc(request.connection)) return [];
     const type = resourceTypeFor(request.typeUrl);
     if (!type) return [];
@@ -100,20 +101,6 @@ export class MeshResourceSource implements ResourceSource {
       if (prepared) out.push(prepared);
     }
     return out;
-  }
-
-  private sidecarResources(request: ResourceRequest): PreparedResource[] {
-    const node = request.connection.node;
-    let ctx = this.sidecars.get(node.id);
-    if (!ctx) {
-      ctx = buildSidecarContext(this.snapshot, sidecarProxyOf(node));
-      this.sidecars.set(node.id, ctx);
-    }
-    const context = ctx;
-    const wildcard = request.wildcard && request.only === undefined;
-    return this.prepareAll(request.typeUrl, () =>
-      generateSidecar(context, { typeUrl: request.typeUrl, wildcard, names: request.only ?? request.names }),
-    );
   }
 
   /**

@@ -62,6 +62,11 @@ export class MeshSnapshot {
   readonly peerAuthentications: PeerAuthentication[] = [];
   readonly authorizationPolicies: AuthorizationPolicy[] = [];
   readonly sidecars: Sidecar[] = [];
+  /**
+   * Whether any VirtualService matches on `sourceLabels`: only then do routes depend on the individual
+   * proxy beyond its namespace, so generated routes can otherwise be shared per namespace.
+   */
+  readonly routesDependOnSourceLabels: boolean = false;
   /** Kubernetes Secrets by `<namespace>/<name>` (gateway credentials istiod serves over SDS). */
   private readonly secretsByKey = new Map<string, KubernetesSecret>();
 
@@ -85,6 +90,7 @@ export class MeshSnapshot {
     for (const config of ordered) {
       if (config.kind === 'VirtualService') {
         const vs = config.object as unknown as VirtualService;
+        if (usesSourceLabels(vs)) this.routesDependOnSourceLabels = true;
         for (const host of vs.spec.hosts ?? []) {
           const fqdn = resolveHost(host, config.namespace, domainSuffix);
           push(this.virtualServicesByHost, fqdn, { namespace: config.namespace, config: vs });
@@ -243,4 +249,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+function usesSourceLabels(vs: VirtualService): boolean {
+  const rules = [...(vs.spec.http ?? []), ...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])] as {
+    match?: { sourceLabels?: object }[];
+  }[];
+  return rules.some((rule) => (rule.match ?? []).some((m) => Object.keys(m.sourceLabels ?? {}).length > 0));
 }

@@ -8,5 +8,15 @@ import { outboundClusters } from './outbound-clusters.js';
  * serves, and the fixed BlackHole/Passthrough clusters.
  */
 export function generateSidecarClusters(ctx: SidecarContext): object[] {
-  return [...outboundClusters(ctx), ...inboundClusters(ctx), ...specialClusters()];
+  return [...generateSidecarOutboundClusters(ctx), ...generateSidecarLocalClusters(ctx)];
+}
+
+/** The outbound clusters: the same for every proxy of one scope (namespace and Sidecar resource). */
+export function generateSidecarOutboundClusters(ctx: SidecarContext): object[] {
+  return outboundClusters(ctx);
+}
+
+/** The clusters that depend on the proxy itself: its inbound ports, plus the fixed ones. */
+export function generateSidecarLocalClusters(ctx: SidecarContext): object[] {
+  return [...inboundClusters(ctx), ...specialClusters()];
 }

@@ -17,23 +17,49 @@ import { explicitEgressListeners, explicitIngressListeners } from './sidecar-lis
  * A pure function of the context, so CDS/RDS built from the same context agree on names.
  */
 export function generateSidecarListeners(ctx: SidecarContext): object[] {
+  const own = generateSidecarOwnListeners(ctx);
+  const [virtualOutbound, virtualInbound, ...declared] = own;
+  return [
+    virtualOutbound,
+    virtualInbound,
+    ...withoutNames(generateSidecarSharedListeners(ctx), own),
+    ...declared,
+  ] as object[];
+}
+
+/**
+ * The per-port outbound listeners 15001 hands off to: the same for every proxy of one scope (namespace
+ * and Sidecar resource). A declared listener of the same name takes precedence (see below).
+ */
+export function generateSidecarSharedListeners(ctx: SidecarContext): object[] {
+  return outboundPortListeners(ctx).map(withTlsInspector);
+}
+
+/**
+ * The listeners that depend on the proxy: `virtualOutbound`, `virtualInbound` (its ports, mTLS and
+ * RBAC), then those its Sidecar resource declares with a port (bound egress listeners the app calls on
+ * `127.0.0.1:<port>`, bound ingress listeners). Names are unique: the first declared one wins.
+ */
+export function generateSidecarOwnListeners(ctx: SidecarContext): object[] {
   const declared = [
     ...explicitEgressListeners(ctx).map(explicitEgressListener),
     ...explicitIngressListeners(ctx).map((ingress) => explicitIngressListener(ctx, ingress)),
   ];
-  // Listener names must be unique. A declared listener keeps its name over an unbound per-service one
-  // (`0.0.0.0_9080` as an ingress listener and as the outbound HTTP hand-off), and the first declared one
-  // wins among declared ones (an egress and an ingress listener on the same address and port conflict).
   const names = new Set<string>();
-  const unique = (listener: Record<string, unknown>): boolean => {
+  const unique = declared.filter((listener) => {
     const name = listener['name'] as string;
     if (names.has(name)) return false;
     names.add(name);
     return true;
-  };
-  const kept = declared.filter(unique);
-  const perService = outboundPortListeners(ctx).filter(unique);
-  return [virtualOutboundListener(ctx), virtualInboundListener(ctx), ...perService, ...kept].map(
-    withTlsInspector,
-  );
+  });
+  return [virtualOutboundListener(ctx), virtualInboundListener(ctx), ...unique].map(withTlsInspector);
+}
+
+/**
+ * The shared listeners without those a proxy's own listeners already name (`0.0.0.0_9080` as an
+ * ingress listener and as the outbound HTTP hand-off): listener names must be unique.
+ */
+export function withoutNames(shared: readonly object[], own: readonly object[]): object[] {
+  const taken = new Set(own.map((l) => (l as { name?: string }).name));
+  return shared.filter((l) => !taken.has((l as { name?: string }).name));
 }

@@ -1,0 +1,145 @@
+import {
+  buildSidecarContext,
+  generateSidecar,
+  generateSidecarLoadAssignments,
+  generateSidecarLocalClusters,
+  generateSidecarOutboundClusters,
+  generateSidecarOwnListeners,
+  generateSidecarRoutes,
+  generateSidecarSharedListeners,
+  sidecarProxyOf,
+  TypeUrl,
+  type PreparedResource,
+  type ResourceRequest,
+  type SidecarContext,
+} from '@mesh/xds';
+import type { MeshSnapshot } from '@mesh/policy';
+
+/** Runs a generator and encodes its output (errors reported, failures left out); see MeshResourceSource. */
+export type PrepareAll = (
+  typeUrl: string,
+  generate: () => object[],
+  cache?: Map<string, PreparedResource | null>,
+) => PreparedResource[];
+
+/**
+ * Sidecar config for many proxies from one snapshot. What depends only on the proxy's scope — its
+ * namespace and the Sidecar resource that applies (plus its labels, when some VirtualService matches on
+ * `sourceLabels`) — is generated and encoded once per scope and shared: outbound clusters, endpoints,
+ * per-port outbound listeners and routes. Only `virtualInbound`, declared listeners and inbound
+ * clusters are built per proxy. A thousand sidecars in one namespace cost about one.
+ */
+export class SidecarResources {
+  private contexts = new Map<string, SidecarContext>();
+  private lists = new Map<string, PreparedResource[]>();
+  private named = new Map<string, Map<string, PreparedResource | null>>();
+
+  constructor(private readonly prepareAll: PrepareAll) {}
+
+  reset(): void {
+    this.contexts = new Map();
+    this.lists = new Map();
+    this.named = new Map();
+  }
+
+  resources(snapshot: MeshSnapshot, request: ResourceRequest): PreparedResource[] {
+    const ctx = this.context(snapshot, request);
+    const names = request.only ?? request.names;
+    const wildcard = request.wildcard && request.only === undefined;
+    const scope = this.scope(ctx);
+    const routeScope = snapshot.routesDependOnSourceLabels
+      ? `${scope}|${JSON.stringify(Object.entries(ctx.proxy.labels).sort())}`
+      : scope;
+    const pick = (resources: PreparedResource[]) =>
+      wildcard ? resources : resources.filter((r) => names.has(r.name));
+    switch (request.typeUrl) {
+      case TypeUrl.Cluster:
+        return pick([
+          ...this.list(`${scope} CDS`, TypeUrl.Cluster, () => generateSidecarOutboundClusters(ctx)),
+          ...this.prepareAll(TypeUrl.Cluster, () => generateSidecarLocalClusters(ctx)),
+        ]);
+      case TypeUrl.Listener: {
+        const own = this.prepareAll(TypeUrl.Listener, () => generateSidecarOwnListeners(ctx));
+        const taken = new Set(own.map((r) => r.name));
+        const shared = this.list(`${routeScope} LDS`, TypeUrl.Listener, () =>
+          generateSidecarSharedListeners(ctx),
+        );
+        const [virtualOutbound, virtualInbound, ...declared] = own;
+        return pick([
+          ...[virtualOutbound, virtualInbound].filter((r) => r !== undefined),
+          ...shared.filter((r) => !taken.has(r.name)),
+          ...declared,
+        ]);
+      }
+      case TypeUrl.ClusterLoadAssignment:
+        return wildcard
+          ? this.prepareAll(request.typeUrl, () => generateSidecarLoadAssignments(ctx))
+          : this.byName(`${scope} EDS`, request.typeUrl, names, (missing) =>
+              generateSidecarLoadAssignments(ctx, missing),
+            );
+      case TypeUrl.RouteConfiguration:
+        return wildcard
+          ? this.prepareAll(request.typeUrl, () => generateSidecarRoutes(ctx))
+          : this.byName(`${routeScope} RDS`, request.typeUrl, names, (missing) =>
+              generateSidecarRoutes(ctx, missing),
+            );
+      default:
+        return this.prepareAll(request.typeUrl, () =>
+          generateSidecar(ctx, { typeUrl: request.typeUrl, wildcard, names }),
+        );
+    }
+  }
+
+  private context(snapshot: MeshSnapshot, request: ResourceRequest): SidecarContext {
+    const node = request.connection.node;
+    let ctx = this.contexts.get(node.id);
+    if (!ctx) {
+      ctx = buildSidecarContext(snapshot, sidecarProxyOf(node));
+      this.contexts.set(node.id, ctx);
+    }
+    return ctx;
+  }
+
+  /** Namespace plus the Sidecar resource that applies: what outbound config depends on. */
+  private scope(ctx: SidecarContext): string {
+    const sidecar = ctx.snapshot.sidecarFor(
+      { namespace: ctx.proxy.namespace, labels: ctx.proxy.labels },
+      ctx.mesh.rootNamespace,
+    );
+    return `${ctx.proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+  }
+
+  private list(key: string, typeUrl: string, generate: () => object[]): PreparedResource[] {
+    let list = this.lists.get(key);
+    if (!list) {
+      list = this.prepareAll(typeUrl, generate);
+      this.lists.set(key, list);
+    }
+    return list;
+  }
+
+  private byName(
+    key: string,
+    typeUrl: string,
+    names: ReadonlySet<string>,
+    generate: (missing: ReadonlySet<string>) => object[],
+  ): PreparedResource[] {
+    let cache = this.named.get(key);
+    if (!cache) {
+      cache = new Map();
+      this.named.set(key, cache);
+    }
+    const known = cache;
+    const missing = new Set([...names].filter((name) => !known.has(`${typeUrl} ${name}`)));
+    if (missing.size > 0) {
+      this.prepareAll(typeUrl, () => generate(missing), known);
+      for (const name of missing) if (!known.has(`${typeUrl} ${name}`)) known.set(`${typeUrl} ${name}`, null);
+    }
+    const out: PreparedResource[] = [];
+    for (const name of names) {
+      const prepared = known.get(`${typeUrl} ${name}`);
+      if (prepared) out.push(prepared);
+    }
+    return out;
+  }
+}
