@@ -6,6 +6,7 @@
  */
 import { CA_USAGE, runCaBench } from './ca/ca-bench.js';
 import { ISTIOD_USAGE, runIstiodBench } from './istiod/istiod-bench.js';
+import { runSidecarBench, SIDECAR_USAGE } from './sidecar/sidecar-bench.js';
 import { runXdsBench, XDS_USAGE } from './xds/xds-bench.js';
 
 type Benchmark = (args: string[]) => Promise<number>;
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, { run: Benchmark; usage: string }> = {
   xds: { run: runXdsBench, usage: XDS_USAGE },
   ca: { run: runCaBench, usage: CA_USAGE },
   istiod: { run: runIstiodBench, usage: ISTIOD_USAGE },
+  sidecar: { run: runSidecarBench, usage: SIDECAR_USAGE },
 };
 
 function usage(): string {

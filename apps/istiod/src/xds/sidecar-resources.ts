@@ -73,13 +73,13 @@ export class SidecarResources {
       }
       case TypeUrl.ClusterLoadAssignment:
         return wildcard
-          ? this.prepareAll(request.typeUrl, () => generateSidecarLoadAssignments(ctx))
+          ? this.list(`${scope} EDS*`, request.typeUrl, () => generateSidecarLoadAssignments(ctx))
           : this.byName(`${scope} EDS`, request.typeUrl, names, (missing) =>
               generateSidecarLoadAssignments(ctx, missing),
             );
       case TypeUrl.RouteConfiguration:
         return wildcard
-          ? this.prepareAll(request.typeUrl, () => generateSidecarRoutes(ctx))
+          ? this.list(`${routeScope} RDS*`, request.typeUrl, () => generateSidecarRoutes(ctx))
           : this.byName(`${routeScope} RDS`, request.typeUrl, names, (missing) =>
               generateSidecarRoutes(ctx, missing),
             );
