@@ -89,13 +89,11 @@ export {
 } from './generation/sidecar/sidecar-context.js';
 export { generateSidecar } from './generation/sidecar/sidecar-generator.js';
 export {
-  generateSidecarClusters,
   generateSidecarLocalClusters,
   generateSidecarOutboundClusters,
 } from './generation/sidecar/clusters/sidecar-clusters.js';
 export { generateSidecarLoadAssignments } from './generation/sidecar/clusters/sidecar-load-assignments.js';
 export {
-  generateSidecarListeners,
   generateSidecarOwnListeners,
   generateSidecarSharedListeners,
 } from './generation/sidecar/listeners/sidecar-listeners.js';

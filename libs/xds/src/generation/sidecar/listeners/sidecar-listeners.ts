@@ -59,7 +59,7 @@ export function generateSidecarOwnListeners(ctx: SidecarContext): object[] {
  * The shared listeners without those a proxy's own listeners already name (`0.0.0.0_9080` as an
  * ingress listener and as the outbound HTTP hand-off): listener names must be unique.
  */
-export function withoutNames(shared: readonly object[], own: readonly object[]): object[] {
+function withoutNames(shared: readonly object[], own: readonly object[]): object[] {
   const taken = new Set(own.map((l) => (l as { name?: string }).name));
   return shared.filter((l) => !taken.has((l as { name?: string }).name));
 }
