@@ -100,6 +100,7 @@ export function simulateOutbound(config: ProxyConfig, call: OutboundCall): Outbo
   const listener = originalDestinationListener(config.listeners, receiving, call.address, call.port);
   const chain = selectFilterChain(listener, {
     port: call.port,
+    address: call.address,
     transportProtocol: call.sni === undefined ? 'raw_buffer' : 'tls',
     alpn: [],
     ...(call.sni === undefined ? {} : { sni: call.sni }),

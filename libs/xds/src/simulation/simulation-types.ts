@@ -1,3 +1,4 @@
+import type { EnvoyCidrRange } from './envoy-addresses-and-metadata.js';
 /**
  * The calls the traffic simulation sends and what it reports, after Istio's `pilot/pkg/simulation`:
  * a call described as the proxy sees it, walked through one proxy's generated Envoy config.
@@ -20,6 +21,7 @@ export interface EnvoyFilter {
 
 export interface EnvoyFilterChainMatch {
   destination_port?: { value: number };
+  prefix_ranges?: EnvoyCidrRange[];
   server_names?: string[];
   transport_protocol?: string;
   application_protocols?: string[];

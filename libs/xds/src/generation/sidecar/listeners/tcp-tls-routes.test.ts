@@ -4,6 +4,8 @@ import { MeshSnapshot } from '@mesh/policy';
 import { describe, expect, it } from 'vitest';
 
 import { readCase } from '../../../../test/golden.js';
+import { TypeUrl } from '../../../type-urls.js';
+import { prepareResource } from '../../../server/resource-source.js';
 import { sidecarConfig, simulate } from '../../../simulation/simulate.js';
 import type { SidecarProxy } from '../sidecar-context.js';
 
@@ -83,5 +85,65 @@ describe('VirtualService tls routes (simulated)', () => {
       expect(result.listener).toBe('0.0.0.0_443');
       expect(result.clusters).toEqual([{ name: `outbound|443||${host}` }]);
     }
+  });
+});
+
+describe('VirtualService tcp routes by destinationSubnets (simulated)', () => {
+  const entry = (host: string, port: number) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ${host.split('.')[0]}, namespace: default }
+spec:
+  hosts: [${host}]
+  location: MESH_EXTERNAL
+  resolution: NONE
+  ports: [{ number: ${port}, name: tcp, protocol: TCP }]
+`;
+  // legacy-db.internal has no VIP, so every TCP connection to port 5433 reaches 0.0.0.0_5433 and only the
+  // original destination address tells the rules apart.
+  const yaml = [
+    entry('legacy-db.internal', 5433),
+    entry('replica-a.internal', 5434),
+    entry('replica-b.internal', 5434),
+    `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: legacy-db, namespace: default }
+spec:
+  hosts: [legacy-db.internal]
+  tcp:
+    - match: [{ destinationSubnets: [192.168.10.0/24] }]
+      route: [{ destination: { host: replica-a.internal, port: { number: 5434 } } }]
+    - match: [{ destinationSubnets: [192.168.10.128/25, 192.168.10.0/24] }]
+      route: [{ destination: { host: replica-b.internal, port: { number: 5434 } } }]
+    - match: [{ destinationSubnets: [10.9.0.0/16], sourceLabels: { app: frontend } }]
+      route: [{ destination: { host: replica-b.internal, port: { number: 5434 } } }]
+    - route: [{ destination: { host: legacy-db.internal } }]
+    - match: [{ destinationSubnets: [172.16.0.0/12] }]
+      route: [{ destination: { host: replica-a.internal, port: { number: 5434 } } }]
+`,
+  ].join('---\n');
+  const legacy = sidecarConfig(MeshSnapshot.fromYaml(yaml, 'legacy-db.yaml'), REVIEWS);
+  const to = (address: string) =>
+    simulate(legacy, { direction: 'outbound', address, port: 5433, protocol: 'tcp' });
+
+  it('sends each destination to the rule of the longest subnet holding it, else to the catch-all rule', () => {
+    expect(to('192.168.10.5').clusters).toEqual([{ name: 'outbound|5434||replica-a.internal' }]);
+    expect(to('192.168.10.200').clusters).toEqual([{ name: 'outbound|5434||replica-b.internal' }]);
+    // The frontend-only match does not apply to reviews; rules after the catch-all are never reached.
+    for (const address of ['10.9.1.1', '172.16.0.1', '203.0.113.9']) {
+      const result = to(address);
+      expect(result.error).toBeUndefined();
+      expect(result.listener).toBe('0.0.0.0_5433');
+      expect(result.clusters).toEqual([{ name: 'outbound|5433||legacy-db.internal' }]);
+    }
+  });
+
+  it('claims each subnet once, as Envoy rejects chains with identical matches', () => {
+    const listener = legacy.listeners.find((l) => l.name === '0.0.0.0_5433');
+    expect(() => prepareResource(TypeUrl.Listener, '0.0.0.0_5433', listener as object)).not.toThrow();
+    expect(listener?.filter_chains?.map((c) => c.filter_chain_match?.prefix_ranges ?? [])).toEqual([
+      [{ address_prefix: '192.168.10.0', prefix_len: { value: 24 } }],
+      [{ address_prefix: '192.168.10.128', prefix_len: { value: 25 } }],
+      [],
+    ]);
   });
 });

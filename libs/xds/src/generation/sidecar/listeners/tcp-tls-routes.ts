@@ -12,6 +12,7 @@ import { destinationCluster } from '../routes/route-action.js';
 import { MESH_GATEWAY } from '../routes/route-match.js';
 import type { SidecarContext, SidecarProxy } from '../sidecar-context.js';
 import { tcpProxy } from './listener-common.js';
+import { cidrRange } from './rbac-matchers.js';
 
 /**
  * The filter chains of an outbound TCP or TLS port listener, from the VirtualServices of its host
@@ -22,11 +23,12 @@ import { tcpProxy } from './listener-common.js';
  *   each a `tcp_proxy` to the rule's destinations. Only when no `tls` match applies does the service's own
  *   cluster get a chain; as in istiod there is then no catch-all, so a ClientHello naming another server
  *   finds no chain and Envoy closes the connection. `tcp` rules are ignored on TLS ports.
- * - Other TCP ports: the first `tcp` rule (VirtualServices oldest first) without matches or with a match
- *   that applies decides the single chain; none: the service's own cluster. `tls` rules are ignored.
- *
- * Not generated: `destinationSubnets` (istiod's `prefix_ranges` chains). A match naming subnets is treated
- * as not applying, so the rule falls through to later rules or the default.
+ * - Other TCP ports: `tcp` rules in order (VirtualServices oldest first). A rule whose applying matches all
+ *   name `destinationSubnets` gets a chain for those subnets (`prefix_ranges`; Envoy picks the longest
+ *   prefix holding the original destination); the first rule without matches or with an applying match
+ *   that names no subnets is the catch-all and ends the list; none: the service's own cluster.
+ *   `tls` rules are ignored.
+ * - A `tls` match naming `destinationSubnets` narrows its SNI chain to them the same way.
  * Listener filters (tls_inspector) are not emitted: the codec does not load that proto (as inbound).
  */
 
@@ -55,7 +57,6 @@ interface L4Match {
 }
 
 function l4MatchApplies(match: L4Match, proxy: SidecarProxy, port: number): boolean {
-  if (match.destinationSubnets && match.destinationSubnets.length > 0) return false;
   if (match.port !== undefined && match.port !== 0 && match.port !== port) return false;
   if (match.gateways && match.gateways.length > 0 && !match.gateways.includes(MESH_GATEWAY)) return false;
   if (!labelsMatch(match.sourceLabels ?? {}, proxy.labels)) return false;
@@ -98,13 +99,20 @@ function tlsChains(ctx: SidecarContext, vss: readonly VirtualService[], service:
     for (const rule of vs.spec.tls ?? [])
       for (const match of rule.match) {
         if (!l4MatchApplies(match, ctx.proxy, port)) continue;
-        // Matches with the same runtime predicates (SNI) after the static ones are evaluated: the first wins.
-        const key = match.sniHosts.join(',');
+        // Matches with the same runtime predicates (SNI, subnets) after the static ones: the first wins.
+        const ranges = prefixRanges(match.destinationSubnets);
+        const key = `${match.sniHosts.join(',')} ${JSON.stringify(ranges)}`;
         if (handled.has(key)) continue;
         const filter = routeFilter(ctx, vs, rule.route ?? [], port);
         if (!filter) continue;
         handled.add(key);
-        chains.push({ filter_chain_match: { server_names: [...match.sniHosts] }, filters: [filter] });
+        chains.push({
+          filter_chain_match: {
+            ...(ranges.length > 0 ? { prefix_ranges: ranges } : {}),
+            server_names: [...match.sniHosts],
+          },
+          filters: [filter],
+        });
       }
   if (chains.length > 0) return chains;
   // Without a VIP the listener is bound to 0.0.0.0 and shared: only the SNI tells services apart.
@@ -114,15 +122,48 @@ function tlsChains(ctx: SidecarContext, vss: readonly VirtualService[], service:
   return [{ filters: [ownCluster] }];
 }
 
-function tcpChain(ctx: SidecarContext, vss: readonly VirtualService[], service: MeshService, port: number) {
+/**
+ * `destinationSubnets` as Envoy `prefix_ranges`. Admission validation rejects malformed subnets; one that
+ * got past it anyway is left out rather than failing the listener. Ranges already claimed are dropped too:
+ * Envoy rejects a listener whose chains have identical matches.
+ */
+function prefixRanges(subnets: readonly string[] | undefined, claimed?: Set<string>): Obj[] {
+  const out: Obj[] = [];
+  for (const subnet of subnets ?? []) {
+    let range: Obj;
+    try {
+      range = cidrRange(subnet);
+    } catch {
+      continue;
+    }
+    const key = JSON.stringify(range);
+    if (claimed?.has(key)) continue;
+    claimed?.add(key);
+    out.push(range);
+  }
+  return out;
+}
+
+function tcpChains(ctx: SidecarContext, vss: readonly VirtualService[], service: MeshService, port: number) {
+  const chains: Obj[] = [];
+  const claimed = new Set<string>();
   for (const vs of vss)
     for (const rule of vs.spec.tcp ?? []) {
-      const matches = rule.match ?? [];
-      if (matches.length > 0 && !matches.some((m) => l4MatchApplies(m, ctx.proxy, port))) continue;
+      const all = rule.match ?? [];
+      const applying = all.filter((m) => l4MatchApplies(m, ctx.proxy, port));
+      if (all.length > 0 && applying.length === 0) continue;
       const filter = routeFilter(ctx, vs, rule.route ?? [], port);
-      if (filter) return { filters: [filter] };
+      if (!filter) continue;
+      const catchAll = all.length === 0 || applying.some((m) => (m.destinationSubnets ?? []).length === 0);
+      if (catchAll) return [...chains, { filters: [filter] }];
+      const ranges = prefixRanges(
+        applying.flatMap((m) => m.destinationSubnets ?? []),
+        claimed,
+      );
+      if (ranges.length > 0)
+        chains.push({ filter_chain_match: { prefix_ranges: ranges }, filters: [filter] });
     }
-  return { filters: [tcpProxy(outboundClusterName(port, '', service.hostname))] };
+  return [...chains, { filters: [tcpProxy(outboundClusterName(port, '', service.hostname))] }];
 }
 
 /** The filter chains of the outbound listener of a non-HTTP service port. */
@@ -133,5 +174,5 @@ export function outboundTcpFilterChains(
 ): Obj[] {
   const vss = ctx.snapshot.virtualServices(service.hostname).filter(appliesToSidecars);
   if (isTlsProtocol(port.protocol)) return tlsChains(ctx, vss, service, port.port);
-  return [tcpChain(ctx, vss, service, port.port)];
+  return tcpChains(ctx, vss, service, port.port);
 }
