@@ -66,4 +66,5 @@ export {
   type JoinTokenClaims,
 } from './join-token.js';
 export { PLUG_IN_CA_FILES, STATE_FILES } from './state-layout.js';
+export { readOrCreateSecretFile } from './state-secret-file.js';
 export { CaClient, type CaClientOptions } from './ca-client.js';

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CertificateAuthority, createSelfSignedRoot, PLUG_IN_CA_FILES, STATE_FILES } from '@mesh/pki';
+import {
+  CertificateAuthority,
+  createSelfSignedRoot,
+  PLUG_IN_CA_FILES,
+  readOrCreateSecretFile,
+  STATE_FILES,
+} from '@mesh/pki';
 
 import type { IstiodOptions } from '../options.js';
-import { readOrCreateSecretFile } from '../state/secret-file.js';
 
 export interface LoadedCa {
   ca: CertificateAuthority;

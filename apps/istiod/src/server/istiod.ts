@@ -4,6 +4,7 @@ import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import {
   caServiceDefinition,
   generateJoinTokenKey,
+  readOrCreateSecretFile,
   renewalTime,
   STATE_FILES,
   type CertificateAuthority,
@@ -21,7 +22,6 @@ import type { Authenticator } from '../security/authenticator.js';
 import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
 import { JoinTokenAuthenticator } from '../security/join-token-authenticator.js';
 import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js';
-import { readOrCreateSecretFile } from '../state/secret-file.js';
 import { handleDebug } from '../debug/debug-endpoints.js';
 import { registerCaMetrics } from './ca-metrics.js';
 import { InMemoryCertificateProvider } from './certificate-provider.js';

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 
 import { Command, Flags } from '@oclif/core';
-import { createJoinToken, formatSpiffeId, generateJoinTokenKey, STATE_FILES } from '@mesh/pki';
+import {
+  createJoinToken,
+  formatSpiffeId,
+  generateJoinTokenKey,
+  readOrCreateSecretFile,
+  STATE_FILES,
+} from '@mesh/pki';
 
 import { parseDuration } from '../../../local/duration.js';
-import { readOrCreateSecretFile, resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
+import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
 import { renderJoinToken, type JoinTokenResult } from '../../../local/render-join-token.js';
 
 /**

@@ -2,9 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
- * Reads a secret file, or creates it with `create()` when absent: mode 0600, exclusive creation, so
- * two processes racing on a fresh state directory (istiod and `meshctl local token create`) end up
- * with the same content.
+ * Reads a secret file of the state directory (see `STATE_FILES`), or creates it with `create()` when
+ * absent: mode 0600, exclusive creation, so two processes racing on a fresh state directory (istiod and
+ * `meshctl local token create`) end up with the same content. Lives here, beside the layout, because
+ * both apps write the same files.
  */
 export function readOrCreateSecretFile(
   path: string,
