@@ -1,5 +1,6 @@
 import type { MeshSnapshot } from '@mesh/policy';
 
+import { preparedByName, type NamedResources } from './named-resources.js';
 import { SidecarResources } from './sidecar-resources.js';
 import {
   generateProxyless,
@@ -39,7 +40,7 @@ export function isRouter(connection: XdsConnection): boolean {
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
   /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
-  private prepared = new Map<string, PreparedResource | null>();
+  private prepared: NamedResources = new Map();
   /** Sidecar config, shared per scope within the snapshot. */
   private readonly sidecars = new SidecarResources((typeUrl, generate, cache) =>
     this.prepareAll(typeUrl, generate, cache),
@@ -48,7 +49,7 @@ export class MeshResourceSource implements ResourceSource {
    * Per snapshot: gateway secrets by namespace, then by resource name (`kubernetes://x` means a
    * different Secret in each namespace); null marks a name left out, whose problem was reported once.
    */
-  private secrets = new Map<string, Map<string, PreparedResource | null>>();
+  private secrets = new Map<string, NamedResources>();
 
   /**
    * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
@@ -85,22 +86,9 @@ export class MeshResourceSource implements ResourceSource {
     if (!type) return [];
     const wildcard = request.wildcard && request.only === undefined;
     if (wildcard) return this.generate(request.typeUrl, { wildcard: true, names: new Set() });
-    // Named requests are answered from what this snapshot already produced; only names not asked for
-    // before are generated (a change reaches a thousand proxies asking for the same few names).
-    const names = request.only ?? request.names;
-    const missing = new Set([...names].filter((name) => !this.prepared.has(`${request.typeUrl} ${name}`)));
-    if (missing.size > 0) {
-      this.generate(request.typeUrl, { wildcard: false, names: missing });
-      for (const name of missing)
-        if (!this.prepared.has(`${request.typeUrl} ${name}`))
-          this.prepared.set(`${request.typeUrl} ${name}`, null);
-    }
-    const out: PreparedResource[] = [];
-    for (const name of names) {
-      const prepared = this.prepared.get(`${request.typeUrl} ${name}`);
-      if (prepared) out.push(prepared);
-    }
-    return out;
+    return preparedByName(this.prepared, request.typeUrl, request.only ?? request.names, (missing) =>
+      this.generate(request.typeUrl, { wildcard: false, names: missing }),
+    );
   }
 
   /**
@@ -132,10 +120,8 @@ export class MeshResourceSource implements ResourceSource {
       cache = new Map();
       this.secrets.set(namespace, cache);
     }
-    const known = cache;
-    const missing = new Set([...names].filter((name) => !known.has(`${TypeUrl.Secret} ${name}`)));
-    if (missing.size > 0) {
-      const snapshot = this.snapshot;
+    const snapshot = this.snapshot;
+    return preparedByName(cache, TypeUrl.Secret, names, (missing) =>
       this.prepareAll(
         TypeUrl.Secret,
         () => {
@@ -143,17 +129,9 @@ export class MeshResourceSource implements ResourceSource {
           for (const problem of problems) this.onError(`SDS for ${node.id}`, new Error(problem));
           return resources;
         },
-        known,
-      );
-      for (const name of missing)
-        if (!known.has(`${TypeUrl.Secret} ${name}`)) known.set(`${TypeUrl.Secret} ${name}`, null);
-    }
-    const out: PreparedResource[] = [];
-    for (const name of names) {
-      const prepared = known.get(`${TypeUrl.Secret} ${name}`);
-      if (prepared) out.push(prepared);
-    }
-    return out;
+        cache,
+      ),
+    );
   }
 
   /** Generates and prepares proxyless resources, remembering each under its name for this snapshot. */
@@ -169,11 +147,7 @@ export class MeshResourceSource implements ResourceSource {
    * Runs a generator and encodes what it made. A generator failure or a resource that cannot be encoded
    * is reported and left out, never failing the push. With `cache`, resources are remembered by name.
    */
-  private prepareAll(
-    typeUrl: string,
-    generate: () => object[],
-    cache?: Map<string, PreparedResource | null>,
-  ): PreparedResource[] {
+  private prepareAll(typeUrl: string, generate: () => object[], cache?: NamedResources): PreparedResource[] {
     const type = resourceTypeFor(typeUrl);
     if (!type) return [];
     let generated: object[];

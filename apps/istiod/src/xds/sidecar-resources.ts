@@ -15,11 +15,13 @@ import {
 } from '@mesh/xds';
 import type { MeshSnapshot } from '@mesh/policy';
 
+import { preparedByName, type NamedResources } from './named-resources.js';
+
 /** Runs a generator and encodes its output (errors reported, failures left out); see MeshResourceSource. */
 export type PrepareAll = (
   typeUrl: string,
   generate: () => object[],
-  cache?: Map<string, PreparedResource | null>,
+  cache?: NamedResources,
 ) => PreparedResource[];
 
 /**
@@ -32,7 +34,7 @@ export type PrepareAll = (
 export class SidecarResources {
   private contexts = new Map<string, SidecarContext>();
   private lists = new Map<string, PreparedResource[]>();
-  private named = new Map<string, Map<string, PreparedResource | null>>();
+  private named = new Map<string, NamedResources>();
 
   constructor(private readonly prepareAll: PrepareAll) {}
 
@@ -130,16 +132,8 @@ export class SidecarResources {
       this.named.set(key, cache);
     }
     const known = cache;
-    const missing = new Set([...names].filter((name) => !known.has(`${typeUrl} ${name}`)));
-    if (missing.size > 0) {
-      this.prepareAll(typeUrl, () => generate(missing), known);
-      for (const name of missing) if (!known.has(`${typeUrl} ${name}`)) known.set(`${typeUrl} ${name}`, null);
-    }
-    const out: PreparedResource[] = [];
-    for (const name of names) {
-      const prepared = known.get(`${typeUrl} ${name}`);
-      if (prepared) out.push(prepared);
-    }
-    return out;
+    return preparedByName(known, typeUrl, names, (missing) =>
+      this.prepareAll(typeUrl, () => generate(missing), known),
+    );
   }
 }
