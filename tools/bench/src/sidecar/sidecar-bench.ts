@@ -105,16 +105,17 @@ export async function runSidecarBench(args: string[]): Promise<number> {
   for (const n of counts) {
     const connections = Array.from({ length: n }, (_, p) => sidecarConnection(p));
     perProxy(snapshot, sidecarConnection(n)); // warm-up: JIT and lazily built snapshot indexes
+    // Total bytes over all proxies, compared so a sharing mistake fails the benchmark instead of flattering it.
     let bytes = 0;
-    const alone = timeMs(() => connections.forEach((c) => (bytes = perProxy(snapshot, c))));
+    const alone = timeMs(() => connections.forEach((c) => (bytes += perProxy(snapshot, c))));
     const source = new Source(snapshot);
     let servedBytes = 0;
-    const together = timeMs(() => connections.forEach((c) => (servedBytes = shared(source, c))));
+    const together = timeMs(() => connections.forEach((c) => (servedBytes += shared(source, c))));
     if (servedBytes !== bytes)
       throw new Error(`shared config (${servedBytes} B) differs from per-proxy (${bytes} B)`);
     rows.push([
       n,
-      fmt(bytes / 1024),
+      fmt(bytes / n / 1024),
       fmt(alone),
       fmt(alone / n, 1),
       fmt(together),
