@@ -1,25 +1,62 @@
 #!/usr/bin/env node
 /**
- * mesh-proxy: the mesh sidecar proxy. This is the process entry point; it parses the command line and hands over
- * to the modules of this app.
+ * mesh-proxy: the mesh sidecar proxy. Parses the command line and environment, starts the sidecar,
+ * and drains it on SIGTERM/SIGINT (stop accepting, let open connections finish, then exit).
  */
 import { readFileSync } from 'node:fs';
 
-const USAGE = `usage: mesh-proxy --version`;
+import { pino } from 'pino';
+
+import { parseProxyOptions, USAGE, UsageError } from './options.js';
+import { SidecarProxy } from './sidecar-proxy.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
-  console.log(`mesh-proxy ${version()}`);
-} else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-  console.log(USAGE);
-} else {
-  console.error(`mesh-proxy: unknown arguments: ${args.join(' ') || '(none)'}\n${USAGE}`);
-  process.exitCode = 2;
+async function main(args: string[]): Promise<void> {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
+    console.log(`mesh-proxy ${version()}`);
+    return;
+  }
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    console.log(USAGE);
+    return;
+  }
+  let options;
+  try {
+    options = parseProxyOptions(args, process.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`mesh-proxy: ${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = pino({ name: 'mesh-proxy', level: options.logLevel });
+  let proxy: SidecarProxy | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drainSeconds: options.drainSeconds }, 'draining');
+    void (proxy?.drain() ?? Promise.resolve()).finally(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    proxy = await SidecarProxy.start(options, logger, () => stop('quitquitquit'));
+  } catch (err) {
+    logger.error({ error: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start');
+    process.exit(1);
+  }
+  logger.info(
+    { capture: options.capture, bindAddress: options.bindAddress, ports: options.ports },
+    'mesh-proxy is serving',
+  );
 }
+
+await main(process.argv.slice(2));

@@ -105,6 +105,18 @@ export {
 } from './generation/secrets/credential-secrets.js';
 
 export { proxyConfig, sidecarConfig, simulate } from './simulation/simulate.js';
+// Envoy's semantics over generated config, shared by the simulation and the proxy.
+export {
+  chainName,
+  originalDestinationListener,
+  selectFilterChain,
+  type ConnectionFacts,
+} from './simulation/filter-chains.js';
+export { routeClusters, selectRoute, selectVirtualHost } from './simulation/http-routing.js';
+export { managedPath, runRbacFilters } from './simulation/rbac-filters.js';
+export { networkFilter, requestHeaders } from './simulation/simulate-outbound.js';
+export { transportSocketFor, upstreamTlsOf } from './simulation/upstream-endpoints.js';
+export { cidrContains, parseIp, type EnvoyCidrRange } from './simulation/envoy-addresses-and-metadata.js';
 export {
   evaluateEnvoyRbac,
   evaluateRbacRules,
@@ -132,6 +144,17 @@ export {
 } from './simulation/envoy-matchers.js';
 export type {
   Call,
+  EnvoyCluster,
+  EnvoyFilter,
+  EnvoyFilterChain,
+  EnvoyLbEndpoint,
+  EnvoyListener,
+  EnvoyLoadAssignment,
+  EnvoyRoute,
+  EnvoyRouteConfiguration,
+  EnvoyTransportSocket,
+  EnvoyVirtualHost,
+  HttpHeaders,
   InboundCall,
   InboundResult,
   OutboundCall,

@@ -9,6 +9,7 @@ const require = createRequire(import.meta.url);
 export const BIN = {
   istiod: join(dirname(require.resolve('@mesh/istiod/package.json')), 'dist', 'main.js'),
   meshctl: join(dirname(require.resolve('@mesh/cli/package.json')), 'bin', 'run.js'),
+  proxy: join(dirname(require.resolve('@mesh/proxy/package.json')), 'dist', 'main.js'),
 };
 
 export function meshctl(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,8 +1,7 @@
-import { normalizeRequestPath } from '@mesh/policy';
-
-import { evaluateEnvoyRbac, type EnvoyRbacConfig, type EnvoyRbacRequest } from './envoy-rbac.js';
+import type { EnvoyRbacRequest } from './envoy-rbac.js';
 import { chainName, selectFilterChain } from './filter-chains.js';
 import { routeClusters, selectRoute, selectVirtualHost } from './http-routing.js';
+import { managedPath, runRbacFilters } from './rbac-filters.js';
 import { networkFilter, requestHeaders } from './simulate-outbound.js';
 import type {
   EnvoyFilter,
@@ -11,7 +10,6 @@ import type {
   EnvoyRouteConfiguration,
   InboundCall,
   InboundResult,
-  RbacOutcome,
 } from './simulation-types.js';
 
 /**
@@ -22,49 +20,6 @@ import type {
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
-const RBAC_TYPES = new Set([
-  'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
-  'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
-]);
-
-/** Runs RBAC filters in order until one denies; reports the deciding policy and the shadow results. */
-function runRbac(filters: readonly EnvoyFilter[], request: EnvoyRbacRequest): RbacOutcome | undefined {
-  const rbac = filters.filter((f) => RBAC_TYPES.has(String(f.typed_config?.['@type'])));
-  if (rbac.length === 0) return undefined;
-  const outcome: RbacOutcome = { decision: 'ALLOW' };
-  const shadow: NonNullable<RbacOutcome['shadow']> = [];
-  for (const filter of rbac) {
-    const result = evaluateEnvoyRbac(filter.typed_config as EnvoyRbacConfig, request);
-    if (result.shadow !== undefined) {
-      const { action, policy, allowed } = result.shadow;
-      shadow.push({
-        action,
-        ...(policy === undefined ? {} : { policy }),
-        effect: allowed ? 'allowed' : 'denied',
-      });
-    }
-    const enforced = result.enforced;
-    if (enforced?.action === 'LOG' && enforced.policy !== undefined) outcome.audit ??= enforced.policy;
-    if (!result.allowed) {
-      outcome.decision = 'DENY';
-      if (enforced?.policy !== undefined) outcome.policy = enforced.policy;
-      else delete outcome.policy;
-      break;
-    }
-    if (enforced?.action === 'ALLOW' && enforced.policy !== undefined) outcome.policy = enforced.policy;
-  }
-  return shadow.length > 0 ? { ...outcome, shadow } : outcome;
-}
-
-/** The path Envoy matches and authorizes on, after the manager's own normalization. */
-function managedPath(hcm: Record<string, unknown>, path: string): string | undefined {
-  const normalize = (hcm['normalize_path'] as { value?: boolean } | undefined)?.value === true;
-  const merge = hcm['merge_slashes'] === true;
-  if (!normalize && !merge) return path;
-  const q = path.search(/[?#]/);
-  const normalized = normalizeRequestPath(path, merge ? 'MERGE_SLASHES' : 'BASE');
-  return normalized.ok ? normalized.path + (q < 0 ? '' : path.slice(q)) : undefined;
-}
 
 function throughHttp(
   call: InboundCall,
@@ -75,7 +30,7 @@ function throughHttp(
   const path = managedPath(hcm, call.path ?? '/');
   if (path === undefined) return { ...at, error: 'the path is rejected before routing (400)' };
   const headers = requestHeaders({ ...call, path }, call.host ?? `localhost:${call.port}`);
-  const rbac = runRbac((hcm['http_filters'] ?? []) as EnvoyFilter[], { ...rbacRequest, headers });
+  const rbac = runRbacFilters((hcm['http_filters'] ?? []) as EnvoyFilter[], { ...rbacRequest, headers });
   const withRbac = rbac === undefined ? at : { ...at, rbac };
   if (rbac?.decision === 'DENY') return { ...withRbac, denied: { status: 403, body: 'RBAC: access denied' } };
   const routeConfig = hcm['route_config'] as EnvoyRouteConfiguration | undefined;
@@ -92,7 +47,7 @@ function throughTcp(
   at: InboundResult,
   rbacRequest: EnvoyRbacRequest,
 ): InboundResult {
-  const rbac = runRbac(chain.filters, rbacRequest);
+  const rbac = runRbacFilters(chain.filters, rbacRequest);
   const withRbac = rbac === undefined ? at : { ...at, rbac };
   if (rbac?.decision === 'DENY') return { ...withRbac, denied: { connection: 'closed' } };
   const cluster = (networkFilter(chain, TCP_PROXY) as { cluster?: string } | undefined)?.cluster;

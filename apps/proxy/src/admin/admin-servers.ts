@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import type { ClusterManager } from '../clusters/cluster-manager.js';
+import type { IstioMetrics } from '../telemetry/index.js';
+import { clustersJson, clustersText, configDump, type ConfigDumpSources } from './config-dump.js';
+
+/**
+ * The proxy's HTTP endpoints, on Istio's ports: admin (15000, loopback only: `/config_dump`,
+ * `/clusters`, `/stats/prometheus`, `/ready`, `/logging`, `/quitquitquit`), readiness (15021
+ * `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`).
+ */
+
+export interface AdminState {
+  /** Why the proxy is not ready yet, or undefined when it is (config synced and certificate issued). */
+  notReadyReason(): string | undefined;
+  dumpSources(): ConfigDumpSources;
+  clusters: ClusterManager;
+  metrics: IstioMetrics;
+  logLevel: { get(): string; set(level: string): boolean };
+  quit(): void;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function listenOn(handlers: Record<string, Handler>, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const handler = handlers[url.pathname];
+    if (!handler) {
+      send(res, 404, `unknown path ${url.pathname}; known: ${Object.keys(handlers).join(' ')}\n`);
+      return;
+    }
+    Promise.resolve(handler(req, res, url)).catch((err: Error) => send(res, 500, `${err.message}\n`));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => resolve(server));
+  });
+}
+
+export function readinessHandler(state: AdminState): Handler {
+  return (_req, res) => {
+    const reason = state.notReadyReason();
+    send(res, reason ? 503 : 200, reason ? `${reason}\n` : 'LIVE\n');
+  };
+}
+
+export function prometheusHandler(metrics: IstioMetrics): Handler {
+  return async (_req, res) => send(res, 200, await metrics.metricsText(), metrics.contentType);
+}
+
+export function adminHandlers(state: AdminState): Record<string, Handler> {
+  return {
+    '/ready': readinessHandler(state),
+    '/stats/prometheus': prometheusHandler(state.metrics),
+    '/config_dump': (_req, res, url) =>
+      send(res, 200, `${JSON.stringify(configDump(state.dumpSources(), url.searchParams.has('include_eds')), null, 2)}\n`, 'application/json'),
+    '/clusters': (_req, res, url) =>
+      url.searchParams.get('format') === 'json'
+        ? send(res, 200, `${JSON.stringify(clustersJson(state.clusters), null, 2)}\n`, 'application/json')
+        : send(res, 200, clustersText(state.clusters)),
+    '/logging': (req, res, url) => {
+      const level = url.searchParams.get('level');
+      if (req.method === 'POST' && level) {
+        if (!state.logLevel.set(level)) return send(res, 400, `unknown level ${level}\n`);
+      }
+      send(res, 200, `active loggers:\n  mesh-proxy: ${state.logLevel.get()}\n`);
+    },
+    '/quitquitquit': (req, res) => {
+      if (req.method !== 'POST') return send(res, 405, 'POST only\n');
+      send(res, 200, 'OK\n');
+      state.quit();
+    },
+  };
+}
+
+export async function startAdminServers(
+  state: AdminState,
+  listen: { adminHost: string; adminPort: number; statusHost: string; statusPort: number; statsPort: number },
+): Promise<Server[]> {
+  return Promise.all([
+    listenOn(adminHandlers(state), listen.adminHost, listen.adminPort),
+    listenOn({ '/healthz/ready': readinessHandler(state) }, listen.statusHost, listen.statusPort),
+    listenOn({ '/stats/prometheus': prometheusHandler(state.metrics) }, listen.statusHost, listen.statsPort),
+  ]);
+}

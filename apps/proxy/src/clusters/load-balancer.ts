@@ -1,0 +1,35 @@
+/**
+ * Envoy's load-balancing policies over a cluster's healthy endpoints. LEAST_REQUEST is Envoy's
+ * power-of-two-choices: two random endpoints, the one with fewer active requests wins. RING_HASH and
+ * MAGLEV (consistent hash) fall back to round robin until the route's hash policy is wired in.
+ */
+
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
+
+export class LoadBalancer {
+  #next = 0;
+
+  constructor(
+    readonly policy: LbPolicy,
+    private readonly active: ReadonlyMap<string, number>,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  choose<T extends { key: string }>(endpoints: readonly T[]): T | undefined {
+    if (endpoints.length <= 1) return endpoints[0];
+    switch (this.policy) {
+      case 'RANDOM':
+        return endpoints[Math.floor(this.random() * endpoints.length)];
+      case 'LEAST_REQUEST': {
+        const a = endpoints[Math.floor(this.random() * endpoints.length)] as T;
+        const b = endpoints[Math.floor(this.random() * endpoints.length)] as T;
+        return (this.active.get(b.key) ?? 0) < (this.active.get(a.key) ?? 0) ? b : a;
+      }
+      default: {
+        const endpoint = endpoints[this.#next % endpoints.length];
+        this.#next = (this.#next + 1) % 1_000_000_007;
+        return endpoint;
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+import { chainName, networkFilter, selectFilterChain, type EnvoyFilterChain, type EnvoyListener } from '@mesh/xds';
+
+import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
+import type { HttpServers } from '../http/http-servers.js';
+import { sniffConnection, type SniffedConnection } from './connection-sniffing.js';
+import { proxyTcp } from '../tcp/tcp-proxy.js';
+import { peerPrincipal } from '../tls/peer-identity.js';
+import type { WorkloadTls } from '../tls/workload-tls.js';
+
+/**
+ * What every listener does with an accepted connection once it knows the original destination:
+ * inspect the first bytes when the listener's chains need it (tls_inspector, http_inspector), pick
+ * the filter chain with Envoy's rules, terminate TLS if the chain says so (which is where STRICT mTLS
+ * refuses a client without a certificate), and hand the connection to the HTTP connection manager
+ * or to tcp_proxy.
+ */
+
+const HCM = 'envoy.filters.network.http_connection_manager';
+/** Envoy's listener-filter timeout: a server-first protocol sends nothing and is then plaintext. */
+const SNIFF_TIMEOUT_MS = 5_000;
+
+export interface DispatchTarget {
+  direction: 'inbound' | 'outbound';
+  listener: EnvoyListener;
+  /** The original destination. */
+  address: string;
+  port: number;
+}
+
+export interface DispatchParts {
+  deps: HttpDependencies;
+  servers: HttpServers;
+  tls: WorkloadTls;
+  log: (fields: Record<string, unknown>, message: string) => void;
+}
+
+function needsInspection(listener: EnvoyListener): boolean {
+  return (listener.filter_chains ?? []).some((c) => {
+    const m = c.filter_chain_match ?? {};
+    return m.transport_protocol !== undefined || (m.server_names?.length ?? 0) > 0 || (m.application_protocols?.length ?? 0) > 0;
+  });
+}
+
+function isTerminating(chain: EnvoyFilterChain): boolean {
+  return chain.transport_socket?.name === 'envoy.transport_sockets.tls';
+}
+
+export async function dispatchConnection(socket: Socket, target: DispatchTarget, parts: DispatchParts): Promise<void> {
+  socket.on('error', () => undefined);
+  let sniffed: SniffedConnection | undefined = needsInspection(target.listener) ? await sniffConnection(socket, SNIFF_TIMEOUT_MS) : undefined;
+  const chain = selectFilterChain(target.listener, {
+    port: target.port,
+    address: target.address,
+    transportProtocol: sniffed?.transportProtocol ?? 'raw_buffer',
+    alpn: sniffed?.alpn ?? [],
+    ...(sniffed?.sni ? { sni: sniffed.sni } : {}),
+  });
+  if (!chain) {
+    parts.log({ listener: target.listener.name, port: target.port, transport: sniffed?.transportProtocol }, 'no filter chain matched; connection closed');
+    socket.destroy();
+    return;
+  }
+  const connection: DownstreamConnection = {
+    direction: target.direction,
+    listener: target.listener.name,
+    chain: chainName(target.listener, chain),
+    hcm: networkFilter(chain, HCM) ?? {},
+    tls: false,
+    localAddress: target.address,
+    localPort: target.port,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    originalDestination: { host: target.address, port: target.port },
+    ...(sniffed?.sni ? { sni: sniffed.sni } : {}),
+  };
+  let stream: Socket = socket;
+  if (isTerminating(chain) && chain.transport_socket) {
+    try {
+      const secure: TLSSocket = await parts.tls.accept(socket, chain.transport_socket);
+      stream = secure;
+      connection.tls = true;
+      const principal = peerPrincipal(secure);
+      if (principal) connection.peerPrincipal = principal;
+      secure.on('error', () => undefined);
+      const negotiated = secure.alpnProtocol;
+      sniffed = { transportProtocol: 'tls', alpn: [], plaintext: negotiated === 'h2' ? 'h2c' : 'http1' };
+    } catch (err) {
+      parts.log({ listener: target.listener.name, chain: connection.chain, error: (err as Error).message }, 'downstream TLS handshake failed');
+      socket.destroy();
+      return;
+    }
+  }
+  if (networkFilter(chain, HCM) === undefined) {
+    proxyTcp(stream, chain, connection, parts.deps);
+    return;
+  }
+  // HTTP clients speak first, so reading the first bytes never waits on a server-first protocol here.
+  if (!connection.tls && sniffed?.plaintext === undefined) sniffed = await sniffConnection(socket, SNIFF_TIMEOUT_MS);
+  if (sniffed?.plaintext === 'h2c') parts.servers.http2(stream, connection, !connection.tls);
+  else parts.servers.http1(stream, connection);
+}

@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+import { originalDestinationListener, selectFilterChain, networkFilter, chainName } from '@mesh/xds';
+
+import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
+import { handleRequest, localReply } from '../http/request-handler.js';
+import { resolveExplicitDestination } from './explicit-destination.js';
+import type { TrafficListeners } from './traffic-listeners.js';
+
+/**
+ * The explicit-mode outbound listener: an HTTP forward proxy, which is what `HTTP_PROXY`,
+ * `http_proxy`, `grpc_proxy` and `NODE_USE_ENV_PROXY` make applications use. Absolute-form requests
+ * (`GET http://reviews:9080/path`) go through the outbound HTTP listener of their port, routed by
+ * Host exactly as in transparent mode; `CONNECT host:port` tunnels become outbound connections to
+ * that destination (HTTP/2, gRPC and TCP ride these).
+ */
+
+const HCM = 'envoy.filters.network.http_connection_manager';
+
+export class HttpProxyListener {
+  readonly server: Server;
+
+  constructor(
+    private readonly deps: HttpDependencies,
+    private readonly traffic: TrafficListeners,
+    private readonly namespace: string,
+  ) {
+    this.server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.#request(req, res));
+    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#connect(req, socket, head));
+    this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => resolve());
+    });
+  }
+
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+      if (url.protocol !== 'http:') throw new Error('not http');
+    } catch {
+      localReply(res, 400, 'this is a forward proxy: send absolute-form http:// requests or CONNECT');
+      return;
+    }
+    const port = Number(url.port || 80);
+    const config = this.deps.snapshot().config;
+    const { address } = resolveExplicitDestination(config, url.hostname, port, this.namespace);
+    const receiving = config.listeners.find((l) => l.use_original_dst?.value === true);
+    const listener = receiving && originalDestinationListener(config.listeners, receiving, address, port);
+    const chain = listener && selectFilterChain(listener, { port, address, transportProtocol: 'raw_buffer', alpn: ['http/1.1'] });
+    const hcm = chain && networkFilter(chain, HCM);
+    if (!listener || !chain || !hcm) {
+      localReply(res, 502, `no HTTP listener for ${url.host} in the mesh configuration`);
+      return;
+    }
+    req.url = `${url.pathname}${url.search}`;
+    req.headers.host = url.host;
+    delete req.headers['proxy-connection'];
+    const connection: DownstreamConnection = {
+      direction: 'outbound',
+      listener: listener.name,
+      chain: chainName(listener, chain),
+      hcm,
+      tls: false,
+      localAddress: address,
+      localPort: port,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      remotePort: req.socket.remotePort ?? 0,
+      originalDestination: { host: address, port },
+    };
+    void handleRequest(req, res, connection, this.deps);
+  }
+
+  #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(req.url ?? '');
+    if (!match) {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    const port = Number(match[2]);
+    const { address } = resolveExplicitDestination(this.deps.snapshot().config, match[1] as string, port, this.namespace);
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    this.traffic.dispatchOutbound(socket, address, port);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

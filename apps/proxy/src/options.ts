@@ -1,0 +1,187 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * Everything the proxy starts with. In Kubernetes the values come from the environment the injected
+ * sidecar container gets (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, `ISTIO_META_*`, the
+ * projected token); on the local platform the same values come as flags. Flags win over environment.
+ */
+export interface ProxyOptions {
+  podName: string;
+  namespace: string;
+  serviceAccount: string;
+  instanceIp: string;
+  labels: Record<string, string>;
+  trustDomain: string;
+  /** istiod's ADS address; `:15012` (or `xdsTls`) means mTLS with the workload certificate. */
+  xdsAddress: string;
+  xdsTls: boolean;
+  xdsProtocol: 'delta' | 'sotw';
+  /** The CA for the first certificate (with the token); renewals go to `caRenewalAddress` over mTLS. */
+  caAddress: string;
+  caRenewalAddress: string;
+  istioNamespace: string;
+  tokenFile: string;
+  /** `transparent`: iptables sends traffic to 15001/15006. `explicit`: bound listeners, the local platform's default. */
+  capture: 'transparent' | 'explicit';
+  /** Explicit mode: the application's port → where the application really listens. */
+  inboundPorts: Map<number, { host: string; port: number }>;
+  /** Address the proxy's own listeners bind: `0.0.0.0` in a pod, the workload's address locally. */
+  bindAddress: string;
+  ports: { admin: number; outbound: number; inbound: number; status: number; stats: number };
+  /** Extra node metadata from `ISTIO_META_*` variables (Istio's convention). */
+  extraMetadata: Record<string, string>;
+  accessLogFile: string;
+  drainSeconds: number;
+  logLevel: string;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'PROXY_USAGE';
+}
+
+export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--service-account SA] [--instance-ip IP]
+                  [--labels k=v,...] [--trust-domain cluster.local]
+                  [--xds-address istiod.istio-system.svc:15012] [--xds-tls] [--xds-protocol delta|sotw]
+                  [--ca-address ADDR] [--ca-renewal-address ADDR] [--istio-namespace istio-system]
+                  [--token-file /var/run/secrets/tokens/istio-token]
+                  [--capture transparent|explicit] [--inbound APP_PORT=HOST:PORT ...] [--bind-address IP]
+                  [--admin-port 15000] [--outbound-port 15001] [--inbound-port 15006]
+                  [--status-port 15021] [--stats-port 15090]
+                  [--access-log FILE] [--drain-duration 5s] [--log-level info]
+Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
+  ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, PILOT_DISCOVERY_ADDRESS.`;
+
+function port(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`--${flag}: "${value}" is not a port number`);
+  return n;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--labels: "${pair}" is not key=value`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function jsonLabels(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  } catch {
+    // reported below
+  }
+  throw new UsageError('ISTIO_METAJSON_LABELS: not a JSON object of labels');
+}
+
+function parseInbound(values: readonly string[]): Map<number, { host: string; port: number }> {
+  const map = new Map<number, { host: string; port: number }>();
+  for (const value of values) {
+    const match = /^(\d+)=(.+):(\d+)$/.exec(value);
+    if (!match) throw new UsageError(`--inbound: "${value}" is not APP_PORT=HOST:PORT`);
+    map.set(port('inbound', match[1] as string), {
+      host: match[2] as string,
+      port: port('inbound', match[3] as string),
+    });
+  }
+  return map;
+}
+
+function seconds(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value);
+  if (!match) throw new UsageError(`--${flag}: "${value}" is not a duration like 500ms or 5s`);
+  return Number(match[1]) / (match[2] === 'ms' ? 1000 : 1);
+}
+
+/** Parses the command line and environment; throws `UsageError` with one clear line. */
+export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ProxyOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        'pod-name': { type: 'string' },
+        namespace: { type: 'string' },
+        'service-account': { type: 'string' },
+        'instance-ip': { type: 'string' },
+        labels: { type: 'string' },
+        'trust-domain': { type: 'string' },
+        'xds-address': { type: 'string' },
+        'xds-tls': { type: 'boolean' },
+        'xds-protocol': { type: 'string' },
+        'ca-address': { type: 'string' },
+        'ca-renewal-address': { type: 'string' },
+        'istio-namespace': { type: 'string' },
+        'token-file': { type: 'string' },
+        capture: { type: 'string' },
+        inbound: { type: 'string', multiple: true },
+        'bind-address': { type: 'string' },
+        'admin-port': { type: 'string' },
+        'outbound-port': { type: 'string' },
+        'inbound-port': { type: 'string' },
+        'status-port': { type: 'string' },
+        'stats-port': { type: 'string' },
+        'access-log': { type: 'string' },
+        'drain-duration': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const capture = parsed.capture ?? 'transparent';
+  if (capture !== 'transparent' && capture !== 'explicit')
+    throw new UsageError(`--capture: "${capture}" is not transparent or explicit`);
+  const xdsProtocol = parsed['xds-protocol'] ?? 'delta';
+  if (xdsProtocol !== 'delta' && xdsProtocol !== 'sotw')
+    throw new UsageError(`--xds-protocol: "${xdsProtocol}" is not delta or sotw`);
+  const required = (flag: string, value: string | undefined, envName: string): string => {
+    if (!value) throw new UsageError(`--${flag} (or ${envName}) is required`);
+    return value;
+  };
+  const xdsAddress = parsed['xds-address'] ?? env['PILOT_DISCOVERY_ADDRESS'] ?? 'istiod.istio-system.svc:15012';
+  const caAddress = parsed['ca-address'] ?? env['CA_ADDR'] ?? xdsAddress;
+  const instanceIp = required('instance-ip', parsed['instance-ip'] ?? env['INSTANCE_IP'], 'INSTANCE_IP');
+  const extraMetadata = Object.fromEntries(
+    Object.entries(env)
+      .filter(([k, v]) => k.startsWith('ISTIO_META_') && v !== undefined)
+      .map(([k, v]) => [k.slice('ISTIO_META_'.length), v as string]),
+  );
+  return {
+    podName: required('pod-name', parsed['pod-name'] ?? env['POD_NAME'], 'POD_NAME'),
+    namespace: required('namespace', parsed.namespace ?? env['POD_NAMESPACE'], 'POD_NAMESPACE'),
+    serviceAccount: parsed['service-account'] ?? env['SERVICE_ACCOUNT'] ?? 'default',
+    instanceIp,
+    labels: parsed.labels ? parseLabels(parsed.labels) : jsonLabels(env['ISTIO_METAJSON_LABELS']),
+    trustDomain: parsed['trust-domain'] ?? env['TRUST_DOMAIN'] ?? 'cluster.local',
+    xdsAddress,
+    xdsTls: parsed['xds-tls'] ?? xdsAddress.endsWith(':15012'),
+    xdsProtocol,
+    caAddress,
+    caRenewalAddress: parsed['ca-renewal-address'] ?? caAddress,
+    istioNamespace: parsed['istio-namespace'] ?? 'istio-system',
+    tokenFile: parsed['token-file'] ?? '/var/run/secrets/tokens/istio-token',
+    capture,
+    inboundPorts: parseInbound(parsed.inbound ?? []),
+    bindAddress: parsed['bind-address'] ?? (capture === 'explicit' ? instanceIp : '0.0.0.0'),
+    ports: {
+      admin: port('admin-port', parsed['admin-port'] ?? '15000'),
+      outbound: port('outbound-port', parsed['outbound-port'] ?? '15001'),
+      inbound: port('inbound-port', parsed['inbound-port'] ?? '15006'),
+      status: port('status-port', parsed['status-port'] ?? '15021'),
+      stats: port('stats-port', parsed['stats-port'] ?? '15090'),
+    },
+    extraMetadata,
+    accessLogFile: parsed['access-log'] ?? '',
+    drainSeconds: seconds('drain-duration', parsed['drain-duration'] ?? '5s'),
+    logLevel: parsed['log-level'] ?? 'info',
+  };
+}

@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { isIP } from 'node:net';
+
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+
+import { startAdminServers } from './admin/admin-servers.js';
+import { WorkloadCertificateAgent, type WorkloadCertificate } from './agent/index.js';
+import { ClusterManager, type EndpointOverride } from './clusters/cluster-manager.js';
+import type { HttpDependencies } from './http/http-stream-context.js';
+import { HttpServers } from './http/http-servers.js';
+import { UpstreamPools } from './http/upstream-pools.js';
+import { HttpProxyListener } from './listeners/http-proxy-listener.js';
+import { TrafficListeners } from './listeners/traffic-listeners.js';
+import type { ProxyOptions } from './options.js';
+import { AccessLogWriter, IstioMetrics } from './telemetry/index.js';
+import { TrafficReporter } from './telemetry/traffic-reporter.js';
+import { WorkloadTls } from './tls/workload-tls.js';
+import { ProxyConfigState } from './xds/proxy-config-state.js';
+import { proxyNode } from './xds/proxy-node.js';
+
+/**
+ * The sidecar: the agent gets the workload certificate first (nothing is served without it), the xDS
+ * client follows istiod, and the listeners run the Envoy config it accepts. When istiod goes away the
+ * last accepted config keeps serving; when it comes back the client reconnects and converges.
+ */
+export class SidecarProxy {
+  #certificateIssuedAt: Date | undefined;
+  #servers: Server[] = [];
+  #httpProxy: HttpProxyListener | undefined;
+  #stopping = false;
+
+  private constructor(
+    readonly options: ProxyOptions,
+    private readonly logger: Logger,
+    readonly agent: WorkloadCertificateAgent,
+    readonly state: ProxyConfigState,
+    readonly clusters: ClusterManager,
+    readonly pools: UpstreamPools,
+    readonly traffic: TrafficListeners,
+    readonly metrics: IstioMetrics,
+    private readonly tls: WorkloadTls,
+  ) {}
+
+  static async start(options: ProxyOptions, logger: Logger, onQuit: () => void): Promise<SidecarProxy> {
+    const node = proxyNode(options);
+    const agent = new WorkloadCertificateAgent({
+      caAddress: options.caAddress,
+      renewalAddress: options.caRenewalAddress,
+      istioNamespace: options.istioNamespace,
+      identity: { trustDomain: options.trustDomain, namespace: options.namespace, serviceAccount: options.serviceAccount },
+      token: async () => (await readFile(options.tokenFile, 'utf8')).trim(),
+    });
+    const tls = new WorkloadTls();
+    const certificate = await agent.start();
+    tls.update(certificate);
+    logger.info({ identity: certificate.identity, notAfter: certificate.notAfter }, 'workload certificate issued');
+
+    const state = new ProxyConfigState({
+      target: options.xdsAddress,
+      node,
+      protocol: options.xdsProtocol,
+      ...(options.xdsTls ? xdsCredentials(certificate, options.istioNamespace) : {}),
+      logger,
+    });
+    const clusters = new ClusterManager(explicitInboundOverride(options));
+    const pools = new UpstreamPools(tls);
+    const metrics = new IstioMetrics();
+    const reporter = new TrafficReporter(
+      node.id,
+      {
+        NAME: options.podName,
+        NAMESPACE: options.namespace,
+        WORKLOAD_NAME: String(node.metadata?.['WORKLOAD_NAME'] ?? options.podName),
+        SERVICE_ACCOUNT: options.serviceAccount,
+        CLUSTER_ID: String(node.metadata?.['CLUSTER_ID'] ?? 'Kubernetes'),
+        LABELS: options.labels,
+        principal: certificate.identity,
+      },
+      metrics,
+      options.accessLogFile ? new AccessLogWriter(options.accessLogFile) : undefined,
+    );
+    const deps: HttpDependencies = { snapshot: () => state.current, clusters, pools, reporter };
+    const traffic = new TrafficListeners({
+      deps,
+      servers: new HttpServers(deps),
+      tls,
+      log: (fields, message) => logger.debug(fields, message),
+    });
+    const proxy = new SidecarProxy(options, logger, agent, state, clusters, pools, traffic, metrics, tls);
+    agent.on('issued', (renewed) => proxy.#onCertificate(renewed));
+    agent.on('renewal-failed', ({ error, retryInMs }) => logger.warn({ error: error.message, retryInMs }, 'certificate renewal failed; serving the current certificate'));
+    state.on('snapshot', (snapshot) => {
+      clusters.update(snapshot.config);
+      pools.retain(clusters.endpointKeys());
+      logger.info({ generation: snapshot.generation, listeners: snapshot.config.listeners.length, clusters: snapshot.config.clusters.size }, 'configuration applied');
+    });
+    state.on('rejected', ({ typeUrl, message }) => logger.warn({ typeUrl, error: message }, 'configuration rejected (NACK); keeping the last good configuration'));
+    state.client.on('disconnected', ({ reason, retryInMs }) => logger.warn({ reason, retryInMs }, 'lost istiod; serving the last configuration'));
+    state.client.on('connected', () => logger.info({ xds: options.xdsAddress }, 'connected to istiod'));
+    proxy.#certificateIssuedAt = new Date();
+    await proxy.#listen(deps, onQuit);
+    state.start();
+    return proxy;
+  }
+
+  async #listen(deps: HttpDependencies, onQuit: () => void): Promise<void> {
+    const { options, traffic } = this;
+    const host = options.bindAddress;
+    if (options.capture === 'transparent') {
+      await traffic.listenVirtualOutbound(host, options.ports.outbound);
+      await traffic.listenVirtualInbound(host, options.ports.inbound);
+    } else {
+      for (const port of options.inboundPorts.keys()) await traffic.listenInboundPort(host, port);
+      this.#httpProxy = new HttpProxyListener(deps, traffic, options.namespace);
+      await this.#httpProxy.listen(host, options.ports.outbound);
+    }
+    const loopback = isIP(host) === 4 && host.startsWith('127.') ? host : '127.0.0.1';
+    this.#servers = await startAdminServers(
+      {
+        notReadyReason: () => this.notReadyReason(),
+        dumpSources: () => ({
+          node: proxyNode(options),
+          client: this.state.client,
+          snapshot: this.state.current,
+          ...(this.tls.certificate ? { certificate: this.tls.certificate } : {}),
+          ...(this.#certificateIssuedAt ? { certificateIssuedAt: this.#certificateIssuedAt } : {}),
+        }),
+        clusters: this.clusters,
+        metrics: this.metrics,
+        logLevel: {
+          get: () => this.logger.level,
+          set: (level) => {
+            if (!(level in this.logger.levels.values)) return false;
+            this.logger.level = level;
+            return true;
+          },
+        },
+        quit: onQuit,
+      },
+      { adminHost: loopback, adminPort: options.ports.admin, statusHost: host, statusPort: options.ports.status, statsPort: options.ports.stats },
+    );
+  }
+
+  #onCertificate(certificate: WorkloadCertificate): void {
+    this.tls.update(certificate);
+    this.#certificateIssuedAt = new Date();
+    this.logger.info({ identity: certificate.identity, notAfter: certificate.notAfter, rootChanged: certificate.rootChanged }, 'workload certificate renewed');
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.#stopping) return 'draining';
+    if (!this.tls.certificate) return 'no workload certificate yet';
+    if (!this.state.synced) return 'configuration not received from istiod yet';
+    return undefined;
+  }
+
+  /** Envoy's drain on SIGTERM: stop accepting, let open connections finish for up to `drainSeconds`. */
+  async drain(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([this.traffic.stopAccepting(), this.#httpProxy?.close()]);
+    const deadline = Date.now() + this.options.drainSeconds * 1000;
+    while (this.traffic.openConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.traffic.destroyOpenConnections();
+    this.agent.stop();
+    this.state.stop();
+    await this.pools.close();
+    await Promise.all(this.#servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+/** xDS over istiod's TLS port, authenticated by the workload certificate (as Istio's agent does). */
+function xdsCredentials(certificate: WorkloadCertificate, istioNamespace: string) {
+  return {
+    credentials: grpcCredentials.createSsl(
+      Buffer.from(certificate.rootsPem),
+      Buffer.from(certificate.privateKeyPem),
+      Buffer.from(certificate.certificateChainPem),
+    ),
+    channelOptions: { 'grpc.ssl_target_name_override': `istiod.${istioNamespace}.svc` },
+  };
+}
+
+/** Explicit mode: inbound clusters reach the application where it really listens (`--inbound`). */
+function explicitInboundOverride(options: ProxyOptions): EndpointOverride | undefined {
+  if (options.capture !== 'explicit') return undefined;
+  return (cluster, _host, port) =>
+    cluster.startsWith('inbound|') || cluster === 'InboundPassthroughCluster' ? options.inboundPorts.get(port) : undefined;
+}

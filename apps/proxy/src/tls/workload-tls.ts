@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { createSecureContext, TLSSocket, connect as tlsConnect, type SecureContext } from 'node:tls';
+
+import type { EnvoyTransportSocket } from '@mesh/xds';
+
+import type { WorkloadCertificate } from '../agent/index.js';
+import { matchesSubjectAltNames, peerUriSans, type SanMatcher } from './peer-identity.js';
+
+/**
+ * The TLS of the data plane, as the chains and clusters from istiod describe it (Envoy's
+ * DownstreamTlsContext and UpstreamTlsContext): the SDS secrets `default` and `ROOTCA` are the
+ * workload certificate and trust bundle the agent holds, swapped in place when it renews, so
+ * connections opened after a rotation use the new certificate without a restart.
+ */
+
+type Obj = Record<string, unknown>;
+
+const TLS_VERSIONS: Record<string, 'TLSv1.2' | 'TLSv1.3'> = { TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3' };
+
+export class TlsError extends Error {
+  override readonly name = 'TlsError';
+  constructor(
+    readonly code: 'TLS_NO_CERTIFICATE' | 'TLS_PEER_IDENTITY' | 'TLS_HANDSHAKE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function commonOf(socket: EnvoyTransportSocket): Obj {
+  return (socket.typed_config?.['common_tls_context'] ?? {}) as Obj;
+}
+
+function versionRange(common: Obj): { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } {
+  const params = (common['tls_params'] ?? {}) as Obj;
+  const min = TLS_VERSIONS[String(params['tls_minimum_protocol_version'])];
+  const max = TLS_VERSIONS[String(params['tls_maximum_protocol_version'])];
+  return { ...(min ? { minVersion: min } : {}), ...(max ? { maxVersion: max } : {}) };
+}
+
+function usesWorkloadCertificate(common: Obj): boolean {
+  const sds = (common['tls_certificate_sds_secret_configs'] ?? []) as { name?: string }[];
+  return sds.some((s) => s.name === 'default');
+}
+
+function validationOf(common: Obj): { sds?: string; context: Obj } {
+  const combined = common['combined_validation_context'] as
+    | { default_validation_context?: Obj; validation_context_sds_secret_config?: { name?: string } }
+    | undefined;
+  if (combined)
+    return {
+      ...(combined.validation_context_sds_secret_config?.name ? { sds: combined.validation_context_sds_secret_config.name } : {}),
+      context: combined.default_validation_context ?? {},
+    };
+  return { context: (common['validation_context'] ?? {}) as Obj };
+}
+
+function dataSource(source: unknown): string | undefined {
+  const s = source as { filename?: string; inline_string?: string; inline_bytes?: string } | undefined;
+  if (s?.filename) return readFileSync(s.filename, 'utf8');
+  if (s?.inline_string) return s.inline_string;
+  if (s?.inline_bytes) return Buffer.from(s.inline_bytes, 'base64').toString('utf8');
+  return undefined;
+}
+
+export class WorkloadTls {
+  #certificate: WorkloadCertificate | undefined;
+  #context: SecureContext | undefined;
+
+  /** Applies a new workload certificate (first issuance, renewal, root rotation). */
+  update(certificate: WorkloadCertificate): void {
+    this.#certificate = certificate;
+    this.#context = createSecureContext({
+      key: certificate.privateKeyPem,
+      cert: certificate.certificateChainPem,
+      ca: certificate.rootsPem,
+    });
+  }
+
+  get certificate(): WorkloadCertificate | undefined {
+    return this.#certificate;
+  }
+
+  #workload(): { certificate: WorkloadCertificate; context: SecureContext } {
+    if (!this.#certificate || !this.#context)
+      throw new TlsError('TLS_NO_CERTIFICATE', 'the workload certificate has not been issued yet');
+    return { certificate: this.#certificate, context: this.#context };
+  }
+
+  /**
+   * Terminates TLS on an accepted connection as the chain's DownstreamTlsContext says; resolves once
+   * the handshake is done (a required client certificate has then been verified against the roots).
+   */
+  accept(socket: Socket, transport: EnvoyTransportSocket): Promise<TLSSocket> {
+    const common = commonOf(transport);
+    const required = (transport.typed_config?.['require_client_certificate'] as { value?: boolean } | undefined)?.value === true;
+    const offered = (common['alpn_protocols'] ?? []) as string[];
+    const { context } = this.#workload();
+    const tlsSocket = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: context,
+      requestCert: required || validationOf(common).sds !== undefined,
+      rejectUnauthorized: required,
+      // The server's preference, as Envoy: h2 and http/1.1 for HTTP, istio-peer-exchange for TCP.
+      ...(offered.length > 0
+        ? { ALPNCallback: ({ protocols }: { protocols: string[] }) => offered.find((p) => protocols.includes(p)) ?? protocols[0] }
+        : {}),
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new TlsError('TLS_HANDSHAKE', `TLS handshake failed: ${err.message}`, { cause: err }));
+      tlsSocket.once('error', onError);
+      tlsSocket.once('secure', () => {
+        tlsSocket.off('error', onError);
+        resolve(tlsSocket);
+      });
+    });
+  }
+
+  /**
+   * Originates TLS to an upstream as the cluster's UpstreamTlsContext says: SNI, ALPN (`alpnOverride`
+   * is Istio's: `istio-http/1.1`, `istio-h2`, `istio`), and the server's SPIFFE SAN checked against
+   * `match_subject_alt_names`. ISTIO_MUTUAL presents the workload certificate.
+   */
+  connect(
+    target: { host: string; port: number },
+    transport: EnvoyTransportSocket,
+    alpnOverride?: readonly string[],
+  ): TLSSocket {
+    const upstream = transport.typed_config ?? {};
+    const common = commonOf(transport);
+    const validation = validationOf(common);
+    const matchers = (validation.context['match_subject_alt_names'] ?? []) as SanMatcher[];
+    const workload = usesWorkloadCertificate(common) || validation.sds === 'ROOTCA' ? this.#workload() : undefined;
+    const certificates = (common['tls_certificates'] ?? []) as { certificate_chain?: unknown; private_key?: unknown }[];
+    const trustedCa = dataSource(validation.context['trusted_ca']);
+    const sni = (upstream['sni'] as string | undefined) || undefined;
+    const alpn = alpnOverride ?? ((common['alpn_protocols'] ?? []) as string[]);
+    return tlsConnect({
+      host: target.host,
+      port: target.port,
+      ...(sni ? { servername: sni } : {}),
+      ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
+      ...versionRange(common),
+      ...(workload && usesWorkloadCertificate(common) ? { secureContext: workload.context } : {}),
+      ...(workload && validation.sds === 'ROOTCA' ? { ca: workload.certificate.rootsPem } : {}),
+      ...(trustedCa ? { ca: trustedCa } : {}),
+      ...(certificates[0]
+        ? { cert: dataSource(certificates[0].certificate_chain), key: dataSource(certificates[0].private_key) }
+        : {}),
+      // Istio names the identity in the SAN; the host name is not checked for mesh traffic.
+      checkServerIdentity: (_host, cert) => {
+        if (matchers.length === 0) return undefined;
+        const sans = peerUriSans(cert);
+        return matchesSubjectAltNames(sans, matchers)
+          ? undefined
+          : new TlsError('TLS_PEER_IDENTITY', `server identity ${sans.join(',') || '(none)'} is not one of the expected ${matchers.map((m) => JSON.stringify(m)).join(', ')}`);
+      },
+    });
+  }
+}

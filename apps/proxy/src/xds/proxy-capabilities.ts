@@ -1,0 +1,79 @@
+import { re2ToRegExp, TypeUrl, type ResourceUpdate } from '@mesh/xds';
+
+/**
+ * What this proxy can run, checked before an update is ACKed: an update naming a filter, cluster type
+ * or load-balancing policy the proxy does not implement, or a regex it cannot compile, is NACKed with
+ * the resource and field, and the last good config stays in force (Envoy rejects unknown filters
+ * the same way). The protocol-level validation of each resource already ran in the ADS client.
+ */
+
+const NETWORK_FILTERS = new Set([
+  'envoy.filters.network.http_connection_manager',
+  'envoy.filters.network.tcp_proxy',
+  'envoy.filters.network.rbac',
+]);
+
+/** HTTP filters the proxy runs, and those it accepts as no-ops because their config is empty here. */
+const HTTP_FILTERS = new Set([
+  'envoy.filters.http.router',
+  'envoy.filters.http.rbac',
+  'envoy.filters.http.fault',
+  'envoy.filters.http.cors',
+]);
+
+const CLUSTER_TYPES = new Set(['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
+const LB_POLICIES = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'CLUSTER_PROVIDED', 'RING_HASH', 'MAGLEV']);
+
+type Obj = Record<string, unknown>;
+
+/** Every `regex` under a value, with its path, so an uncompilable one is named precisely. */
+function regexErrors(value: unknown, path: string, errors: string[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => regexErrors(item, `${path}[${i}]`, errors));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value as Obj)) {
+    if (key === 'regex' && typeof child === 'string') {
+      try {
+        re2ToRegExp(child);
+      } catch (err) {
+        errors.push(`${path}.regex: ${(err as Error).message}`);
+      }
+    } else regexErrors(child, `${path}.${key}`, errors);
+  }
+}
+
+function listenerErrors(name: string, listener: Obj, errors: string[]): void {
+  const chains = [...((listener['filter_chains'] ?? []) as Obj[]), ...(listener['default_filter_chain'] ? [listener['default_filter_chain'] as Obj] : [])];
+  chains.forEach((chain, c) => {
+    ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
+      const at = `Listener ${name}: filter_chains[${c}].filters[${f}]`;
+      if (!NETWORK_FILTERS.has(filter.name)) errors.push(`${at}.name: unsupported network filter "${filter.name}"`);
+      const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as { name: string }[];
+      httpFilters.forEach((h, i) => {
+        if (!HTTP_FILTERS.has(h.name)) errors.push(`${at}.typed_config.http_filters[${i}].name: unsupported HTTP filter "${h.name}"`);
+      });
+    });
+  });
+  regexErrors(listener, `Listener ${name}`, errors);
+}
+
+function clusterErrors(name: string, cluster: Obj, errors: string[]): void {
+  const type = (cluster['type'] as string | undefined) ?? 'STATIC';
+  if (!CLUSTER_TYPES.has(type)) errors.push(`Cluster ${name}: type: unsupported cluster type "${type}"`);
+  const lb = (cluster['lb_policy'] as string | undefined) ?? 'ROUND_ROBIN';
+  if (!LB_POLICIES.has(lb)) errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);
+}
+
+/** The reasons to NACK an update; empty when the proxy can apply it. */
+export function proxyCapabilityErrors(update: ResourceUpdate): string[] {
+  const errors: string[] = [];
+  for (const { name, resource } of update.updated) {
+    const obj = resource as Obj;
+    if (update.typeUrl === TypeUrl.Listener) listenerErrors(name, obj, errors);
+    else if (update.typeUrl === TypeUrl.Cluster) clusterErrors(name, obj, errors);
+    else if (update.typeUrl === TypeUrl.RouteConfiguration) regexErrors(obj, `RouteConfiguration ${name}`, errors);
+  }
+  return errors;
+}
