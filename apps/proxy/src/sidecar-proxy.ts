@@ -76,7 +76,7 @@ export class SidecarProxy {
         SERVICE_ACCOUNT: options.serviceAccount,
         CLUSTER_ID: String(node.metadata?.['CLUSTER_ID'] ?? 'Kubernetes'),
         LABELS: options.labels,
-        principal: certificate.identity,
+        principal: certificate.identity.replace(/^spiffe:\/\//, ''),
       },
       metrics,
       options.accessLogFile ? new AccessLogWriter(options.accessLogFile) : undefined,

@@ -126,7 +126,7 @@ export class LoopbackMesh {
   }
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, describe: () => string): Promise<void> {
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, describe: () => string | Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -134,7 +134,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     } catch {
       // not yet
     }
-    if (Date.now() > deadline) throw new Error(describe());
+    if (Date.now() > deadline) throw new Error(await describe());
     await new Promise((r) => setTimeout(r, 100));
   }
 }

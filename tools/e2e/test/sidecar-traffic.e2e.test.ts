@@ -101,8 +101,10 @@ describe('HTTP through two sidecars', () => {
     expect(seen.headers['x-b3-traceid']).toBe(traceId);
   });
 
-  it('answers 404 (NR) for an unknown host on a known port, from the sidecar itself', async () => {
-    expect((await curl(frontend.proxyUrl, 'http://nothing-here:8080/')).status).toBe(404);
+  it('passes an unknown host through (ALLOW_ANY) and answers 503 from the sidecar when it cannot connect', async () => {
+    const reply = await curl(frontend.proxyUrl, 'http://nothing-here.invalid:8080/');
+    expect(reply.status).toBe(503);
+    expect(reply.body).toContain('upstream connect error');
   });
 });
 
@@ -157,7 +159,7 @@ spec:
   rules:
     - to: [{ operation: { paths: ["/admin*"] } }]
 `);
-    await waitFor(async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 403, 10_000, () => backend.logs.join('\n'));
+    await waitFor(async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 403, 10_000, async () => JSON.stringify(await curl(other.proxyUrl, 'http://backend:8080/api')) + backend.logs.slice(-3).join('\n'));
     const denied = await curl(other.proxyUrl, 'http://backend:8080/api');
     expect(denied).toEqual({ status: 403, body: 'RBAC: access denied' });
     expect((await curl(frontend.proxyUrl, 'http://backend:8080/api')).status).toBe(200);

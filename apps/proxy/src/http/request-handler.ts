@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
-import { managedPath, runRbacFilters, type EnvoyFilter, type EnvoyRouteConfiguration } from '@mesh/xds';
+import { chainName, managedPath, networkFilter, runRbacFilters, type EnvoyFilter, type EnvoyRouteConfiguration } from '@mesh/xds';
 
 import { forwardTraceContext } from '../telemetry/index.js';
 import type { AccessLogRecord } from '../telemetry/index.js';
@@ -22,6 +22,8 @@ export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | Http2ServerResponse;
 
 type Obj = Record<string, unknown>;
+
+const HCM = 'envoy.filters.network.http_connection_manager';
 
 /** Sends a locally generated response (Envoy's "local reply"). */
 export function localReply(res: DownstreamResponse, status: number, body: string, extra: Record<string, string> = {}): number {
@@ -97,7 +99,7 @@ export async function handleRequest(
     });
   };
 
-  const hcm = connection.hcm;
+  const hcm = currentHcm(deps, connection);
   const path = inbound ? managedPath(hcm, rawPath) : rawPath;
   if (path === undefined) {
     finish({ status: 400, flags: '-', details: 'path_normalization_failed', sent: localReply(res, 400, 'Bad Request') });
@@ -175,6 +177,17 @@ export async function handleRequest(
     deps,
   });
   finish(outcome);
+}
+
+/**
+ * The HTTP manager config for a request: that of the same listener and chain in the current config,
+ * so a policy change applies to the next request on a kept-alive connection (Envoy drains the
+ * connections of a replaced chain for the same effect); the accepting one if the chain is gone.
+ */
+function currentHcm(deps: HttpDependencies, connection: DownstreamConnection): Obj {
+  const listener = deps.snapshot().config.listeners.find((l) => l.name === connection.listener);
+  const chain = listener && [...(listener.filter_chains ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain] : [])].find((c) => chainName(listener, c) === connection.chain);
+  return (chain && networkFilter(chain, HCM)) ?? connection.hcm;
 }
 
 function principalOf(deps: HttpDependencies): string {

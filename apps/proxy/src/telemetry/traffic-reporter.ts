@@ -67,6 +67,7 @@ export class TrafficReporter {
 
   constructor(
     readonly nodeId: string,
+    /** Our node metadata and SPIFFE identity (without `spiffe://`). */
     own: PeerMetadata & { principal: string },
     readonly metrics: IstioMetrics,
     private readonly accessLog?: AccessLogWriter,

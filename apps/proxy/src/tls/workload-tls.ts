@@ -113,6 +113,16 @@ export class WorkloadTls {
       tlsSocket.once('error', onError);
       tlsSocket.once('secure', () => {
         tlsSocket.off('error', onError);
+        // A TLSSocket made outside a tls.Server is not verified by Node after the handshake (OpenSSL
+        // only insists that a certificate is sent), so the chain is checked here, as tls.Server does.
+        const handle = (tlsSocket as unknown as { _handle?: { verifyError?(): Error | null } })._handle;
+        const verifyError = tlsSocket.getPeerCertificate()?.raw ? handle?.verifyError?.() : new Error('no client certificate');
+        if (verifyError && required) {
+          tlsSocket.destroy();
+          reject(new TlsError('TLS_PEER_IDENTITY', `client certificate rejected: ${verifyError.message}`));
+          return;
+        }
+        tlsSocket.authorized = !verifyError;
         resolve(tlsSocket);
       });
     });

@@ -7,19 +7,22 @@ import { re2ToRegExp, TypeUrl, type ResourceUpdate } from '@mesh/xds';
  * the same way). The protocol-level validation of each resource already ran in the ADS client.
  */
 
+/** Filters are known by their config type (Envoy's factory lookup); names are free-form instances. */
 const NETWORK_FILTERS = new Set([
-  'envoy.filters.network.http_connection_manager',
-  'envoy.filters.network.tcp_proxy',
-  'envoy.filters.network.rbac',
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
 ]);
 
-/** HTTP filters the proxy runs, and those it accepts as no-ops because their config is empty here. */
+/** HTTP filters the proxy runs (CORS is passed through: preflights reach the application). */
 const HTTP_FILTERS = new Set([
-  'envoy.filters.http.router',
-  'envoy.filters.http.rbac',
-  'envoy.filters.http.fault',
-  'envoy.filters.http.cors',
+  'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
+  'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+  'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
 ]);
+
+const typeOf = (filter: { typed_config?: Obj }) => String(filter.typed_config?.['@type'] ?? '(no typed_config)');
 
 const CLUSTER_TYPES = new Set(['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
 const LB_POLICIES = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'CLUSTER_PROVIDED', 'RING_HASH', 'MAGLEV']);
@@ -49,10 +52,12 @@ function listenerErrors(name: string, listener: Obj, errors: string[]): void {
   chains.forEach((chain, c) => {
     ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
       const at = `Listener ${name}: filter_chains[${c}].filters[${f}]`;
-      if (!NETWORK_FILTERS.has(filter.name)) errors.push(`${at}.name: unsupported network filter "${filter.name}"`);
-      const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as { name: string }[];
+      if (!NETWORK_FILTERS.has(typeOf(filter)))
+        errors.push(`${at}.typed_config: unsupported network filter ${filter.name} (${typeOf(filter)})`);
+      const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as { name: string; typed_config?: Obj }[];
       httpFilters.forEach((h, i) => {
-        if (!HTTP_FILTERS.has(h.name)) errors.push(`${at}.typed_config.http_filters[${i}].name: unsupported HTTP filter "${h.name}"`);
+        if (!HTTP_FILTERS.has(typeOf(h)))
+          errors.push(`${at}.typed_config.http_filters[${i}].typed_config: unsupported HTTP filter ${h.name} (${typeOf(h)})`);
       });
     });
   });
