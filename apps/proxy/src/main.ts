@@ -11,7 +11,9 @@ import { parseProxyOptions, USAGE, UsageError } from './options.js';
 import { SidecarProxy } from './sidecar-proxy.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

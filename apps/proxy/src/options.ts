@@ -147,7 +147,8 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     if (!value) throw new UsageError(`--${flag} (or ${envName}) is required`);
     return value;
   };
-  const xdsAddress = parsed['xds-address'] ?? env['PILOT_DISCOVERY_ADDRESS'] ?? 'istiod.istio-system.svc:15012';
+  const xdsAddress =
+    parsed['xds-address'] ?? env['PILOT_DISCOVERY_ADDRESS'] ?? 'istiod.istio-system.svc:15012';
   const caAddress = parsed['ca-address'] ?? env['CA_ADDR'] ?? xdsAddress;
   const instanceIp = required('instance-ip', parsed['instance-ip'] ?? env['INSTANCE_IP'], 'INSTANCE_IP');
   const extraMetadata = Object.fromEntries(

@@ -49,13 +49,20 @@ export class SidecarProxy {
       caAddress: options.caAddress,
       renewalAddress: options.caRenewalAddress,
       istioNamespace: options.istioNamespace,
-      identity: { trustDomain: options.trustDomain, namespace: options.namespace, serviceAccount: options.serviceAccount },
+      identity: {
+        trustDomain: options.trustDomain,
+        namespace: options.namespace,
+        serviceAccount: options.serviceAccount,
+      },
       token: async () => (await readFile(options.tokenFile, 'utf8')).trim(),
     });
     const tls = new WorkloadTls();
     const certificate = await agent.start();
     tls.update(certificate);
-    logger.info({ identity: certificate.identity, notAfter: certificate.notAfter }, 'workload certificate issued');
+    logger.info(
+      { identity: certificate.identity, notAfter: certificate.notAfter },
+      'workload certificate issued',
+    );
 
     const state = new ProxyConfigState({
       target: options.xdsAddress,
@@ -90,14 +97,33 @@ export class SidecarProxy {
     });
     const proxy = new SidecarProxy(options, logger, agent, state, clusters, pools, traffic, metrics, tls);
     agent.on('issued', (renewed) => proxy.#onCertificate(renewed));
-    agent.on('renewal-failed', ({ error, retryInMs }) => logger.warn({ error: error.message, retryInMs }, 'certificate renewal failed; serving the current certificate'));
+    agent.on('renewal-failed', ({ error, retryInMs }) =>
+      logger.warn(
+        { error: error.message, retryInMs },
+        'certificate renewal failed; serving the current certificate',
+      ),
+    );
     state.on('snapshot', (snapshot) => {
       clusters.update(snapshot.config);
       pools.retain(clusters.endpointKeys());
-      logger.info({ generation: snapshot.generation, listeners: snapshot.config.listeners.length, clusters: snapshot.config.clusters.size }, 'configuration applied');
+      logger.info(
+        {
+          generation: snapshot.generation,
+          listeners: snapshot.config.listeners.length,
+          clusters: snapshot.config.clusters.size,
+        },
+        'configuration applied',
+      );
     });
-    state.on('rejected', ({ typeUrl, message }) => logger.warn({ typeUrl, error: message }, 'configuration rejected (NACK); keeping the last good configuration'));
-    state.client.on('disconnected', ({ reason, retryInMs }) => logger.warn({ reason, retryInMs }, 'lost istiod; serving the last configuration'));
+    state.on('rejected', ({ typeUrl, message }) =>
+      logger.warn(
+        { typeUrl, error: message },
+        'configuration rejected (NACK); keeping the last good configuration',
+      ),
+    );
+    state.client.on('disconnected', ({ reason, retryInMs }) =>
+      logger.warn({ reason, retryInMs }, 'lost istiod; serving the last configuration'),
+    );
     state.client.on('connected', () => logger.info({ xds: options.xdsAddress }, 'connected to istiod'));
     proxy.#certificateIssuedAt = new Date();
     await proxy.#listen(deps, onQuit);
@@ -139,14 +165,27 @@ export class SidecarProxy {
         },
         quit: onQuit,
       },
-      { adminHost: loopback, adminPort: options.ports.admin, statusHost: host, statusPort: options.ports.status, statsPort: options.ports.stats },
+      {
+        adminHost: loopback,
+        adminPort: options.ports.admin,
+        statusHost: host,
+        statusPort: options.ports.status,
+        statsPort: options.ports.stats,
+      },
     );
   }
 
   #onCertificate(certificate: WorkloadCertificate): void {
     this.tls.update(certificate);
     this.#certificateIssuedAt = new Date();
-    this.logger.info({ identity: certificate.identity, notAfter: certificate.notAfter, rootChanged: certificate.rootChanged }, 'workload certificate renewed');
+    this.logger.info(
+      {
+        identity: certificate.identity,
+        notAfter: certificate.notAfter,
+        rootChanged: certificate.rootChanged,
+      },
+      'workload certificate renewed',
+    );
   }
 
   notReadyReason(): string | undefined {
@@ -161,7 +200,8 @@ export class SidecarProxy {
     this.#stopping = true;
     await Promise.all([this.traffic.stopAccepting(), this.#httpProxy?.close()]);
     const deadline = Date.now() + this.options.drainSeconds * 1000;
-    while (this.traffic.openConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (this.traffic.openConnections > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     this.traffic.destroyOpenConnections();
     this.agent.stop();
     this.state.stop();
@@ -186,5 +226,7 @@ function xdsCredentials(certificate: WorkloadCertificate, istioNamespace: string
 function explicitInboundOverride(options: ProxyOptions): EndpointOverride | undefined {
   if (options.capture !== 'explicit') return undefined;
   return (cluster, _host, port) =>
-    cluster.startsWith('inbound|') || cluster === 'InboundPassthroughCluster' ? options.inboundPorts.get(port) : undefined;
+    cluster.startsWith('inbound|') || cluster === 'InboundPassthroughCluster'
+      ? options.inboundPorts.get(port)
+      : undefined;
 }

@@ -46,7 +46,14 @@ export class LoopbackMesh {
   }
 
   async startIstiod(): Promise<IstiodProcess> {
-    this.istiod = await startIstiodProcess(['--config-dir', this.configDir, '--state-dir', this.stateDir, '--push-debounce', '10ms']);
+    this.istiod = await startIstiodProcess([
+      '--config-dir',
+      this.configDir,
+      '--state-dir',
+      this.stateDir,
+      '--push-debounce',
+      '10ms',
+    ]);
     return this.istiod;
   }
 
@@ -57,24 +64,50 @@ export class LoopbackMesh {
   async startSidecar(spec: SidecarSpec): Promise<SidecarProcess> {
     const namespace = spec.namespace ?? 'default';
     const sa = spec.serviceAccount ?? spec.name;
-    const token = meshctl(['local', 'token', 'create', '-n', namespace, '--sa', sa, '--state-dir', this.stateDir]);
+    const token = meshctl([
+      'local',
+      'token',
+      'create',
+      '-n',
+      namespace,
+      '--sa',
+      sa,
+      '--state-dir',
+      this.stateDir,
+    ]);
     if (token.status !== 0) throw new Error(`token: ${token.stderr}`);
     const tokenFile = join(this.stateDir, `${spec.name}.token`);
     writeFileSync(tokenFile, token.stdout.trim(), { mode: 0o600 });
     const args = [
       BIN.proxy,
-      '--pod-name', spec.name,
-      '--namespace', namespace,
-      '--service-account', sa,
-      '--instance-ip', spec.address,
-      '--labels', Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(','),
-      '--xds-address', this.xdsAddress,
-      '--ca-address', this.xdsAddress,
-      '--ca-renewal-address', `127.0.0.1:${this.istiod?.ports.secureXdsPort}`,
-      '--token-file', tokenFile,
-      '--capture', 'explicit',
-      '--drain-duration', '500ms',
-      ...Object.entries(spec.inbound ?? {}).flatMap(([port, app]) => ['--inbound', `${port}=${app.host}:${app.port}`]),
+      '--pod-name',
+      spec.name,
+      '--namespace',
+      namespace,
+      '--service-account',
+      sa,
+      '--instance-ip',
+      spec.address,
+      '--labels',
+      Object.entries(spec.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      '--xds-address',
+      this.xdsAddress,
+      '--ca-address',
+      this.xdsAddress,
+      '--ca-renewal-address',
+      `127.0.0.1:${this.istiod?.ports.secureXdsPort}`,
+      '--token-file',
+      tokenFile,
+      '--capture',
+      'explicit',
+      '--drain-duration',
+      '500ms',
+      ...Object.entries(spec.inbound ?? {}).flatMap(([port, app]) => [
+        '--inbound',
+        `${port}=${app.host}:${app.port}`,
+      ]),
       ...(spec.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -96,7 +129,11 @@ export class LoopbackMesh {
         }),
     };
     this.sidecars.push(sidecar);
-    await waitFor(async () => (await fetch(`http://${spec.address}:15021/healthz/ready`)).status === 200, 20_000, () => `sidecar ${spec.name} not ready:\n${logs.join('\n')}`);
+    await waitFor(
+      async () => (await fetch(`http://${spec.address}:15021/healthz/ready`)).status === 200,
+      20_000,
+      () => `sidecar ${spec.name} not ready:\n${logs.join('\n')}`,
+    );
     return sidecar;
   }
 
@@ -106,7 +143,13 @@ export class LoopbackMesh {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const body = JSON.stringify({ app: name, path: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString() });
+        const body = JSON.stringify({
+          app: name,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(body);
       });
@@ -126,7 +169,11 @@ export class LoopbackMesh {
   }
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, describe: () => string | Promise<string>): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  describe: () => string | Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -24,10 +25,14 @@ const mesh = new LoopbackMesh();
 let frontend: SidecarProcess;
 let other: SidecarProcess;
 let backend: SidecarProcess;
-let tcpEcho: import('node:net').Server;
+let tcpEcho: Server;
 
 /** curl as an application would run it: `http_proxy` points at its sidecar (async: the apps live in this process). */
-async function curl(proxy: string, url: string, extra: string[] = []): Promise<{ status: number; body: string }> {
+async function curl(
+  proxy: string,
+  url: string,
+  extra: string[] = [],
+): Promise<{ status: number; body: string }> {
   const stdout = await new Promise<string>((resolve) => {
     execFile(
       'curl',
@@ -51,8 +56,7 @@ beforeAll(async () => {
   mesh.writeConfig('services.yaml', SERVICES);
   await mesh.startIstiod();
   const app = await mesh.startApp('backend', '127.0.20.2');
-  const net = await import('node:net');
-  tcpEcho = net.createServer((s) => s.pipe(s));
+  tcpEcho = createServer((s) => s.pipe(s));
   await new Promise<void>((r) => tcpEcho.listen(0, '127.0.20.2', r));
   const echoPort = (tcpEcho.address() as { port: number }).port;
   backend = await mesh.startSidecar({
@@ -61,10 +65,23 @@ beforeAll(async () => {
     address: '127.0.20.2',
     inbound: { 8080: app, 9000: { host: '127.0.20.2', port: echoPort } },
   });
-  frontend = await mesh.startSidecar({ name: 'frontend-1', labels: { app: 'frontend' }, address: '127.0.20.1' });
-  other = await mesh.startSidecar({ name: 'other-1', serviceAccount: 'other', labels: { app: 'other' }, address: '127.0.20.3' });
+  frontend = await mesh.startSidecar({
+    name: 'frontend-1',
+    labels: { app: 'frontend' },
+    address: '127.0.20.1',
+  });
+  other = await mesh.startSidecar({
+    name: 'other-1',
+    serviceAccount: 'other',
+    labels: { app: 'other' },
+    address: '127.0.20.3',
+  });
   // The backend registers itself when its sidecar connects; wait until the frontend's sidecar knows it.
-  await waitFor(async () => (await curl(frontend.proxyUrl, 'http://backend:8080/ready')).status === 200, 15_000, () => frontend.logs.join('\n') + backend.logs.join('\n'));
+  await waitFor(
+    async () => (await curl(frontend.proxyUrl, 'http://backend:8080/ready')).status === 200,
+    15_000,
+    () => frontend.logs.join('\n') + backend.logs.join('\n'),
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -74,14 +91,20 @@ afterAll(async () => {
 
 describe('HTTP through two sidecars', () => {
   it('reaches the backend by its short and namespaced names, over mTLS with both identities', async () => {
-    for (const url of ['http://backend:8080/hello?x=1', 'http://backend.default:8080/hello?x=1', 'http://backend.default.svc.cluster.local:8080/hello?x=1']) {
+    for (const url of [
+      'http://backend:8080/hello?x=1',
+      'http://backend.default:8080/hello?x=1',
+      'http://backend.default.svc.cluster.local:8080/hello?x=1',
+    ]) {
       const { status, body } = await curl(frontend.proxyUrl, url);
       expect(status).toBe(200);
       const seen = JSON.parse(body) as { app: string; path: string; headers: Record<string, string> };
       expect(seen.app).toBe('backend');
       expect(seen.path).toBe('/hello?x=1');
       // The server sidecar terminated mTLS and saw the client's SPIFFE identity.
-      expect(seen.headers['x-forwarded-client-cert']).toContain('URI=spiffe://cluster.local/ns/default/sa/frontend-1');
+      expect(seen.headers['x-forwarded-client-cert']).toContain(
+        'URI=spiffe://cluster.local/ns/default/sa/frontend-1',
+      );
       expect(seen.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(seen.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
       expect(seen.headers['x-envoy-peer-metadata']).toBeUndefined();
@@ -91,7 +114,12 @@ describe('HTTP through two sidecars', () => {
   it('passes request bodies and keeps a W3C trace going', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const { status, body } = await curl(frontend.proxyUrl, 'http://backend:8080/echo', [
-      '-X', 'POST', '-d', 'x'.repeat(1024), '-H', `traceparent: 00-${traceId}-00f067aa0ba902b7-01`,
+      '-X',
+      'POST',
+      '-d',
+      'x'.repeat(1024),
+      '-H',
+      `traceparent: 00-${traceId}-00f067aa0ba902b7-01`,
     ]);
     expect(status).toBe(200);
     const seen = JSON.parse(body) as { body: string; method: string; headers: Record<string, string> };
@@ -110,7 +138,11 @@ describe('HTTP through two sidecars', () => {
 
 describe('TCP through two sidecars', () => {
   it('echoes bytes through a CONNECT tunnel to a TCP port', async () => {
-    const out = await run('curl', ['-s', '-m', '3', '-p', '-x', frontend.proxyUrl, 'telnet://backend:9000'], 'ping over tcp\n');
+    const out = await run(
+      'curl',
+      ['-s', '-m', '3', '-p', '-x', frontend.proxyUrl, 'telnet://backend:9000'],
+      'ping over tcp\n',
+    );
     expect(out).toBe('ping over tcp\n');
   });
 });
@@ -119,29 +151,49 @@ describe('PeerAuthentication and AuthorizationPolicy at the backend', () => {
   it('STRICT refuses a plaintext client and a TLS client without a certificate; PERMISSIVE accepts plaintext', async () => {
     // Default (no policy) is PERMISSIVE: a client without a sidecar reaches the app in plaintext.
     expect((await curl('', 'http://127.0.20.2:8080/plain')).status).toBe(200);
-    mesh.writeConfig('strict.yaml', `apiVersion: security.istio.io/v1
+    mesh.writeConfig(
+      'strict.yaml',
+      `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: { name: default, namespace: default }
 spec:
   mtls: { mode: STRICT }
-`);
-    await waitFor(async () => (await curl('', 'http://127.0.20.2:8080/plain')).status === 0, 10_000, () => backend.logs.join('\n'));
+`,
+    );
+    await waitFor(
+      async () => (await curl('', 'http://127.0.20.2:8080/plain')).status === 0,
+      10_000,
+      () => backend.logs.join('\n'),
+    );
     // openssl s_client without a client certificate: the handshake is refused.
-    const sClient = await run('openssl', ['s_client', '-connect', '127.0.20.2:8080', '-alpn', 'istio-http/1.1', '-servername', 'backend'], 'GET / HTTP/1.1\r\nHost: backend\r\n\r\n');
+    const sClient = await run(
+      'openssl',
+      ['s_client', '-connect', '127.0.20.2:8080', '-alpn', 'istio-http/1.1', '-servername', 'backend'],
+      'GET / HTTP/1.1\r\nHost: backend\r\n\r\n',
+    );
     expect(sClient).not.toContain('"app":"backend"');
     // Meshed clients still get through.
     expect((await curl(frontend.proxyUrl, 'http://backend:8080/strict')).status).toBe(200);
-    mesh.writeConfig('strict.yaml', `apiVersion: security.istio.io/v1
+    mesh.writeConfig(
+      'strict.yaml',
+      `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: { name: default, namespace: default }
 spec:
   mtls: { mode: PERMISSIVE }
-`);
-    await waitFor(async () => (await curl('', 'http://127.0.20.2:8080/plain')).status === 200, 10_000, () => backend.logs.join('\n'));
+`,
+    );
+    await waitFor(
+      async () => (await curl('', 'http://127.0.20.2:8080/plain')).status === 200,
+      10_000,
+      () => backend.logs.join('\n'),
+    );
   });
 
   it('ALLOW for one service account gives 200 to it and 403 to another; DENY on a path wins', async () => {
-    mesh.writeConfig('authz.yaml', `apiVersion: security.istio.io/v1
+    mesh.writeConfig(
+      'authz.yaml',
+      `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: { name: frontend-only, namespace: default }
 spec:
@@ -158,16 +210,29 @@ spec:
   action: DENY
   rules:
     - to: [{ operation: { paths: ["/admin*"] } }]
-`);
-    await waitFor(async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 403, 10_000, async () => JSON.stringify(await curl(other.proxyUrl, 'http://backend:8080/api')) + backend.logs.slice(-3).join('\n'));
+`,
+    );
+    await waitFor(
+      async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 403,
+      10_000,
+      async () =>
+        JSON.stringify(await curl(other.proxyUrl, 'http://backend:8080/api')) +
+        backend.logs.slice(-3).join('\n'),
+    );
     const denied = await curl(other.proxyUrl, 'http://backend:8080/api');
     expect(denied).toEqual({ status: 403, body: 'RBAC: access denied' });
     expect((await curl(frontend.proxyUrl, 'http://backend:8080/api')).status).toBe(200);
     expect((await curl(frontend.proxyUrl, 'http://backend:8080/admin/users')).status).toBe(403);
     const metrics = await (await fetch('http://127.0.20.2:15090/stats/prometheus')).text();
-    expect(metrics).toMatch(/mesh_proxy_rbac_denied_total\{[^}]*policy="ns\[default\]-policy\[no-admin\]-rule\[0\]"/);
+    expect(metrics).toMatch(
+      /mesh_proxy_rbac_denied_total\{[^}]*policy="ns\[default\]-policy\[no-admin\]-rule\[0\]"/,
+    );
     mesh.writeConfig('authz.yaml', '');
-    await waitFor(async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 200, 10_000, () => backend.logs.join('\n'));
+    await waitFor(
+      async () => (await curl(other.proxyUrl, 'http://backend:8080/api')).status === 200,
+      10_000,
+      () => backend.logs.join('\n'),
+    );
   });
 });
 
@@ -177,7 +242,14 @@ describe('telemetry and admin', () => {
     const source = await (await fetch('http://127.0.20.1:15090/stats/prometheus')).text();
     const destination = await (await fetch('http://127.0.20.2:15090/stats/prometheus')).text();
     const line = (text: string, reporter: string) =>
-      text.split('\n').find((l) => l.startsWith('istio_requests_total{') && l.includes(`reporter="${reporter}"`) && l.includes('response_code="200"')) ?? '';
+      text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('istio_requests_total{') &&
+            l.includes(`reporter="${reporter}"`) &&
+            l.includes('response_code="200"'),
+        ) ?? '';
     const src = line(source, 'source');
     expect(src).toContain('source_workload="frontend"');
     expect(src).toContain('destination_workload="backend"');
@@ -190,12 +262,24 @@ describe('telemetry and admin', () => {
   });
 
   it('dumps its dynamic config and endpoints like Envoy', async () => {
-    const dump = (await (await fetch(`${frontend.adminUrl}/config_dump?include_eds`)).json()) as { configs: { '@type': string }[] };
+    const dump = (await (await fetch(`${frontend.adminUrl}/config_dump?include_eds`)).json()) as {
+      configs: { '@type': string }[];
+    };
     const types = dump.configs.map((c) => c['@type'].split('.').pop());
-    expect(types).toEqual(expect.arrayContaining(['ListenersConfigDump', 'ClustersConfigDump', 'RoutesConfigDump', 'SecretsConfigDump', 'EndpointsConfigDump']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'ListenersConfigDump',
+        'ClustersConfigDump',
+        'RoutesConfigDump',
+        'SecretsConfigDump',
+        'EndpointsConfigDump',
+      ]),
+    );
     expect(JSON.stringify(dump)).toContain('outbound|8080||backend.default.svc.cluster.local');
     expect(JSON.stringify(dump)).not.toContain('PRIVATE KEY');
     const clusters = await (await fetch(`${frontend.adminUrl}/clusters`)).text();
-    expect(clusters).toContain('outbound|8080||backend.default.svc.cluster.local::127.0.20.2:8080::health_flags::healthy');
+    expect(clusters).toContain(
+      'outbound|8080||backend.default.svc.cluster.local::127.0.20.2:8080::health_flags::healthy',
+    );
   });
 });

@@ -59,7 +59,12 @@ export function adminHandlers(state: AdminState): Record<string, Handler> {
     '/ready': readinessHandler(state),
     '/stats/prometheus': prometheusHandler(state.metrics),
     '/config_dump': (_req, res, url) =>
-      send(res, 200, `${JSON.stringify(configDump(state.dumpSources(), url.searchParams.has('include_eds')), null, 2)}\n`, 'application/json'),
+      send(
+        res,
+        200,
+        `${JSON.stringify(configDump(state.dumpSources(), url.searchParams.has('include_eds')), null, 2)}\n`,
+        'application/json',
+      ),
     '/clusters': (_req, res, url) =>
       url.searchParams.get('format') === 'json'
         ? send(res, 200, `${JSON.stringify(clustersJson(state.clusters), null, 2)}\n`, 'application/json')

@@ -51,7 +51,9 @@ export function configDump(sources: ConfigDumpSources, includeEds: boolean): obj
           last_updated: (sources.certificateIssuedAt ?? cert.notBefore).toISOString(),
           secret: typed(`type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret`, {
             name: 'ROOTCA',
-            validation_context: { trusted_ca: { inline_bytes: Buffer.from(cert.rootsPem).toString('base64') } },
+            validation_context: {
+              trusted_ca: { inline_bytes: Buffer.from(cert.rootsPem).toString('base64') },
+            },
           }),
         },
       ]
@@ -62,7 +64,11 @@ export function configDump(sources: ConfigDumpSources, includeEds: boolean): obj
       version_info: status.get(TypeUrl.Listener)?.ackedVersion ?? '',
       dynamic_listeners: held(TypeUrl.Listener).map(([name, h]) => ({
         name,
-        active_state: { version_info: h.version, listener: typed(TypeUrl.Listener, h.resource), last_updated: updated(TypeUrl.Listener) },
+        active_state: {
+          version_info: h.version,
+          listener: typed(TypeUrl.Listener, h.resource),
+          last_updated: updated(TypeUrl.Listener),
+        },
       })),
     }),
     typed(`${ADMIN}.ClustersConfigDump`, {

@@ -28,7 +28,11 @@ export interface UpstreamEndpoint {
 export type PickResult = { endpoint: UpstreamEndpoint } | { error: 'NC' | 'UH'; message: string };
 
 /** Rewrites where an endpoint really is (explicit mode: the application's own listen address). */
-export type EndpointOverride = (cluster: string, host: string, port: number) => { host: string; port: number } | undefined;
+export type EndpointOverride = (
+  cluster: string,
+  host: string,
+  port: number,
+) => { host: string; port: number } | undefined;
 
 interface ClusterState {
   cluster: EnvoyCluster;
@@ -54,7 +58,9 @@ export class ClusterManager {
         cluster,
         endpoints: this.#endpointsOf(config, name, cluster),
         balancer:
-          previous && previous.balancer.policy === policy ? previous.balancer : new LoadBalancer(policy, this.active),
+          previous && previous.balancer.policy === policy
+            ? previous.balancer
+            : new LoadBalancer(policy, this.active),
       });
     }
     this.#clusters = next;
@@ -63,7 +69,9 @@ export class ClusterManager {
   #endpointsOf(config: ProxyConfig, name: string, cluster: EnvoyCluster): UpstreamEndpoint[] {
     const eds = (cluster as { eds_cluster_config?: { service_name?: string } }).eds_cluster_config;
     const assignment =
-      cluster.type === 'EDS' ? config.loadAssignments.get(eds?.service_name || name) : cluster.load_assignment;
+      cluster.type === 'EDS'
+        ? config.loadAssignments.get(eds?.service_name || name)
+        : cluster.load_assignment;
     const endpoints: UpstreamEndpoint[] = [];
     for (const locality of assignment?.endpoints ?? [])
       for (const lb of locality.lb_endpoints ?? []) {
@@ -80,7 +88,12 @@ export class ClusterManager {
     return this.#make(name, socket.address, socket.port_value, transportSocketFor(cluster, lb).socket);
   }
 
-  #make(cluster: string, host: string, port: number, transport: EnvoyTransportSocket | undefined): UpstreamEndpoint {
+  #make(
+    cluster: string,
+    host: string,
+    port: number,
+    transport: EnvoyTransportSocket | undefined,
+  ): UpstreamEndpoint {
     const real = this.override?.(cluster, host, port) ?? { host, port };
     return {
       cluster,
@@ -100,12 +113,18 @@ export class ClusterManager {
   }
 
   /** The endpoint for the next request or connection; `original` is the dialled address (ORIGINAL_DST). */
-  pick(clusterName: string, original?: { host: string; port: number }, exclude?: ReadonlySet<string>): PickResult {
+  pick(
+    clusterName: string,
+    original?: { host: string; port: number },
+    exclude?: ReadonlySet<string>,
+  ): PickResult {
     const state = this.#clusters.get(clusterName);
     if (!state) return { error: 'NC', message: `cluster ${clusterName} not found` };
     if (state.cluster.type === 'ORIGINAL_DST') {
       if (!original) return { error: 'UH', message: `${clusterName}: no original destination` };
-      return { endpoint: this.#make(clusterName, original.host, original.port, state.cluster.transport_socket) };
+      return {
+        endpoint: this.#make(clusterName, original.host, original.port, state.cluster.transport_socket),
+      };
     }
     const candidates = exclude ? state.endpoints.filter((e) => !exclude.has(e.key)) : state.endpoints;
     const endpoint = state.balancer.choose(candidates.length > 0 ? candidates : state.endpoints);

@@ -4,7 +4,8 @@
  * MAGLEV (consistent hash) fall back to round robin until the route's hash policy is wired in.
  */
 
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
+export type LbPolicy =
+  'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
 
 export class LoadBalancer {
   #next = 0;

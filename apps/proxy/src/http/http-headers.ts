@@ -28,11 +28,19 @@ export function routingHeaders(
   authority: string,
   scheme: string,
 ): HeaderValues {
-  return headerValues({ ...(headers as Record<string, string | string[]>), ':method': method, ':path': path, ':authority': authority, ':scheme': scheme });
+  return headerValues({
+    ...(headers as Record<string, string | string[]>),
+    ':method': method,
+    ':path': path,
+    ':authority': authority,
+    ':scheme': scheme,
+  });
 }
 
 /** The headers to send on: end-to-end only (`te: trailers` kept, which gRPC needs). */
-export function forwardableHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string | string[]> {
+export function forwardableHeaders(
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const connectionListed = new Set(
     String(headers['connection'] ?? '')
@@ -40,7 +48,8 @@ export function forwardableHeaders(headers: IncomingHttpHeaders | OutgoingHttpHe
       .map((h) => h.trim().toLowerCase()),
   );
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || connectionListed.has(name)) continue;
+    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || connectionListed.has(name))
+      continue;
     out[name] = Array.isArray(value) ? value.map(String) : String(value);
   }
   if (String(headers['te'] ?? '').includes('trailers')) out['te'] = 'trailers';
@@ -52,7 +61,8 @@ export function applyMutation(headers: Record<string, string | string[]>, mutati
   for (const name of mutation.remove) delete headers[name];
   for (const { key, value, append } of mutation.set) {
     const existing = headers[key];
-    if (append && existing !== undefined) headers[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
+    if (append && existing !== undefined)
+      headers[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
     else headers[key] = value;
   }
 }

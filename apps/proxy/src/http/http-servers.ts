@@ -1,4 +1,9 @@
-import { createServer as createHttp1Server, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp1Server,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import {
   createServer as createHttp2Server,
   type Http2Server,
@@ -24,8 +29,9 @@ export class HttpServers {
   #pending: DownstreamConnection | undefined;
 
   constructor(private readonly deps: HttpDependencies) {
-    this.#http1 = createHttp1Server({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) =>
-      this.#serve(req, res, this.#connections.get(req.socket)),
+    this.#http1 = createHttp1Server(
+      { keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 },
+      (req, res) => this.#serve(req, res, this.#connections.get(req.socket)),
     );
     this.#http2 = createHttp2Server({ settings: { enableConnectProtocol: false } }, (req, res) =>
       this.#serve(req, res, this.#connections.get(req.stream.session as object)),
@@ -34,10 +40,15 @@ export class HttpServers {
     this.#http2.on('session', (session: ServerHttp2Session) => {
       if (this.#pending) this.#connections.set(session, this.#pending);
     });
-    for (const server of [this.#http1, this.#http2]) server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
+    for (const server of [this.#http1, this.#http2])
+      server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
   }
 
-  #serve(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, connection: DownstreamConnection | undefined): void {
+  #serve(
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+    connection: DownstreamConnection | undefined,
+  ): void {
     if (!connection) {
       localReply(res, 500, 'no connection context');
       return;
@@ -90,7 +101,12 @@ function replaying(socket: Socket): Duplex {
   socket.on('end', () => duplex.push(null));
   socket.on('close', () => duplex.destroy());
   socket.on('error', (err) => duplex.destroy(err));
-  Object.assign(duplex, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, localAddress: socket.localAddress, localPort: socket.localPort });
+  Object.assign(duplex, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+  });
   socket.resume();
   return duplex;
 }

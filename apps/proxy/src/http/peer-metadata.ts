@@ -24,7 +24,9 @@ export interface PeerMetadata {
 const structCodec = () => codecFor<ProtoStruct>('google.protobuf.Struct');
 
 export function encodePeerMetadata(metadata: PeerMetadata): string {
-  return structCodec().encode(jsonToStruct(metadata as Record<string, JsonValue>)).toString('base64');
+  return structCodec()
+    .encode(jsonToStruct(metadata as Record<string, JsonValue>))
+    .toString('base64');
 }
 
 /** The peer's metadata, or undefined when the header is absent or not a Struct (never throws). */

@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
-import { chainName, managedPath, networkFilter, runRbacFilters, type EnvoyFilter, type EnvoyRouteConfiguration } from '@mesh/xds';
+import {
+  chainName,
+  managedPath,
+  networkFilter,
+  runRbacFilters,
+  type EnvoyFilter,
+  type EnvoyRouteConfiguration,
+} from '@mesh/xds';
 
 import { forwardTraceContext } from '../telemetry/index.js';
 import type { AccessLogRecord } from '../telemetry/index.js';
@@ -26,13 +33,23 @@ type Obj = Record<string, unknown>;
 const HCM = 'envoy.filters.network.http_connection_manager';
 
 /** Sends a locally generated response (Envoy's "local reply"). */
-export function localReply(res: DownstreamResponse, status: number, body: string, extra: Record<string, string> = {}): number {
+export function localReply(
+  res: DownstreamResponse,
+  status: number,
+  body: string,
+  extra: Record<string, string> = {},
+): number {
   if (res.headersSent) {
     res.destroy();
     return 0;
   }
   const payload = Buffer.from(body);
-  (res as ServerResponse).writeHead(status, { 'content-type': 'text/plain', 'content-length': String(payload.length), server: 'istio-envoy', ...extra });
+  (res as ServerResponse).writeHead(status, {
+    'content-type': 'text/plain',
+    'content-length': String(payload.length),
+    server: 'istio-envoy',
+    ...extra,
+  });
   res.end(payload);
   return payload.length;
 }
@@ -72,9 +89,13 @@ export async function handleRequest(
     downstreamRemoteAddress: `${connection.remoteAddress}:${connection.remotePort}`,
     ...(connection.sni ? { requestedServerName: connection.sni } : {}),
     ...(single(req.headers['user-agent']) ? { userAgent: single(req.headers['user-agent']) } : {}),
-    ...(single(req.headers['x-forwarded-for']) ? { xForwardedFor: single(req.headers['x-forwarded-for']) } : {}),
+    ...(single(req.headers['x-forwarded-for'])
+      ? { xForwardedFor: single(req.headers['x-forwarded-for']) }
+      : {}),
   };
-  const finish = (outcome: Partial<ForwardOutcome> & { status: number; flags: string; details: string; sent: number }) => {
+  const finish = (
+    outcome: Partial<ForwardOutcome> & { status: number; flags: string; details: string; sent: number },
+  ) => {
     log.responseCode = outcome.status;
     log.responseFlags = outcome.flags;
     log.responseCodeDetails = outcome.details;
@@ -83,7 +104,8 @@ export async function handleRequest(
     log.durationMs = Date.now() - started;
     if (outcome.upstreamHost) log.upstreamHost = outcome.upstreamHost;
     if (outcome.clusterName) log.upstreamCluster = outcome.clusterName;
-    if (outcome.upstreamServiceTimeMs !== undefined) log.upstreamServiceTimeMs = outcome.upstreamServiceTimeMs;
+    if (outcome.upstreamServiceTimeMs !== undefined)
+      log.upstreamServiceTimeMs = outcome.upstreamServiceTimeMs;
     if (outcome.transportFailure) log.upstreamTransportFailureReason = outcome.transportFailure;
     deps.reporter.request({
       direction: connection.direction,
@@ -91,7 +113,9 @@ export async function handleRequest(
       ...(connection.peerPrincipal && inbound ? { peerPrincipal: connection.peerPrincipal } : {}),
       ...(!inbound && outcome.peerPrincipal ? { peerPrincipal: outcome.peerPrincipal } : {}),
       mutualTls: connection.tls && connection.peerPrincipal !== undefined,
-      ...(outcome.clusterName ? { clusterName: outcome.clusterName, cluster: deps.clusters.cluster(outcome.clusterName) } : {}),
+      ...(outcome.clusterName
+        ? { clusterName: outcome.clusterName, cluster: deps.clusters.cluster(outcome.clusterName) }
+        : {}),
       authority,
       responseFlags: outcome.flags,
       grpc,
@@ -102,7 +126,12 @@ export async function handleRequest(
   const hcm = currentHcm(deps, connection);
   const path = inbound ? managedPath(hcm, rawPath) : rawPath;
   if (path === undefined) {
-    finish({ status: 400, flags: '-', details: 'path_normalization_failed', sent: localReply(res, 400, 'Bad Request') });
+    finish({
+      status: 400,
+      flags: '-',
+      details: 'path_normalization_failed',
+      sent: localReply(res, 400, 'Bad Request'),
+    });
     return;
   }
   const headers = routingHeaders(req.headers, method, path, authority, connection.tls ? 'https' : 'http');
@@ -113,10 +142,13 @@ export async function handleRequest(
     directRemoteIp: connection.remoteAddress,
     destinationIp: connection.localAddress,
     headers,
-    ...(connection.tls && connection.peerPrincipal ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } } : {}),
+    ...(connection.tls && connection.peerPrincipal
+      ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
+      : {}),
   });
   for (const shadow of rbac?.shadow ?? [])
-    if (shadow.effect === 'denied') deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'http', shadow: true });
+    if (shadow.effect === 'denied')
+      deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'http', shadow: true });
   if (rbac?.decision === 'DENY') {
     const policy = rbac.policy ?? 'none';
     deps.reporter.rbac({ policy, filter: 'http', shadow: false });
@@ -133,7 +165,12 @@ export async function handleRequest(
   }
   log.routeName = decision.route;
   if (decision.kind === 'direct') {
-    finish({ status: decision.status, flags: '-', details: 'direct_response', sent: localReply(res, decision.status, decision.body ?? '') });
+    finish({
+      status: decision.status,
+      flags: '-',
+      details: 'direct_response',
+      sent: localReply(res, decision.status, decision.body ?? ''),
+    });
     return;
   }
   if (decision.kind === 'redirect') {
@@ -143,12 +180,27 @@ export async function handleRequest(
   }
 
   const fault = decision.fault;
-  if (fault?.delayMs && Math.random() < fault.delayFraction) await new Promise((r) => setTimeout(r, fault.delayMs));
-  if ((fault?.abortStatus || fault?.abortGrpcStatus !== undefined) && Math.random() < (fault?.abortFraction ?? 0)) {
+  if (fault?.delayMs && Math.random() < fault.delayFraction)
+    await new Promise((r) => setTimeout(r, fault.delayMs));
+  if (
+    (fault?.abortStatus || fault?.abortGrpcStatus !== undefined) &&
+    Math.random() < (fault?.abortFraction ?? 0)
+  ) {
     const grpcAbort = fault?.abortGrpcStatus !== undefined && grpc;
     const status = grpcAbort ? 200 : (fault?.abortStatus ?? 503);
-    const extra: Record<string, string> = grpcAbort ? { 'content-type': 'application/grpc', 'grpc-status': String(fault?.abortGrpcStatus), 'grpc-message': 'fault filter abort' } : {};
-    finish({ status, flags: 'FI', details: 'fault_filter_abort', sent: localReply(res, status, grpcAbort ? '' : 'fault filter abort', extra) });
+    const extra: Record<string, string> = grpcAbort
+      ? {
+          'content-type': 'application/grpc',
+          'grpc-status': String(fault?.abortGrpcStatus),
+          'grpc-message': 'fault filter abort',
+        }
+      : {};
+    finish({
+      status,
+      flags: 'FI',
+      details: 'fault_filter_abort',
+      sent: localReply(res, status, grpcAbort ? '' : 'fault filter abort', extra),
+    });
     return;
   }
 
@@ -163,7 +215,8 @@ export async function handleRequest(
     upstreamHeaders[PEER_METADATA] = deps.reporter.metadataHeader;
     upstreamHeaders[PEER_METADATA_ID] = deps.reporter.nodeId;
   } else if (connection.peerPrincipal) {
-    upstreamHeaders['x-forwarded-client-cert'] = `By=spiffe://${principalOf(deps)};URI=spiffe://${connection.peerPrincipal}`;
+    upstreamHeaders['x-forwarded-client-cert'] =
+      `By=spiffe://${principalOf(deps)};URI=spiffe://${connection.peerPrincipal}`;
   }
 
   const outcome = await forwardWithRetries(req, res, {
@@ -186,7 +239,12 @@ export async function handleRequest(
  */
 function currentHcm(deps: HttpDependencies, connection: DownstreamConnection): Obj {
   const listener = deps.snapshot().config.listeners.find((l) => l.name === connection.listener);
-  const chain = listener && [...(listener.filter_chains ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain] : [])].find((c) => chainName(listener, c) === connection.chain);
+  const chain =
+    listener &&
+    [
+      ...(listener.filter_chains ?? []),
+      ...(listener.default_filter_chain ? [listener.default_filter_chain] : []),
+    ].find((c) => chainName(listener, c) === connection.chain);
   return (chain && networkFilter(chain, HCM)) ?? connection.hcm;
 }
 

@@ -82,7 +82,11 @@ function mutations(...levels: (Obj | undefined)[]): { request: HeaderMutation; r
     const out: HeaderMutation = { set: [], remove: [] };
     for (const level of levels) {
       if (!level) continue;
-      for (const entry of (level[addKey] ?? []) as { header: { key: string; value: string }; append_action?: string; append?: { value: boolean } }[])
+      for (const entry of (level[addKey] ?? []) as {
+        header: { key: string; value: string };
+        append_action?: string;
+        append?: { value: boolean };
+      }[])
         out.set.push({
           key: entry.header.key.toLowerCase(),
           value: entry.header.value,
@@ -99,7 +103,14 @@ function mutations(...levels: (Obj | undefined)[]): { request: HeaderMutation; r
 }
 
 function retryPolicy(value: unknown): RetryPolicy | undefined {
-  const r = value as { retry_on?: string; num_retries?: { value: number }; retriable_status_codes?: number[]; per_try_timeout?: unknown } | undefined;
+  const r = value as
+    | {
+        retry_on?: string;
+        num_retries?: { value: number };
+        retriable_status_codes?: number[];
+        per_try_timeout?: unknown;
+      }
+    | undefined;
   if (!r?.retry_on) return undefined;
   const perTry = durationMs(r.per_try_timeout);
   return {
@@ -111,10 +122,13 @@ function retryPolicy(value: unknown): RetryPolicy | undefined {
 }
 
 function faultPolicy(route: EnvoyRoute): FaultPolicy | undefined {
-  const fault = (route as { typed_per_filter_config?: Record<string, Obj> }).typed_per_filter_config?.['envoy.filters.http.fault'];
+  const fault = (route as { typed_per_filter_config?: Record<string, Obj> }).typed_per_filter_config?.[
+    'envoy.filters.http.fault'
+  ];
   if (!fault) return undefined;
   const delay = fault['delay'] as { fixed_delay?: unknown; percentage?: unknown } | undefined;
-  const abort = fault['abort'] as { http_status?: number; grpc_status?: number; percentage?: unknown } | undefined;
+  const abort = fault['abort'] as
+    { http_status?: number; grpc_status?: number; percentage?: unknown } | undefined;
   const delayMs = durationMs(delay?.fixed_delay);
   return {
     ...(delayMs ? { delayMs } : {}),
@@ -133,7 +147,8 @@ function rewritePath(action: Obj, match: Obj, path: string): string {
     const prefix = (match['prefix'] ?? match['path'] ?? match['path_separated_prefix'] ?? '') as string;
     return prefixRewrite + bare.slice(prefix.length) + query;
   }
-  const regexRewrite = action['regex_rewrite'] as { pattern: { regex: string }; substitution: string } | undefined;
+  const regexRewrite = action['regex_rewrite'] as
+    { pattern: { regex: string }; substitution: string } | undefined;
   if (regexRewrite) {
     const anchored = re2ToRegExp(regexRewrite.pattern.regex); // validated (and translated) as RE2
     const global = new RegExp(anchored.source.slice(4, -2), `g${anchored.flags}`);
@@ -143,7 +158,9 @@ function rewritePath(action: Obj, match: Obj, path: string): string {
 }
 
 function redirectLocation(redirect: Obj, headers: HeaderValues): string {
-  const scheme = (redirect['scheme_redirect'] as string | undefined) ?? (redirect['https_redirect'] === true ? 'https' : 'http');
+  const scheme =
+    (redirect['scheme_redirect'] as string | undefined) ??
+    (redirect['https_redirect'] === true ? 'https' : 'http');
   const authority = headers.get(':authority') ?? '';
   const host = (redirect['host_redirect'] as string | undefined) ?? authority.replace(/:\d+$/, '');
   const port = redirect['port_redirect'] ? `:${String(redirect['port_redirect'])}` : '';
@@ -151,7 +168,10 @@ function redirectLocation(redirect: Obj, headers: HeaderValues): string {
   return `${scheme}://${host}${port}${path}`;
 }
 
-function pickWeighted(clusters: { name: string; weight?: { value: number }; [k: string]: unknown }[], random: () => number) {
+function pickWeighted(
+  clusters: { name: string; weight?: { value: number }; [k: string]: unknown }[],
+  random: () => number,
+) {
   const total = clusters.reduce((sum, c) => sum + (c.weight?.value ?? 0), 0);
   let point = random() * total;
   for (const c of clusters) {
@@ -162,7 +182,11 @@ function pickWeighted(clusters: { name: string; weight?: { value: number }; [k: 
 }
 
 /** Envoy's routing of one request; `random` decides weighted clusters (injectable for tests). */
-export function decideRoute(config: EnvoyRouteConfiguration, headers: HeaderValues, random: () => number = Math.random): RouteDecision {
+export function decideRoute(
+  config: EnvoyRouteConfiguration,
+  headers: HeaderValues,
+  random: () => number = Math.random,
+): RouteDecision {
   const vhost = selectVirtualHost(config, headers.get(':authority') ?? '');
   if (!vhost) return { kind: 'no-route' };
   const route = selectRoute(vhost, headers);
@@ -171,19 +195,33 @@ export function decideRoute(config: EnvoyRouteConfiguration, headers: HeaderValu
   const levels = [route, vhost, config] as unknown as Obj[];
   if (route.direct_response) {
     const body = route.direct_response.body?.inline_string;
-    return { kind: 'direct', route: name, status: route.direct_response.status, ...(body === undefined ? {} : { body }), response: mutations(...levels).response };
+    return {
+      kind: 'direct',
+      route: name,
+      status: route.direct_response.status,
+      ...(body === undefined ? {} : { body }),
+      response: mutations(...levels).response,
+    };
   }
   if (route.redirect) {
     const code = REDIRECT_CODES[String(route.redirect['response_code'] ?? 'MOVED_PERMANENTLY')] ?? 301;
-    return { kind: 'redirect', route: name, status: code, location: redirectLocation(route.redirect, headers), response: mutations(...levels).response };
+    return {
+      kind: 'redirect',
+      route: name,
+      status: code,
+      location: redirectLocation(route.redirect, headers),
+      response: mutations(...levels).response,
+    };
   }
   const action = (route.route ?? {}) as Obj;
-  const weighted = (action['weighted_clusters'] as { clusters?: { name: string; weight?: { value: number } }[] } | undefined)?.clusters;
+  const weighted = (
+    action['weighted_clusters'] as { clusters?: { name: string; weight?: { value: number } }[] } | undefined
+  )?.clusters;
   const chosen = weighted ? pickWeighted(weighted, random) : undefined;
   const cluster = (chosen?.name ?? action['cluster']) as string | undefined;
   if (!cluster) return { kind: 'no-route', virtualHost: vhost.name };
   const { request, response } = mutations(chosen as Obj | undefined, ...levels);
-  const retry = retryPolicy(action['retry_policy'] ?? (vhost as unknown as Obj)["retry_policy"]);
+  const retry = retryPolicy(action['retry_policy'] ?? (vhost as unknown as Obj)['retry_policy']);
   const fault = faultPolicy(route);
   const authority = action['host_rewrite_literal'] as string | undefined;
   return {

@@ -71,16 +71,35 @@ function shouldRetry(policy: RetryPolicy, attempt: UpstreamAttempt): boolean {
   return on.has('gateway-error') && (status === 502 || status === 503 || status === 504);
 }
 
-function failureReply(res: DownstreamResponse, attempt: Extract<UpstreamAttempt, { kind: 'failure' }>, retried: boolean) {
+function failureReply(
+  res: DownstreamResponse,
+  attempt: Extract<UpstreamAttempt, { kind: 'failure' }>,
+  retried: boolean,
+) {
   if (attempt.reason === 'timeout')
-    return { status: 504, flags: 'UT', details: 'upstream_response_timeout', sent: localReply(res, 504, 'upstream request timeout') };
+    return {
+      status: 504,
+      flags: 'UT',
+      details: 'upstream_response_timeout',
+      sent: localReply(res, 504, 'upstream request timeout'),
+    };
   const reason = attempt.reason === 'connect' ? 'connection failure' : 'remote reset';
   const body = `upstream connect error or disconnect/reset before headers. reset reason: ${reason}, transport failure reason: ${attempt.message}`;
   const flags = attempt.reason === 'connect' ? 'UF' : 'UC';
-  return { status: 503, flags: retried ? `${flags},URX` : flags, details: `upstream_reset_before_response_started{${reason}}`, sent: localReply(res, 503, body), transportFailure: attempt.message };
+  return {
+    status: 503,
+    flags: retried ? `${flags},URX` : flags,
+    details: `upstream_reset_before_response_started{${reason}}`,
+    sent: localReply(res, 503, body),
+    transportFailure: attempt.message,
+  };
 }
 
-export async function forwardWithRetries(req: DownstreamRequest, res: DownstreamResponse, args: ForwardArgs): Promise<ForwardOutcome> {
+export async function forwardWithRetries(
+  req: DownstreamRequest,
+  res: DownstreamResponse,
+  args: ForwardArgs,
+): Promise<ForwardOutcome> {
   const { decision, deps } = args;
   const clusterName = decision.cluster;
   applyMutation(args.headers, decision.request);
@@ -97,8 +116,20 @@ export async function forwardWithRetries(req: DownstreamRequest, res: Downstream
     if ('error' in picked) {
       const status = 503;
       return picked.error === 'NC'
-        ? { status, flags: 'NC', details: 'cluster_not_found', sent: localReply(res, status, ''), clusterName }
-        : { status, flags: 'UH', details: 'no_healthy_upstream', sent: localReply(res, status, 'no healthy upstream'), clusterName };
+        ? {
+            status,
+            flags: 'NC',
+            details: 'cluster_not_found',
+            sent: localReply(res, status, ''),
+            clusterName,
+          }
+        : {
+            status,
+            flags: 'UH',
+            details: 'no_healthy_upstream',
+            sent: localReply(res, status, 'no healthy upstream'),
+            clusterName,
+          };
     }
     const endpoint = picked.endpoint;
     tried.add(endpoint.key);
@@ -141,8 +172,16 @@ export async function forwardWithRetries(req: DownstreamRequest, res: Downstream
     if (attempt.kind === 'failure' && attempt.reason === 'timeout') break;
     if (!retry || !shouldRetry(retry, attempt)) break;
   }
-  if (last?.attempt.kind === 'failure') return { ...failureReply(res, last.attempt, attempts > 1), clusterName, upstreamHost: last.endpoint.key };
+  if (last?.attempt.kind === 'failure')
+    return { ...failureReply(res, last.attempt, attempts > 1), clusterName, upstreamHost: last.endpoint.key };
   // A retriable status on the last attempt was not delivered: tell the client what the upstream said.
   const status = last?.attempt.kind === 'response' ? last.attempt.status : 503;
-  return { status, flags: 'URX', details: 'via_upstream', sent: localReply(res, status, ''), clusterName, ...(last ? { upstreamHost: last.endpoint.key } : {}) };
+  return {
+    status,
+    flags: 'URX',
+    details: 'via_upstream',
+    sent: localReply(res, status, ''),
+    clusterName,
+    ...(last ? { upstreamHost: last.endpoint.key } : {}),
+  };
 }

@@ -48,7 +48,9 @@ export class UpstreamPools {
   /** Opens a connection to the endpoint, TLS as its transport socket says, offering `alpn` when TLS. */
   connect(endpoint: UpstreamEndpoint, alpn?: readonly string[]): Socket {
     const target = { host: endpoint.host, port: endpoint.port };
-    const socket = endpoint.transport ? this.tls.connect(target, endpoint.transport, alpn) : netConnect(target);
+    const socket = endpoint.transport
+      ? this.tls.connect(target, endpoint.transport, alpn)
+      : netConnect(target);
     socket.setNoDelay(true);
     return socket;
   }

@@ -47,20 +47,34 @@ export interface AttemptOptions {
   pools: UpstreamPools;
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
 
 function failureOf(err: unknown, connected: boolean): UpstreamAttempt {
   const error = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = error.code ?? error.cause?.code ?? '';
   const message = error.cause?.message ?? error.message;
-  if (code === 'ABORT_ERR' || error.name === 'AbortError' || code === 'UND_ERR_ABORTED') return { kind: 'failure', reason: 'timeout', message: 'timeout' };
+  if (code === 'ABORT_ERR' || error.name === 'AbortError' || code === 'UND_ERR_ABORTED')
+    return { kind: 'failure', reason: 'timeout', message: 'timeout' };
   if (!connected || CONNECT_ERRORS.has(code) || /certificate|identity|handshake|SSL|TLS/i.test(message))
     return { kind: 'failure', reason: connected ? 'reset' : 'connect', message: message || code };
   return { kind: 'failure', reason: 'reset', message: message || code };
 }
 
 /** The response headers to send downstream, after the metadata exchange and the route's changes. */
-function downstreamHeaders(upstream: IncomingHttpHeaders, options: AttemptOptions, serviceMs: number): { headers: OutgoingHttpHeaders; peer?: PeerMetadata } {
+function downstreamHeaders(
+  upstream: IncomingHttpHeaders,
+  options: AttemptOptions,
+  serviceMs: number,
+): { headers: OutgoingHttpHeaders; peer?: PeerMetadata } {
   const headers: Record<string, string | string[]> = forwardableHeaders(upstream);
   const peer = options.direction === 'outbound' ? decodePeerMetadata(upstream[PEER_METADATA]) : undefined;
   delete headers[PEER_METADATA];
@@ -78,10 +92,16 @@ function countBytes(stream: Readable): () => number {
   return () => bytes;
 }
 
-async function viaHttp1(req: DownstreamRequest, res: DownstreamResponse, options: AttemptOptions, pools: UpstreamPools): Promise<UpstreamAttempt> {
+async function viaHttp1(
+  req: DownstreamRequest,
+  res: DownstreamResponse,
+  options: AttemptOptions,
+  pools: UpstreamPools,
+): Promise<UpstreamAttempt> {
   const pool = pools.http1(options.endpoint);
   const controller = new AbortController();
-  const timer = options.timeoutMs !== undefined ? setTimeout(() => controller.abort(), options.timeoutMs) : undefined;
+  const timer =
+    options.timeoutMs !== undefined ? setTimeout(() => controller.abort(), options.timeoutMs) : undefined;
   const onClose = () => controller.abort();
   res.once('close', onClose);
   const started = Date.now();
@@ -93,7 +113,12 @@ async function viaHttp1(req: DownstreamRequest, res: DownstreamResponse, options
       body: options.body === 'stream' ? (req as Readable) : (options.body ?? null),
       signal: controller.signal,
     });
-    const attempt: UpstreamAttempt = { kind: 'response', status: response.statusCode, delivered: true, sent: 0 };
+    const attempt: UpstreamAttempt = {
+      kind: 'response',
+      status: response.statusCode,
+      delivered: true,
+      sent: 0,
+    };
     if (options.canRetry && options.retryable(attempt)) {
       response.body.resume();
       return { ...attempt, delivered: false };
@@ -101,10 +126,16 @@ async function viaHttp1(req: DownstreamRequest, res: DownstreamResponse, options
     const { headers, peer } = downstreamHeaders(response.headers, options, Date.now() - started);
     (res as ServerResponse).writeHead(response.statusCode, headers);
     const sent = countBytes(response.body);
-    for await (const chunk of response.body) if (!(res as ServerResponse).write(chunk as Buffer)) await new Promise((r) => res.once('drain', r));
+    for await (const chunk of response.body)
+      if (!(res as ServerResponse).write(chunk as Buffer)) await new Promise((r) => res.once('drain', r));
     res.end();
     const principal = pools.upstreamPrincipal(options.endpoint);
-    return { ...attempt, sent: sent(), ...(peer ? { peer } : {}), ...(principal ? { peerPrincipal: principal } : {}) };
+    return {
+      ...attempt,
+      sent: sent(),
+      ...(peer ? { peer } : {}),
+      ...(principal ? { peerPrincipal: principal } : {}),
+    };
   } catch (err) {
     if (res.headersSent) {
       res.destroy();
@@ -117,7 +148,12 @@ async function viaHttp1(req: DownstreamRequest, res: DownstreamResponse, options
   }
 }
 
-function viaHttp2(req: DownstreamRequest, res: DownstreamResponse, options: AttemptOptions, pools: UpstreamPools): Promise<UpstreamAttempt> {
+function viaHttp2(
+  req: DownstreamRequest,
+  res: DownstreamResponse,
+  options: AttemptOptions,
+  pools: UpstreamPools,
+): Promise<UpstreamAttempt> {
   const session = pools.http2(options.endpoint);
   const started = Date.now();
   return new Promise((resolve) => {
@@ -135,7 +171,10 @@ function viaHttp2(req: DownstreamRequest, res: DownstreamResponse, options: Atte
       resolve(failureOf(err, false));
       return;
     }
-    const timer = options.timeoutMs !== undefined ? setTimeout(() => stream.close(8 /* CANCEL */), options.timeoutMs) : undefined;
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => stream.close(8 /* CANCEL */), options.timeoutMs)
+        : undefined;
     const onClose = () => stream.close(8);
     res.once('close', onClose);
     const done = (attempt: UpstreamAttempt) => {
@@ -147,7 +186,12 @@ function viaHttp2(req: DownstreamRequest, res: DownstreamResponse, options: Atte
     else stream.end(options.body);
     stream.on('error', (err) => {
       if (responded) res.destroy();
-      else done(timer && stream.rstCode === 8 ? { kind: 'failure', reason: 'timeout', message: 'timeout' } : failureOf(err, session.connecting === false));
+      else
+        done(
+          timer && stream.rstCode === 8
+            ? { kind: 'failure', reason: 'timeout', message: 'timeout' }
+            : failureOf(err, session.connecting === false),
+        );
     });
     stream.once('response', (upstream) => {
       responded = true;
@@ -172,12 +216,22 @@ function viaHttp2(req: DownstreamRequest, res: DownstreamResponse, options: Atte
       stream.once('end', () => {
         const socket = session.socket as TLSSocket | undefined;
         const principal = options.endpoint.transport && socket ? peerPrincipal(socket) : undefined;
-        done({ ...attempt, sent: sent(), ...(peer ? { peer } : {}), ...(principal ? { peerPrincipal: principal } : {}), ...(grpcStatus !== undefined ? { grpcStatus } : {}) });
+        done({
+          ...attempt,
+          sent: sent(),
+          ...(peer ? { peer } : {}),
+          ...(principal ? { peerPrincipal: principal } : {}),
+          ...(grpcStatus !== undefined ? { grpcStatus } : {}),
+        });
       });
     });
   });
 }
 
-export function sendUpstream(req: DownstreamRequest, res: DownstreamResponse, options: AttemptOptions): Promise<UpstreamAttempt> {
+export function sendUpstream(
+  req: DownstreamRequest,
+  res: DownstreamResponse,
+  options: AttemptOptions,
+): Promise<UpstreamAttempt> {
   return options.h2 ? viaHttp2(req, res, options, options.pools) : viaHttp1(req, res, options, options.pools);
 }

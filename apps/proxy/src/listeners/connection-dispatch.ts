@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
-import { chainName, networkFilter, selectFilterChain, type EnvoyFilterChain, type EnvoyListener } from '@mesh/xds';
+import {
+  chainName,
+  networkFilter,
+  selectFilterChain,
+  type EnvoyFilterChain,
+  type EnvoyListener,
+} from '@mesh/xds';
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import type { HttpServers } from '../http/http-servers.js';
@@ -40,7 +46,11 @@ export interface DispatchParts {
 function needsInspection(listener: EnvoyListener): boolean {
   return (listener.filter_chains ?? []).some((c) => {
     const m = c.filter_chain_match ?? {};
-    return m.transport_protocol !== undefined || (m.server_names?.length ?? 0) > 0 || (m.application_protocols?.length ?? 0) > 0;
+    return (
+      m.transport_protocol !== undefined ||
+      (m.server_names?.length ?? 0) > 0 ||
+      (m.application_protocols?.length ?? 0) > 0
+    );
   });
 }
 
@@ -48,9 +58,15 @@ function isTerminating(chain: EnvoyFilterChain): boolean {
   return chain.transport_socket?.name === 'envoy.transport_sockets.tls';
 }
 
-export async function dispatchConnection(socket: Socket, target: DispatchTarget, parts: DispatchParts): Promise<void> {
+export async function dispatchConnection(
+  socket: Socket,
+  target: DispatchTarget,
+  parts: DispatchParts,
+): Promise<void> {
   socket.on('error', () => undefined);
-  let sniffed: SniffedConnection | undefined = needsInspection(target.listener) ? await sniffConnection(socket, SNIFF_TIMEOUT_MS) : undefined;
+  let sniffed: SniffedConnection | undefined = needsInspection(target.listener)
+    ? await sniffConnection(socket, SNIFF_TIMEOUT_MS)
+    : undefined;
   const chain = selectFilterChain(target.listener, {
     port: target.port,
     address: target.address,
@@ -59,7 +75,10 @@ export async function dispatchConnection(socket: Socket, target: DispatchTarget,
     ...(sniffed?.sni ? { sni: sniffed.sni } : {}),
   });
   if (!chain) {
-    parts.log({ listener: target.listener.name, port: target.port, transport: sniffed?.transportProtocol }, 'no filter chain matched; connection closed');
+    parts.log(
+      { listener: target.listener.name, port: target.port, transport: sniffed?.transportProtocol },
+      'no filter chain matched; connection closed',
+    );
     socket.destroy();
     return;
   }
@@ -88,7 +107,10 @@ export async function dispatchConnection(socket: Socket, target: DispatchTarget,
       const negotiated = secure.alpnProtocol;
       sniffed = { transportProtocol: 'tls', alpn: [], plaintext: negotiated === 'h2' ? 'h2c' : 'http1' };
     } catch (err) {
-      parts.log({ listener: target.listener.name, chain: connection.chain, error: (err as Error).message }, 'downstream TLS handshake failed');
+      parts.log(
+        { listener: target.listener.name, chain: connection.chain, error: (err as Error).message },
+        'downstream TLS handshake failed',
+      );
       socket.destroy();
       return;
     }
@@ -98,7 +120,8 @@ export async function dispatchConnection(socket: Socket, target: DispatchTarget,
     return;
   }
   // HTTP clients speak first, so reading the first bytes never waits on a server-first protocol here.
-  if (!connection.tls && sniffed?.plaintext === undefined) sniffed = await sniffConnection(socket, SNIFF_TIMEOUT_MS);
+  if (!connection.tls && sniffed?.plaintext === undefined)
+    sniffed = await sniffConnection(socket, SNIFF_TIMEOUT_MS);
   if (sniffed?.plaintext === 'h2c') parts.servers.http2(stream, connection, !connection.tls);
   else parts.servers.http1(stream, connection);
 }

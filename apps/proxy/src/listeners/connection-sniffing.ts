@@ -60,7 +60,10 @@ export function classifyPlaintext(data: Buffer): 'http1' | 'h2c' | 'opaque' | 'i
   if (prefix.equals(H2_PREFACE.subarray(0, prefix.length)))
     return prefix.length === H2_PREFACE.length ? 'h2c' : 'incomplete';
   const lineEnd = data.indexOf(0x0a);
-  if (lineEnd < 0) return data.length > 8192 || !/^[A-Z]*( |$)/.test(data.toString('latin1', 0, 16)) ? 'opaque' : 'incomplete';
+  if (lineEnd < 0)
+    return data.length > 8192 || !/^[A-Z]*( |$)/.test(data.toString('latin1', 0, 16))
+      ? 'opaque'
+      : 'incomplete';
   return HTTP1_REQUEST_LINE.test(data.toString('latin1', 0, lineEnd)) ? 'http1' : 'opaque';
 }
 
@@ -98,8 +101,12 @@ export function sniffConnection(socket: Socket, timeoutMs: number): Promise<Snif
       const result = decide(data, false);
       if (result) finish(result);
     };
-    const onEnd = () => finish(decide(data, true) ?? { transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' });
-    const timer = setTimeout(() => finish({ transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' }), timeoutMs);
+    const onEnd = () =>
+      finish(decide(data, true) ?? { transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' });
+    const timer = setTimeout(
+      () => finish({ transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' }),
+      timeoutMs,
+    );
     socket.on('data', onData);
     socket.once('end', onEnd);
   });

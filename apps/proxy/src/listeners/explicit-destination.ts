@@ -16,7 +16,12 @@ const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 export function searchCandidates(host: string, namespace: string, domainSuffix = 'cluster.local'): string[] {
   const name = host.toLowerCase().replace(/\.$/, '');
   const dots = name.split('.').length - 1;
-  const candidates = [`${name}.${namespace}.svc.${domainSuffix}`, `${name}.svc.${domainSuffix}`, `${name}.${domainSuffix}`, name];
+  const candidates = [
+    `${name}.${namespace}.svc.${domainSuffix}`,
+    `${name}.svc.${domainSuffix}`,
+    `${name}.${domainSuffix}`,
+    name,
+  ];
   // ndots:5, as in pods: names with fewer dots try the search list first.
   return dots >= 5 ? [name, ...candidates.slice(0, 3)] : candidates;
 }
@@ -35,7 +40,9 @@ export function resolveExplicitDestination(
   namespace: string,
 ): { address: string; port: number } {
   if (isIP(host)) return { address: host, port };
-  const byPort = config.listeners.filter((l) => l.address?.socket_address?.port_value === port && l.use_original_dst?.value !== true);
+  const byPort = config.listeners.filter(
+    (l) => l.address?.socket_address?.port_value === port && l.use_original_dst?.value !== true,
+  );
   for (const fqdn of searchCandidates(host, namespace)) {
     const cluster = `|${port}||${fqdn}`;
     const tcp = byPort.find((l) => tcpClusterOf(l).some((c) => c.endsWith(cluster)));

@@ -26,8 +26,12 @@ export class HttpProxyListener {
     private readonly traffic: TrafficListeners,
     private readonly namespace: string,
   ) {
-    this.server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => this.#request(req, res));
-    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#connect(req, socket, head));
+    this.server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) =>
+      this.#request(req, res),
+    );
+    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.#connect(req, socket, head),
+    );
     this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
 
@@ -52,7 +56,9 @@ export class HttpProxyListener {
     const { address } = resolveExplicitDestination(config, url.hostname, port, this.namespace);
     const receiving = config.listeners.find((l) => l.use_original_dst?.value === true);
     const listener = receiving && originalDestinationListener(config.listeners, receiving, address, port);
-    const chain = listener && selectFilterChain(listener, { port, address, transportProtocol: 'raw_buffer', alpn: ['http/1.1'] });
+    const chain =
+      listener &&
+      selectFilterChain(listener, { port, address, transportProtocol: 'raw_buffer', alpn: ['http/1.1'] });
     const hcm = chain && networkFilter(chain, HCM);
     if (!listener || !chain || !hcm) {
       localReply(res, 502, `no HTTP listener for ${url.host} in the mesh configuration`);
@@ -83,7 +89,12 @@ export class HttpProxyListener {
       return;
     }
     const port = Number(match[2]);
-    const { address } = resolveExplicitDestination(this.deps.snapshot().config, match[1] as string, port, this.namespace);
+    const { address } = resolveExplicitDestination(
+      this.deps.snapshot().config,
+      match[1] as string,
+      port,
+      this.namespace,
+    );
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
     this.traffic.dispatchOutbound(socket, address, port);

@@ -17,14 +17,21 @@ const TCP_ALPN = ['istio-peer-exchange', 'istio'];
 
 function chooseCluster(config: Record<string, unknown>): string | undefined {
   if (typeof config['cluster'] === 'string') return config['cluster'];
-  const weighted = (config['weighted_clusters'] as { clusters?: { name: string; weight?: number }[] } | undefined)?.clusters ?? [];
+  const weighted =
+    (config['weighted_clusters'] as { clusters?: { name: string; weight?: number }[] } | undefined)
+      ?.clusters ?? [];
   const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
   let point = Math.random() * total;
   for (const c of weighted) if ((point -= c.weight ?? 0) < 0) return c.name;
   return weighted.at(-1)?.name;
 }
 
-export function proxyTcp(downstream: Socket, chain: EnvoyFilterChain, connection: DownstreamConnection, deps: HttpDependencies): void {
+export function proxyTcp(
+  downstream: Socket,
+  chain: EnvoyFilterChain,
+  connection: DownstreamConnection,
+  deps: HttpDependencies,
+): void {
   const started = new Date();
   const log: AccessLogRecord = {
     startTime: started,
@@ -40,14 +47,21 @@ export function proxyTcp(downstream: Socket, chain: EnvoyFilterChain, connection
     requestedServerName: connection.sni ?? '',
     directRemoteIp: connection.remoteAddress,
     destinationIp: connection.localAddress,
-    ...(connection.tls && connection.peerPrincipal ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } } : {}),
+    ...(connection.tls && connection.peerPrincipal
+      ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
+      : {}),
   });
   for (const shadow of rbac?.shadow ?? [])
-    if (shadow.effect === 'denied') deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'network', shadow: true });
+    if (shadow.effect === 'denied')
+      deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'network', shadow: true });
   if (rbac?.decision === 'DENY') {
     const policy = rbac.policy ?? 'none';
     deps.reporter.rbac({ policy, filter: 'network', shadow: false });
-    deps.reporter.writeAccessLog({ ...log, connectionTerminationDetails: `rbac_access_denied_matched_policy[${policy}]`, responseFlags: '-' });
+    deps.reporter.writeAccessLog({
+      ...log,
+      connectionTerminationDetails: `rbac_access_denied_matched_policy[${policy}]`,
+      responseFlags: '-',
+    });
     downstream.destroy();
     return;
   }
@@ -64,7 +78,11 @@ export function proxyTcp(downstream: Socket, chain: EnvoyFilterChain, connection
   };
   if ('error' in picked) {
     const close = deps.reporter.connection({ ...facts, responseFlags: picked.error });
-    close({ sent: 0, received: 0, log: { ...log, responseFlags: picked.error, upstreamCluster: clusterName } });
+    close({
+      sent: 0,
+      received: 0,
+      log: { ...log, responseFlags: picked.error, upstreamCluster: clusterName },
+    });
     downstream.destroy();
     return;
   }

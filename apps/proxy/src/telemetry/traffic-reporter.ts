@@ -51,13 +51,28 @@ function workloadOf(metadata: PeerMetadata | undefined, principal: string | unde
 }
 
 /** The service a cluster stands for, from its `istio.services` metadata (Istio's stats read the same). */
-export function destinationServiceOf(cluster: EnvoyCluster | undefined, name: string | undefined, authority?: string): DestinationServiceTelemetry {
-  const istio = (cluster as { metadata?: { filter_metadata?: { istio?: ProtoStruct } } } | undefined)?.metadata?.filter_metadata?.istio;
-  const services = istio ? (structToJson(istio)['services'] as { host?: string; name?: string; namespace?: string }[] | undefined) : undefined;
+export function destinationServiceOf(
+  cluster: EnvoyCluster | undefined,
+  name: string | undefined,
+  authority?: string,
+): DestinationServiceTelemetry {
+  const istio = (cluster as { metadata?: { filter_metadata?: { istio?: ProtoStruct } } } | undefined)
+    ?.metadata?.filter_metadata?.istio;
+  const services = istio
+    ? (structToJson(istio)['services'] as { host?: string; name?: string; namespace?: string }[] | undefined)
+    : undefined;
   const service = services?.[0];
-  if (service?.host) return { host: service.host, name: service.name ?? service.host, namespace: service.namespace ?? '' };
+  if (service?.host)
+    return { host: service.host, name: service.name ?? service.host, namespace: service.namespace ?? '' };
   const host = authority?.replace(/:\d+$/, '') ?? name ?? '';
-  return { host: host || 'unknown', name: name === 'PassthroughCluster' || name === 'BlackHoleCluster' || name === 'InboundPassthroughCluster' ? name : host, namespace: '' };
+  return {
+    host: host || 'unknown',
+    name:
+      name === 'PassthroughCluster' || name === 'BlackHoleCluster' || name === 'InboundPassthroughCluster'
+        ? name
+        : host,
+    namespace: '',
+  };
 }
 
 export class TrafficReporter {
@@ -105,7 +120,9 @@ export class TrafficReporter {
   }
 
   /** A TCP connection: counted open now; the returned function records bytes and the close. */
-  connection(facts: CallFacts): (result: { sent: number; received: number; flags?: string; log?: AccessLogRecord }) => void {
+  connection(
+    facts: CallFacts,
+  ): (result: { sent: number; received: number; flags?: string; log?: AccessLogRecord }) => void {
     const opened = this.#call(facts);
     this.metrics.tcpOpened(opened);
     return ({ sent, received, flags, log }) => {

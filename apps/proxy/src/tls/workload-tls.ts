@@ -33,7 +33,10 @@ function commonOf(socket: EnvoyTransportSocket): Obj {
   return (socket.typed_config?.['common_tls_context'] ?? {}) as Obj;
 }
 
-function versionRange(common: Obj): { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } {
+function versionRange(common: Obj): {
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+} {
   const params = (common['tls_params'] ?? {}) as Obj;
   const min = TLS_VERSIONS[String(params['tls_minimum_protocol_version'])];
   const max = TLS_VERSIONS[String(params['tls_maximum_protocol_version'])];
@@ -51,7 +54,9 @@ function validationOf(common: Obj): { sds?: string; context: Obj } {
     | undefined;
   if (combined)
     return {
-      ...(combined.validation_context_sds_secret_config?.name ? { sds: combined.validation_context_sds_secret_config.name } : {}),
+      ...(combined.validation_context_sds_secret_config?.name
+        ? { sds: combined.validation_context_sds_secret_config.name }
+        : {}),
       context: combined.default_validation_context ?? {},
     };
   return { context: (common['validation_context'] ?? {}) as Obj };
@@ -95,7 +100,9 @@ export class WorkloadTls {
    */
   accept(socket: Socket, transport: EnvoyTransportSocket): Promise<TLSSocket> {
     const common = commonOf(transport);
-    const required = (transport.typed_config?.['require_client_certificate'] as { value?: boolean } | undefined)?.value === true;
+    const required =
+      (transport.typed_config?.['require_client_certificate'] as { value?: boolean } | undefined)?.value ===
+      true;
     const offered = (common['alpn_protocols'] ?? []) as string[];
     const { context } = this.#workload();
     const tlsSocket = new TLSSocket(socket, {
@@ -105,18 +112,24 @@ export class WorkloadTls {
       rejectUnauthorized: required,
       // The server's preference, as Envoy: h2 and http/1.1 for HTTP, istio-peer-exchange for TCP.
       ...(offered.length > 0
-        ? { ALPNCallback: ({ protocols }: { protocols: string[] }) => offered.find((p) => protocols.includes(p)) ?? protocols[0] }
+        ? {
+            ALPNCallback: ({ protocols }: { protocols: string[] }) =>
+              offered.find((p) => protocols.includes(p)) ?? protocols[0],
+          }
         : {}),
     });
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(new TlsError('TLS_HANDSHAKE', `TLS handshake failed: ${err.message}`, { cause: err }));
+      const onError = (err: Error) =>
+        reject(new TlsError('TLS_HANDSHAKE', `TLS handshake failed: ${err.message}`, { cause: err }));
       tlsSocket.once('error', onError);
       tlsSocket.once('secure', () => {
         tlsSocket.off('error', onError);
         // A TLSSocket made outside a tls.Server is not verified by Node after the handshake (OpenSSL
         // only insists that a certificate is sent), so the chain is checked here, as tls.Server does.
         const handle = (tlsSocket as unknown as { _handle?: { verifyError?(): Error | null } })._handle;
-        const verifyError = tlsSocket.getPeerCertificate()?.raw ? handle?.verifyError?.() : new Error('no client certificate');
+        const verifyError = tlsSocket.getPeerCertificate()?.raw
+          ? handle?.verifyError?.()
+          : new Error('no client certificate');
         if (verifyError && required) {
           tlsSocket.destroy();
           reject(new TlsError('TLS_PEER_IDENTITY', `client certificate rejected: ${verifyError.message}`));
@@ -142,8 +155,12 @@ export class WorkloadTls {
     const common = commonOf(transport);
     const validation = validationOf(common);
     const matchers = (validation.context['match_subject_alt_names'] ?? []) as SanMatcher[];
-    const workload = usesWorkloadCertificate(common) || validation.sds === 'ROOTCA' ? this.#workload() : undefined;
-    const certificates = (common['tls_certificates'] ?? []) as { certificate_chain?: unknown; private_key?: unknown }[];
+    const workload =
+      usesWorkloadCertificate(common) || validation.sds === 'ROOTCA' ? this.#workload() : undefined;
+    const certificates = (common['tls_certificates'] ?? []) as {
+      certificate_chain?: unknown;
+      private_key?: unknown;
+    }[];
     const trustedCa = dataSource(validation.context['trusted_ca']);
     const sni = (upstream['sni'] as string | undefined) || undefined;
     const alpn = alpnOverride ?? ((common['alpn_protocols'] ?? []) as string[]);
@@ -157,7 +174,10 @@ export class WorkloadTls {
       ...(workload && validation.sds === 'ROOTCA' ? { ca: workload.certificate.rootsPem } : {}),
       ...(trustedCa ? { ca: trustedCa } : {}),
       ...(certificates[0]
-        ? { cert: dataSource(certificates[0].certificate_chain), key: dataSource(certificates[0].private_key) }
+        ? {
+            cert: dataSource(certificates[0].certificate_chain),
+            key: dataSource(certificates[0].private_key),
+          }
         : {}),
       // Istio names the identity in the SAN; the host name is not checked for mesh traffic.
       checkServerIdentity: (_host, cert) => {
@@ -165,7 +185,10 @@ export class WorkloadTls {
         const sans = peerUriSans(cert);
         return matchesSubjectAltNames(sans, matchers)
           ? undefined
-          : new TlsError('TLS_PEER_IDENTITY', `server identity ${sans.join(',') || '(none)'} is not one of the expected ${matchers.map((m) => JSON.stringify(m)).join(', ')}`);
+          : new TlsError(
+              'TLS_PEER_IDENTITY',
+              `server identity ${sans.join(',') || '(none)'} is not one of the expected ${matchers.map((m) => JSON.stringify(m)).join(', ')}`,
+            );
       },
     });
   }

@@ -22,10 +22,18 @@ const HTTP_FILTERS = new Set([
   'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
 ]);
 
-const typeOf = (filter: { typed_config?: Obj }) => String(filter.typed_config?.['@type'] ?? '(no typed_config)');
+const typeOf = (filter: { typed_config?: Obj }) =>
+  String(filter.typed_config?.['@type'] ?? '(no typed_config)');
 
 const CLUSTER_TYPES = new Set(['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
-const LB_POLICIES = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'CLUSTER_PROVIDED', 'RING_HASH', 'MAGLEV']);
+const LB_POLICIES = new Set([
+  'ROUND_ROBIN',
+  'LEAST_REQUEST',
+  'RANDOM',
+  'CLUSTER_PROVIDED',
+  'RING_HASH',
+  'MAGLEV',
+]);
 
 type Obj = Record<string, unknown>;
 
@@ -48,16 +56,24 @@ function regexErrors(value: unknown, path: string, errors: string[]): void {
 }
 
 function listenerErrors(name: string, listener: Obj, errors: string[]): void {
-  const chains = [...((listener['filter_chains'] ?? []) as Obj[]), ...(listener['default_filter_chain'] ? [listener['default_filter_chain'] as Obj] : [])];
+  const chains = [
+    ...((listener['filter_chains'] ?? []) as Obj[]),
+    ...(listener['default_filter_chain'] ? [listener['default_filter_chain'] as Obj] : []),
+  ];
   chains.forEach((chain, c) => {
     ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
       const at = `Listener ${name}: filter_chains[${c}].filters[${f}]`;
       if (!NETWORK_FILTERS.has(typeOf(filter)))
         errors.push(`${at}.typed_config: unsupported network filter ${filter.name} (${typeOf(filter)})`);
-      const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as { name: string; typed_config?: Obj }[];
+      const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as {
+        name: string;
+        typed_config?: Obj;
+      }[];
       httpFilters.forEach((h, i) => {
         if (!HTTP_FILTERS.has(typeOf(h)))
-          errors.push(`${at}.typed_config.http_filters[${i}].typed_config: unsupported HTTP filter ${h.name} (${typeOf(h)})`);
+          errors.push(
+            `${at}.typed_config.http_filters[${i}].typed_config: unsupported HTTP filter ${h.name} (${typeOf(h)})`,
+          );
       });
     });
   });
@@ -68,7 +84,8 @@ function clusterErrors(name: string, cluster: Obj, errors: string[]): void {
   const type = (cluster['type'] as string | undefined) ?? 'STATIC';
   if (!CLUSTER_TYPES.has(type)) errors.push(`Cluster ${name}: type: unsupported cluster type "${type}"`);
   const lb = (cluster['lb_policy'] as string | undefined) ?? 'ROUND_ROBIN';
-  if (!LB_POLICIES.has(lb)) errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);
+  if (!LB_POLICIES.has(lb))
+    errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);
 }
 
 /** The reasons to NACK an update; empty when the proxy can apply it. */
@@ -78,7 +95,8 @@ export function proxyCapabilityErrors(update: ResourceUpdate): string[] {
     const obj = resource as Obj;
     if (update.typeUrl === TypeUrl.Listener) listenerErrors(name, obj, errors);
     else if (update.typeUrl === TypeUrl.Cluster) clusterErrors(name, obj, errors);
-    else if (update.typeUrl === TypeUrl.RouteConfiguration) regexErrors(obj, `RouteConfiguration ${name}`, errors);
+    else if (update.typeUrl === TypeUrl.RouteConfiguration)
+      regexErrors(obj, `RouteConfiguration ${name}`, errors);
   }
   return errors;
 }

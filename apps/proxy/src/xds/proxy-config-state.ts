@@ -79,7 +79,11 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
 
   /** Whether the first full configuration has been applied (Envoy's "initialized"; readiness). */
   get synced(): boolean {
-    return this.#lastUpdated.has(TypeUrl.Listener) && this.#lastUpdated.has(TypeUrl.Cluster) && this.#generation > 0;
+    return (
+      this.#lastUpdated.has(TypeUrl.Listener) &&
+      this.#lastUpdated.has(TypeUrl.Cluster) &&
+      this.#generation > 0
+    );
   }
 
   #onUpdate(update: ResourceUpdate): void {

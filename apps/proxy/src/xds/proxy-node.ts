@@ -12,7 +12,8 @@ const ISTIO_VERSION = '1.27.0';
  */
 export function proxyNode(options: ProxyOptions): AdsClientNode {
   const ns = options.namespace;
-  const workloadName = options.extraMetadata['WORKLOAD_NAME'] ?? workloadNameOf(options.podName, options.labels);
+  const workloadName =
+    options.extraMetadata['WORKLOAD_NAME'] ?? workloadNameOf(options.podName, options.labels);
   const metadata: Record<string, JsonValue> = {
     ...options.extraMetadata,
     NAME: options.podName,
@@ -44,7 +45,11 @@ export function proxyNode(options: ProxyOptions): AdsClientNode {
  */
 export function workloadNameOf(podName: string, labels: Readonly<Record<string, string>>): string {
   const parts = podName.split('-');
-  if (parts.length >= 3 && /^[a-z0-9]{5}$/.test(parts.at(-1) ?? '') && /^[a-z0-9]{6,10}$/.test(parts.at(-2) ?? ''))
+  if (
+    parts.length >= 3 &&
+    /^[a-z0-9]{5}$/.test(parts.at(-1) ?? '') &&
+    /^[a-z0-9]{6,10}$/.test(parts.at(-2) ?? '')
+  )
     return parts.slice(0, -2).join('-');
   return labels['app'] ?? podName;
 }

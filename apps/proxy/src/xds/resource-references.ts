@@ -5,7 +5,10 @@ import type { EnvoyCluster, EnvoyFilterChain, EnvoyListener } from '@mesh/xds';
 const HCM = 'envoy.filters.network.http_connection_manager';
 
 function chainsOf(listener: EnvoyListener): EnvoyFilterChain[] {
-  return [...(listener.filter_chains ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain] : [])];
+  return [
+    ...(listener.filter_chains ?? []),
+    ...(listener.default_filter_chain ? [listener.default_filter_chain] : []),
+  ];
 }
 
 /** Route configurations the listeners' HTTP managers load by RDS. */

@@ -15,7 +15,10 @@ const RBAC_TYPES = new Set([
 ]);
 
 /** Runs RBAC filters in order until one denies; reports the deciding policy and the shadow results. */
-export function runRbacFilters(filters: readonly EnvoyFilter[], request: EnvoyRbacRequest): RbacOutcome | undefined {
+export function runRbacFilters(
+  filters: readonly EnvoyFilter[],
+  request: EnvoyRbacRequest,
+): RbacOutcome | undefined {
   const rbac = filters.filter((f) => RBAC_TYPES.has(String(f.typed_config?.['@type'])));
   if (rbac.length === 0) return undefined;
   const outcome: RbacOutcome = { decision: 'ALLOW' };
@@ -52,4 +55,3 @@ export function managedPath(hcm: Record<string, unknown>, path: string): string 
   const normalized = normalizeRequestPath(path, merge ? 'MERGE_SLASHES' : 'BASE');
   return normalized.ok ? normalized.path + (q < 0 ? '' : path.slice(q)) : undefined;
 }
-
