@@ -68,6 +68,8 @@ export class SidecarProxy {
       target: options.xdsAddress,
       node,
       protocol: options.xdsProtocol,
+      // A restarted istiod is found within seconds; the last config serves meanwhile.
+      backoff: { initialMs: 500, maxMs: 5_000 },
       ...(options.xdsTls ? xdsCredentials(certificate, options.istioNamespace) : {}),
       logger,
     });

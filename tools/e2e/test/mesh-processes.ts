@@ -45,7 +45,9 @@ export class LoopbackMesh {
     writeFileSync(join(this.configDir, file), yaml);
   }
 
-  async startIstiod(): Promise<IstiodProcess> {
+  /** Starts istiod; `samePorts` restarts it where the sidecars expect it (after a kill). */
+  async startIstiod(samePorts = false): Promise<IstiodProcess> {
+    const ports = samePorts ? this.istiod?.ports : undefined;
     this.istiod = await startIstiodProcess([
       '--config-dir',
       this.configDir,
@@ -53,6 +55,9 @@ export class LoopbackMesh {
       this.stateDir,
       '--push-debounce',
       '10ms',
+      ...(ports
+        ? ['--xds-port', String(ports.xdsPort), '--secure-xds-port', String(ports.secureXdsPort)]
+        : []),
     ]);
     return this.istiod;
   }

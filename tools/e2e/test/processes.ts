@@ -30,10 +30,8 @@ export async function startIstiodProcess(args: string[]): Promise<IstiodProcess>
       BIN.istiod,
       '--listen-address',
       '127.0.0.1',
-      '--xds-port',
-      '0',
-      '--secure-xds-port',
-      '0',
+      // Free ports unless the caller names them (a restart on the ports its clients know).
+      ...(args.includes('--xds-port') ? [] : ['--xds-port', '0', '--secure-xds-port', '0']),
       '--monitoring-port',
       '0',
       ...args,

@@ -73,8 +73,6 @@ export async function handleRequest(
   const grpc = String(req.headers['content-type'] ?? '').startsWith('application/grpc');
   const inbound = connection.direction === 'inbound';
   const peer: PeerMetadata | undefined = inbound ? decodePeerMetadata(req.headers[PEER_METADATA]) : undefined;
-  let requestBytes = 0;
-  req.on('data', (chunk: Buffer) => (requestBytes += chunk.length));
 
   const log: AccessLogRecord = {
     startTime: new Date(started),
@@ -99,7 +97,7 @@ export async function handleRequest(
     log.responseCode = outcome.status;
     log.responseFlags = outcome.flags;
     log.responseCodeDetails = outcome.details;
-    log.bytesReceived = requestBytes;
+    log.bytesReceived = outcome.received ?? 0;
     log.bytesSent = outcome.sent;
     log.durationMs = Date.now() - started;
     if (outcome.upstreamHost) log.upstreamHost = outcome.upstreamHost;
@@ -119,7 +117,8 @@ export async function handleRequest(
       authority,
       responseFlags: outcome.flags,
       grpc,
-      log: { ...log, ...(outcome.grpcStatus !== undefined ? {} : {}) },
+      ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
+      log,
     });
   };
 

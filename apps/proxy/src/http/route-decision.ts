@@ -157,14 +157,27 @@ function rewritePath(action: Obj, match: Obj, path: string): string {
   return path;
 }
 
+/** Envoy's `Http::Utility::newUri`. */
 function redirectLocation(redirect: Obj, headers: HeaderValues): string {
+  const requestScheme = headers.get(':scheme') ?? 'http';
   const scheme =
     (redirect['scheme_redirect'] as string | undefined) ??
-    (redirect['https_redirect'] === true ? 'https' : 'http');
+    (redirect['https_redirect'] === true ? 'https' : requestScheme);
   const authority = headers.get(':authority') ?? '';
-  const host = (redirect['host_redirect'] as string | undefined) ?? authority.replace(/:\d+$/, '');
   const port = redirect['port_redirect'] ? `:${String(redirect['port_redirect'])}` : '';
-  const path = (redirect['path_redirect'] as string | undefined) ?? headers.get(':path') ?? '/';
+  // The request's port stays unless a port is given or the scheme changes away from its default port.
+  const requestPort = /:\d+$/.exec(authority)?.[0];
+  const defaultPort = requestScheme === 'https' ? ':443' : ':80';
+  const keepPort = !port && !(scheme !== requestScheme && requestPort === defaultPort);
+  const host =
+    (redirect['host_redirect'] as string | undefined) ??
+    (keepPort ? authority : authority.replace(/:\d+$/, ''));
+  // A path_redirect without a query string keeps the request's.
+  const requestPath = headers.get(':path') ?? '/';
+  const query = requestPath.includes('?') ? requestPath.slice(requestPath.indexOf('?')) : '';
+  const pathRedirect = redirect['path_redirect'] as string | undefined;
+  const path =
+    pathRedirect === undefined ? requestPath : pathRedirect + (pathRedirect.includes('?') ? '' : query);
   return `${scheme}://${host}${port}${path}`;
 }
 
@@ -223,7 +236,9 @@ export function decideRoute(
   const { request, response } = mutations(chosen as Obj | undefined, ...levels);
   const retry = retryPolicy(action['retry_policy'] ?? (vhost as unknown as Obj)['retry_policy']);
   const fault = faultPolicy(route);
-  const authority = action['host_rewrite_literal'] as string | undefined;
+  // Istio puts a destination's `:authority` header on its weighted cluster; a route-level rewrite wins.
+  const authority = (action['host_rewrite_literal'] ?? chosen?.['host_rewrite_literal']) as
+    string | undefined;
   return {
     kind: 'forward',
     route: name,

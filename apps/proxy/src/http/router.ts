@@ -28,6 +28,8 @@ export interface ForwardOutcome {
   peer?: PeerMetadata;
   peerPrincipal?: string;
   grpcStatus?: number;
+  /** Request body bytes read from downstream. */
+  received?: number;
 }
 
 export interface ForwardArgs {
@@ -104,6 +106,9 @@ export async function forwardWithRetries(
   const clusterName = decision.cluster;
   applyMutation(args.headers, decision.request);
   const body = await bufferedBody(req, args.grpc);
+  // Counted as it is read: a 'data' listener added earlier would start the stream before it is piped.
+  let received = body instanceof Buffer ? body.length : 0;
+  if (body === 'stream') req.on('data', (chunk: Buffer) => (received += chunk.length));
   const retry = body === 'stream' ? undefined : decision.retry;
   const attempts = 1 + (retry?.numRetries ?? 0);
   const tried = new Set<string>();
@@ -157,6 +162,7 @@ export async function forwardWithRetries(
     last = { attempt, endpoint };
     if (attempt.kind === 'response' && attempt.delivered) {
       return {
+        received,
         status: attempt.status,
         flags: '-',
         details: 'via_upstream',
@@ -173,7 +179,12 @@ export async function forwardWithRetries(
     if (!retry || !shouldRetry(retry, attempt)) break;
   }
   if (last?.attempt.kind === 'failure')
-    return { ...failureReply(res, last.attempt, attempts > 1), clusterName, upstreamHost: last.endpoint.key };
+    return {
+      ...failureReply(res, last.attempt, attempts > 1),
+      clusterName,
+      upstreamHost: last.endpoint.key,
+      received,
+    };
   // A retriable status on the last attempt was not delivered: tell the client what the upstream said.
   const status = last?.attempt.kind === 'response' ? last.attempt.status : 503;
   return {

@@ -122,6 +122,16 @@ export async function dispatchConnection(
   // HTTP clients speak first, so reading the first bytes never waits on a server-first protocol here.
   if (!connection.tls && sniffed?.plaintext === undefined)
     sniffed = await sniffConnection(socket, SNIFF_TIMEOUT_MS);
+  parts.log(
+    {
+      listener: connection.listener,
+      chain: connection.chain,
+      tls: connection.tls,
+      protocol: sniffed?.plaintext,
+    },
+    'connection dispatched to the HTTP connection manager',
+  );
+  // HTTP/2 sessions read the socket's handle directly: the sniffed preface must be replayed to them.
   if (sniffed?.plaintext === 'h2c') parts.servers.http2(stream, connection, !connection.tls);
   else parts.servers.http1(stream, connection);
 }

@@ -109,5 +109,7 @@ export function sniffConnection(socket: Socket, timeoutMs: number): Promise<Snif
     );
     socket.on('data', onData);
     socket.once('end', onEnd);
+    // A socket handed over paused (e.g. after an HTTP CONNECT) does not flow just because of a listener.
+    socket.resume();
   });
 }

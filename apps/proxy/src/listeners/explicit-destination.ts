@@ -28,8 +28,11 @@ export function searchCandidates(host: string, namespace: string, domainSuffix =
 
 function tcpClusterOf(listener: EnvoyListener): string[] {
   return (listener.filter_chains ?? []).flatMap((chain) => {
-    const tcp = networkFilter(chain, TCP_PROXY) as { cluster?: string; stat_prefix?: string } | undefined;
-    return [tcp?.cluster, tcp?.stat_prefix].filter((c): c is string => typeof c === 'string');
+    const tcp = networkFilter(chain, TCP_PROXY) as
+      | { cluster?: string; stat_prefix?: string; weighted_clusters?: { clusters?: { name?: string }[] } }
+      | undefined;
+    const weighted = (tcp?.weighted_clusters?.clusters ?? []).map((c) => c.name);
+    return [tcp?.cluster, tcp?.stat_prefix, ...weighted].filter((c): c is string => typeof c === 'string');
   });
 }
 
@@ -44,8 +47,12 @@ export function resolveExplicitDestination(
     (l) => l.address?.socket_address?.port_value === port && l.use_original_dst?.value !== true,
   );
   for (const fqdn of searchCandidates(host, namespace)) {
-    const cluster = `|${port}||${fqdn}`;
-    const tcp = byPort.find((l) => tcpClusterOf(l).some((c) => c.endsWith(cluster)));
+    // `outbound|<port>|<subset>|<fqdn>`: a tcp route may send to subsets of the service.
+    const serves = (c: string) => {
+      const [, clusterPort, , clusterHost] = c.split('|');
+      return clusterPort === String(port) && clusterHost === fqdn;
+    };
+    const tcp = byPort.find((l) => tcpClusterOf(l).some(serves));
     const address = tcp?.address?.socket_address?.address;
     if (address && address !== '0.0.0.0') return { address, port };
   }

@@ -19,7 +19,7 @@ export const ENVOY_DEFAULT_BUCKETS: readonly number[] = [
   3600000,
 ];
 
-/** Labels of every standard metric, in the order Istio's stats filter adds them. */
+/** Labels of every standard metric (the tags of Istio's stats filter, which Envoy prints as labels). */
 export const PEER_LABELS = [
   'reporter',
   'source_workload',

@@ -36,6 +36,7 @@ export interface CallFacts {
 
 export interface RequestFacts extends CallFacts {
   grpc: boolean;
+  grpcStatus?: number;
   log: AccessLogRecord;
 }
 
@@ -111,6 +112,7 @@ export class TrafficReporter {
       ...this.#call(facts),
       requestProtocol: facts.grpc ? 'grpc' : 'http',
       responseCode: log.responseCode ?? 0,
+      ...(facts.grpcStatus !== undefined ? { grpcStatus: facts.grpcStatus } : {}),
       durationMs: log.durationMs,
       requestBytes: log.bytesReceived,
       responseBytes: log.bytesSent,

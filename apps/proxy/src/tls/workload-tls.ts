@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { createSecureContext, TLSSocket, connect as tlsConnect, type SecureContext } from 'node:tls';
+import {
+  createSecureContext,
+  createServer as createTlsServer,
+  connect as tlsConnect,
+  type SecureContext,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
 
 import type { EnvoyTransportSocket } from '@mesh/xds';
 
@@ -73,6 +80,8 @@ function dataSource(source: unknown): string | undefined {
 export class WorkloadTls {
   #certificate: WorkloadCertificate | undefined;
   #context: SecureContext | undefined;
+  readonly #servers = new Map<string, TlsServer>();
+  readonly #pending = new WeakMap<Socket, { resolve: (s: TLSSocket) => void; reject: (e: Error) => void }>();
 
   /** Applies a new workload certificate (first issuance, renewal, root rotation). */
   update(certificate: WorkloadCertificate): void {
@@ -96,20 +105,36 @@ export class WorkloadTls {
 
   /**
    * Terminates TLS on an accepted connection as the chain's DownstreamTlsContext says; resolves once
-   * the handshake is done (a required client certificate has then been verified against the roots).
+   * the handshake is done and a required client certificate has been verified against the roots.
+   * The handshake runs in a `tls.Server` (one per distinct chain config and certificate, never
+   * listening): Node verifies client certificates only there, and HTTP/2 sessions work only on
+   * sockets it made.
    */
   accept(socket: Socket, transport: EnvoyTransportSocket): Promise<TLSSocket> {
+    const server = this.#serverFor(transport);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(socket, { resolve, reject });
+      server.emit('connection', socket);
+    });
+  }
+
+  #serverFor(transport: EnvoyTransportSocket): TlsServer {
+    const { certificate } = this.#workload();
+    const key = `${certificate.serial}|${JSON.stringify(transport.typed_config ?? {})}`;
+    let server = this.#servers.get(key);
+    if (server) return server;
     const common = commonOf(transport);
     const required =
       (transport.typed_config?.['require_client_certificate'] as { value?: boolean } | undefined)?.value ===
       true;
     const offered = (common['alpn_protocols'] ?? []) as string[];
-    const { context } = this.#workload();
-    const tlsSocket = new TLSSocket(socket, {
-      isServer: true,
-      secureContext: context,
+    server = createTlsServer({
+      key: certificate.privateKeyPem,
+      cert: certificate.certificateChainPem,
+      ca: certificate.rootsPem,
       requestCert: required || validationOf(common).sds !== undefined,
       rejectUnauthorized: required,
+      ...versionRange(common),
       // The server's preference, as Envoy: h2 and http/1.1 for HTTP, istio-peer-exchange for TCP.
       ...(offered.length > 0
         ? {
@@ -118,27 +143,29 @@ export class WorkloadTls {
           }
         : {}),
     });
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) =>
-        reject(new TlsError('TLS_HANDSHAKE', `TLS handshake failed: ${err.message}`, { cause: err }));
-      tlsSocket.once('error', onError);
-      tlsSocket.once('secure', () => {
-        tlsSocket.off('error', onError);
-        // A TLSSocket made outside a tls.Server is not verified by Node after the handshake (OpenSSL
-        // only insists that a certificate is sent), so the chain is checked here, as tls.Server does.
-        const handle = (tlsSocket as unknown as { _handle?: { verifyError?(): Error | null } })._handle;
-        const verifyError = tlsSocket.getPeerCertificate()?.raw
-          ? handle?.verifyError?.()
-          : new Error('no client certificate');
-        if (verifyError && required) {
-          tlsSocket.destroy();
-          reject(new TlsError('TLS_PEER_IDENTITY', `client certificate rejected: ${verifyError.message}`));
-          return;
-        }
-        tlsSocket.authorized = !verifyError;
-        resolve(tlsSocket);
-      });
+    // `_parent` is the accepted socket a server-made TLSSocket wraps (Node's own link between them).
+    const parentOf = (tlsSocket: TLSSocket) => (tlsSocket as unknown as { _parent?: Socket })._parent;
+    server.on('secureConnection', (tlsSocket: TLSSocket) => {
+      const parent = parentOf(tlsSocket);
+      const waiter = parent && this.#pending.get(parent);
+      if (!parent || !waiter) {
+        tlsSocket.destroy();
+        return;
+      }
+      this.#pending.delete(parent);
+      waiter.resolve(tlsSocket);
     });
+    server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {
+      const parent = parentOf(tlsSocket);
+      const waiter = parent && this.#pending.get(parent);
+      if (!parent || !waiter) return;
+      this.#pending.delete(parent);
+      waiter.reject(new TlsError('TLS_HANDSHAKE', `TLS handshake failed: ${err.message}`, { cause: err }));
+    });
+    // Servers of a previous certificate only finish the handshakes they started.
+    if (this.#servers.size > 32) this.#servers.clear();
+    this.#servers.set(key, server);
+    return server;
   }
 
   /**

@@ -56,13 +56,15 @@ function regexErrors(value: unknown, path: string, errors: string[]): void {
 }
 
 function listenerErrors(name: string, listener: Obj, errors: string[]): void {
-  const chains = [
-    ...((listener['filter_chains'] ?? []) as Obj[]),
-    ...(listener['default_filter_chain'] ? [listener['default_filter_chain'] as Obj] : []),
-  ];
-  chains.forEach((chain, c) => {
+  const chains = ((listener['filter_chains'] ?? []) as Obj[]).map((chain, c): [string, Obj] => [
+    `filter_chains[${c}]`,
+    chain,
+  ]);
+  if (listener['default_filter_chain'])
+    chains.push(['default_filter_chain', listener['default_filter_chain'] as Obj]);
+  chains.forEach(([chainPath, chain]) => {
     ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
-      const at = `Listener ${name}: filter_chains[${c}].filters[${f}]`;
+      const at = `Listener ${name}: ${chainPath}.filters[${f}]`;
       if (!NETWORK_FILTERS.has(typeOf(filter)))
         errors.push(`${at}.typed_config: unsupported network filter ${filter.name} (${typeOf(filter)})`);
       const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as {
@@ -83,6 +85,10 @@ function listenerErrors(name: string, listener: Obj, errors: string[]): void {
 function clusterErrors(name: string, cluster: Obj, errors: string[]): void {
   const type = (cluster['type'] as string | undefined) ?? 'STATIC';
   if (!CLUSTER_TYPES.has(type)) errors.push(`Cluster ${name}: type: unsupported cluster type "${type}"`);
+  // `cluster_type` (an extension such as envoy.clusters.aggregate) replaces `type`; none is implemented.
+  const custom = (cluster['cluster_type'] as { name?: string } | undefined)?.name;
+  if (custom !== undefined)
+    errors.push(`Cluster ${name}: cluster_type: unsupported cluster type "${custom}"`);
   const lb = (cluster['lb_policy'] as string | undefined) ?? 'ROUND_ROBIN';
   if (!LB_POLICIES.has(lb))
     errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);

@@ -35,7 +35,10 @@ export interface PrometheusServer {
   readonly url: string;
   /** Runs an instant query; throws on a PromQL error or a non-vector result. */
   query(promql: string): Promise<PromSample[]>;
-  /** Repeats `query` until it returns at least one series; throws after `timeoutMs` (default 15 s). */
+  /**
+   * Repeats `query` until it returns at least one series; throws after `timeoutMs` (default 20 s).
+   * The first samples take about 5 s: Prometheus hands new targets to its scrapers at most every 5 s.
+   */
   queryUntilPresent(promql: string, timeoutMs?: number): Promise<PromSample[]>;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and deletes its data directory. */
   stop(): Promise<void>;
@@ -91,7 +94,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const server: PrometheusServer = {
     url,
     query: (promql) => instantQuery(url, promql),
-    queryUntilPresent: (promql, timeoutMs = 15_000) => pollUntilPresent(url, promql, timeoutMs),
+    queryUntilPresent: (promql, timeoutMs = 20_000) => pollUntilPresent(url, promql, timeoutMs),
     stop: async () => {
       await stopProcess(child);
       await rm(dir, { recursive: true, force: true });
