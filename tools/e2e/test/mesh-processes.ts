@@ -32,6 +32,8 @@ export interface SidecarSpec {
   /** Application port → where the app listens. */
   inbound?: Record<number, { host: string; port: number }>;
   extraArgs?: string[];
+  /** Another xDS server than istiod (which stays the CA). */
+  xdsAddress?: string;
 }
 
 export class LoopbackMesh {
@@ -98,7 +100,7 @@ export class LoopbackMesh {
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
       '--xds-address',
-      this.xdsAddress,
+      spec.xdsAddress ?? this.xdsAddress,
       '--ca-address',
       this.xdsAddress,
       '--ca-renewal-address',
@@ -137,7 +139,7 @@ export class LoopbackMesh {
     await waitFor(
       async () => (await fetch(`http://${spec.address}:15021/healthz/ready`)).status === 200,
       20_000,
-      () => `sidecar ${spec.name} not ready:\n${logs.join('\n')}`,
+      () => `sidecar ${spec.name} not ready (exit ${child.exitCode}):\n${logs.join('\n')}`,
     );
     return sidecar;
   }

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LoopbackMesh, waitFor, type SidecarProcess } from './mesh-processes.js';
+import { startPrometheus } from './prometheus-server.js';
 
 /**
  * Sidecars as users run them, against real istiod: an app calls `backend` by name through its
@@ -259,6 +260,43 @@ describe('telemetry and admin', () => {
     expect(dst).toContain('source_workload="frontend"');
     expect(dst).toContain('source_principal="spiffe://cluster.local/ns/default/sa/frontend-1"');
     expect(dst).toContain('connection_security_policy="mutual_tls"');
+  });
+
+  it("serves /stats/prometheus that promtool accepts (but for Istio's own unit lint on the duration metric)", async () => {
+    const text = await (await fetch('http://127.0.20.2:15090/stats/prometheus')).text();
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      );
+      child.stdin?.end(text);
+    });
+    // promtool's naming lint wants seconds; Istio's dashboards need the metric as Istio names it.
+    const problems = result.output.split('\n').filter((l) => l.trim() !== '');
+    expect(problems).toEqual([
+      'istio_request_duration_milliseconds use base unit "seconds" instead of "milliseconds"',
+    ]);
+  });
+
+  it('is scraped by a real Prometheus, which returns istio_requests_total with Istio labels', async () => {
+    const prometheus = await startPrometheus({ targets: ['127.0.20.2:15090'], scrapeIntervalMs: 1_000 });
+    try {
+      const samples = await prometheus.queryUntilPresent(
+        'istio_requests_total{reporter="destination",destination_service="backend.default.svc.cluster.local",response_code="200"}',
+      );
+      const series = samples.find((s) => s.metric['source_workload'] === 'frontend');
+      expect(series?.value).toBeGreaterThan(0);
+      expect(series?.metric).toMatchObject({
+        source_principal: 'spiffe://cluster.local/ns/default/sa/frontend-1',
+        destination_workload: 'backend',
+        destination_app: 'backend',
+        destination_version: 'v1',
+        request_protocol: 'http',
+        connection_security_policy: 'mutual_tls',
+        response_flags: '-',
+      });
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('dumps its dynamic config and endpoints like Envoy', async () => {
