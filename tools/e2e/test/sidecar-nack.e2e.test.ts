@@ -12,9 +12,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LoopbackMesh, waitFor, type SidecarProcess } from './mesh-processes.js';
 
 /**
- * A bad update from the control plane must not hurt traffic: a sidecar following a test ADS server
- * (istiod stays its CA) NACKs a cluster with an invalid field, names the field, and keeps routing
- * with the last good config; a later good update is accepted.
+ * The sidecar under a control plane the test controls (a test ADS server; istiod stays the CA and
+ * configures the server-side sidecar): a bad update is NACKed with its field and traffic keeps
+ * flowing on the last good config; a server whose SPIFFE identity is not the one the cluster expects
+ * is refused.
  */
 
 const mesh = new LoopbackMesh();
@@ -27,8 +28,45 @@ let sidecar: SidecarProcess;
 let app: { host: string; port: number };
 
 const CLUSTER = 'outbound|8080||web.default.svc.cluster.local';
+const MTLS_CLUSTER = 'outbound|8080||secure.default.svc.cluster.local';
 const HCM =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+
+const SDS = { ads: {}, resource_api_version: 'V3' };
+
+/** ISTIO_MUTUAL to the meshed backend, accepting only `expectedSan`. */
+function mtlsCluster(expectedSan: string): object {
+  return {
+    name: MTLS_CLUSTER,
+    type: 'STATIC',
+    connect_timeout: { seconds: '10' },
+    load_assignment: {
+      cluster_name: MTLS_CLUSTER,
+      endpoints: [
+        {
+          lb_endpoints: [
+            { endpoint: { address: { socket_address: { address: '127.0.24.2', port_value: 8080 } } } },
+          ],
+        },
+      ],
+    },
+    transport_socket: {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+        common_tls_context: {
+          alpn_protocols: ['istio-peer-exchange', 'istio'],
+          tls_certificate_sds_secret_configs: [{ name: 'default', sds_config: SDS }],
+          combined_validation_context: {
+            default_validation_context: { match_subject_alt_names: [{ exact: expectedSan }] },
+            validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: SDS },
+          },
+        },
+        sni: 'outbound_.8080_._.secure.default.svc.cluster.local',
+      },
+    },
+  };
+}
 
 function cluster(extra: Record<string, unknown> = {}): object {
   return {
@@ -113,6 +151,11 @@ const route = {
       domains: ['web', 'web:8080'],
       routes: [{ match: { prefix: '/' }, route: { cluster: CLUSTER } }],
     },
+    {
+      name: 'secure',
+      domains: ['secure', 'secure:8080'],
+      routes: [{ match: { prefix: '/' }, route: { cluster: MTLS_CLUSTER } }],
+    },
   ],
 };
 
@@ -128,13 +171,41 @@ function get(url: string): Promise<string> {
 }
 
 beforeAll(async () => {
+  mesh.writeConfig(
+    'secure.yaml',
+    `apiVersion: v1
+kind: Service
+metadata: { name: secure, namespace: default }
+spec:
+  selector: { app: secure }
+  ports: [{ name: http, port: 8080, targetPort: 8080 }]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: default, namespace: default }
+spec:
+  mtls: { mode: STRICT }
+`,
+  );
   await mesh.startIstiod();
   app = await mesh.startApp('web', '127.0.24.9');
+  const secureApp = await mesh.startApp('secure', '127.0.24.2');
+  await mesh.startSidecar({
+    name: 'secure-1',
+    serviceAccount: 'secure',
+    labels: { app: 'secure' },
+    address: '127.0.24.2',
+    inbound: { 8080: secureApp },
+  });
   ads = await startAdsServer({
     source,
     hooks: { onNack: (_connection, nack) => nacks.push(nack) },
   });
-  source.set(TypeUrl.Cluster, [cluster(), PASSTHROUGH]);
+  source.set(TypeUrl.Cluster, [
+    cluster(),
+    PASSTHROUGH,
+    mtlsCluster('spiffe://cluster.local/ns/default/sa/secure'),
+  ]);
   source.set(TypeUrl.Listener, listeners);
   source.set(TypeUrl.RouteConfiguration, [route]);
   sidecar = await mesh.startSidecar({
@@ -180,5 +251,25 @@ it('NACKs a cluster with an invalid field, names it, and keeps serving with the 
     async () => (await get('http://web:8080/later')).endsWith(' 418'),
     10_000,
     () => sidecar.logs.join('\n'),
+  );
+});
+
+it('originates Istio mTLS and refuses a server whose SPIFFE identity is not the expected one', async () => {
+  source.set(TypeUrl.RouteConfiguration, [route]);
+  ads.ads.push({ typeUrl: TypeUrl.RouteConfiguration });
+  await waitFor(
+    async () => /"app":"secure".* 200$/.test(await get('http://secure:8080/right-identity')),
+    10_000,
+    () => sidecar.logs.join('\n'),
+  );
+  source.set(TypeUrl.Cluster, [mtlsCluster('spiffe://cluster.local/ns/default/sa/someone-else')]);
+  ads.ads.push({ typeUrl: TypeUrl.Cluster });
+  await waitFor(
+    async () => (await get('http://secure:8080/wrong-identity')).endsWith(' 503'),
+    10_000,
+    () => sidecar.logs.join('\n'),
+  );
+  expect(await get('http://secure:8080/wrong-identity')).toContain(
+    'server identity spiffe://cluster.local/ns/default/sa/secure is not one of the expected',
   );
 });
