@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -160,6 +161,13 @@ export class LoopbackMesh {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(body);
       });
+    });
+    // Upgrades (WebSocket): switch protocols, then echo every byte.
+    server.on('upgrade', (req, socket: Socket) => {
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: ${req.headers.upgrade}\r\nconnection: Upgrade\r\n\r\n`,
+      );
+      socket.pipe(socket);
     });
     await new Promise<void>((resolve) => server.listen(0, host, resolve));
     this.apps.push(server);

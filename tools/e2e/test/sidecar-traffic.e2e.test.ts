@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -134,6 +134,30 @@ describe('HTTP through two sidecars', () => {
     const reply = await curl(frontend.proxyUrl, 'http://nothing-here.invalid:8080/');
     expect(reply.status).toBe(503);
     expect(reply.body).toContain('upstream connect error');
+  });
+});
+
+describe('WebSocket through two sidecars', () => {
+  it('upgrades and carries bytes both ways', async () => {
+    const socket = connect(15001, '127.0.20.1');
+    socket.write(
+      'GET http://backend:8080/ws HTTP/1.1\r\nHost: backend:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    );
+    let received = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no upgrade: ${received}`)), 5_000);
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes('\r\n\r\n') && !received.includes('frame-1')) socket.write('frame-1');
+        if (received.endsWith('frame-1')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    socket.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 101 /);
+    expect(received.toLowerCase()).toContain('upgrade: websocket');
   });
 });
 

@@ -16,6 +16,7 @@ import { Duplex } from 'node:stream';
 
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { handleRequest, localReply } from './request-handler.js';
+import { handleUpgrade } from './upgrade-tunnel.js';
 
 /**
  * Node's HTTP/1.1 and HTTP/2 servers used as codecs only (they never listen): the listeners hand them
@@ -39,6 +40,11 @@ export class HttpServers {
     // The session is created synchronously while the connection is handed over.
     this.#http2.on('session', (session: ServerHttp2Session) => {
       if (this.#pending) this.#connections.set(session, this.#pending);
+    });
+    this.#http1.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const connection = this.#connections.get(req.socket);
+      if (connection) handleUpgrade(req, socket, head, connection, this.deps);
+      else socket.destroy();
     });
     for (const server of [this.#http1, this.#http2])
       server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());

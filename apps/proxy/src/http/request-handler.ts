@@ -1,21 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-
-import {
-  chainName,
-  managedPath,
-  networkFilter,
-  runRbacFilters,
-  type EnvoyFilter,
-  type EnvoyRouteConfiguration,
-} from '@mesh/xds';
 
 import { forwardTraceContext } from '../telemetry/index.js';
 import type { AccessLogRecord } from '../telemetry/index.js';
-import { forwardableHeaders, routingHeaders, single } from './http-headers.js';
+import { forwardableHeaders, single } from './http-headers.js';
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
+import { admitRequest } from './request-admission.js';
 import { decodePeerMetadata, PEER_METADATA, PEER_METADATA_ID, type PeerMetadata } from './peer-metadata.js';
-import { decideRoute } from './route-decision.js';
 import { forwardWithRetries, type ForwardOutcome } from './router.js';
 
 /**
@@ -27,10 +18,6 @@ import { forwardWithRetries, type ForwardOutcome } from './router.js';
 
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | Http2ServerResponse;
-
-type Obj = Record<string, unknown>;
-
-const HCM = 'envoy.filters.network.http_connection_manager';
 
 /** Sends a locally generated response (Envoy's "local reply"). */
 export function localReply(
@@ -52,12 +39,6 @@ export function localReply(
   });
   res.end(payload);
   return payload.length;
-}
-
-function routeConfigOf(deps: HttpDependencies, hcm: Obj): EnvoyRouteConfiguration | undefined {
-  const rds = hcm['rds'] as { route_config_name?: string } | undefined;
-  if (rds?.route_config_name) return deps.snapshot().config.routes.get(rds.route_config_name);
-  return hcm['route_config'] as EnvoyRouteConfiguration | undefined;
 }
 
 export async function handleRequest(
@@ -122,61 +103,19 @@ export async function handleRequest(
     });
   };
 
-  const hcm = currentHcm(deps, connection);
-  const path = inbound ? managedPath(hcm, rawPath) : rawPath;
-  if (path === undefined) {
-    finish({
-      status: 400,
-      flags: '-',
-      details: 'path_normalization_failed',
-      sent: localReply(res, 400, 'Bad Request'),
-    });
+  const admission = admitRequest(
+    { method, path: rawPath, authority, headers: req.headers },
+    connection,
+    deps,
+  );
+  if (admission.kind === 'reply') {
+    if (admission.route !== undefined) log.routeName = admission.route;
+    const sent = localReply(res, admission.status, admission.body, admission.headers);
+    finish({ status: admission.status, flags: admission.flags, details: admission.details, sent });
     return;
   }
-  const headers = routingHeaders(req.headers, method, path, authority, connection.tls ? 'https' : 'http');
-
-  const rbac = runRbacFilters((hcm['http_filters'] ?? []) as EnvoyFilter[], {
-    destinationPort: connection.localPort,
-    requestedServerName: connection.sni ?? '',
-    directRemoteIp: connection.remoteAddress,
-    destinationIp: connection.localAddress,
-    headers,
-    ...(connection.tls && connection.peerPrincipal
-      ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
-      : {}),
-  });
-  for (const shadow of rbac?.shadow ?? [])
-    if (shadow.effect === 'denied')
-      deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'http', shadow: true });
-  if (rbac?.decision === 'DENY') {
-    const policy = rbac.policy ?? 'none';
-    deps.reporter.rbac({ policy, filter: 'http', shadow: false });
-    const sent = localReply(res, 403, 'RBAC: access denied');
-    finish({ status: 403, flags: '-', details: `rbac_access_denied_matched_policy[${policy}]`, sent });
-    return;
-  }
-
-  const routeConfig = routeConfigOf(deps, hcm);
-  const decision = routeConfig ? decideRoute(routeConfig, headers) : ({ kind: 'no-route' } as const);
-  if (decision.kind === 'no-route') {
-    finish({ status: 404, flags: 'NR', details: 'route_not_found', sent: localReply(res, 404, '') });
-    return;
-  }
+  const decision = admission.decision;
   log.routeName = decision.route;
-  if (decision.kind === 'direct') {
-    finish({
-      status: decision.status,
-      flags: '-',
-      details: 'direct_response',
-      sent: localReply(res, decision.status, decision.body ?? ''),
-    });
-    return;
-  }
-  if (decision.kind === 'redirect') {
-    const sent = localReply(res, decision.status, '', { location: decision.location });
-    finish({ status: decision.status, flags: '-', details: 'via_redirect', sent });
-    return;
-  }
 
   const fault = decision.fault;
   if (fault?.delayMs && Math.random() < fault.delayFraction)
@@ -203,20 +142,8 @@ export async function handleRequest(
     return;
   }
 
-  const upstreamHeaders = forwardableHeaders(req.headers);
-  delete upstreamHeaders[PEER_METADATA];
-  delete upstreamHeaders[PEER_METADATA_ID];
-  const trace = forwardTraceContext(upstreamHeaders);
-  Object.assign(upstreamHeaders, trace.headers);
-  log.requestId = trace.requestId;
-  upstreamHeaders['x-forwarded-proto'] = connection.tls ? 'https' : 'http';
-  if (!inbound) {
-    upstreamHeaders[PEER_METADATA] = deps.reporter.metadataHeader;
-    upstreamHeaders[PEER_METADATA_ID] = deps.reporter.nodeId;
-  } else if (connection.peerPrincipal) {
-    upstreamHeaders['x-forwarded-client-cert'] =
-      `By=spiffe://${principalOf(deps)};URI=spiffe://${connection.peerPrincipal}`;
-  }
+  const { headers: upstreamHeaders, requestId } = upstreamHeadersFor(req.headers, connection, deps);
+  log.requestId = requestId;
 
   const outcome = await forwardWithRetries(req, res, {
     decision,
@@ -232,21 +159,26 @@ export async function handleRequest(
 }
 
 /**
- * The HTTP manager config for a request: that of the same listener and chain in the current config,
- * so a policy change applies to the next request on a kept-alive connection (Envoy drains the
- * connections of a replaced chain for the same effect); the accepting one if the chain is gone.
+ * The request headers sent upstream: end-to-end headers, the trace continued (W3C and B3) with an
+ * `x-request-id`, and Istio's metadata exchange outbound or `x-forwarded-client-cert` inbound.
  */
-function currentHcm(deps: HttpDependencies, connection: DownstreamConnection): Obj {
-  const listener = deps.snapshot().config.listeners.find((l) => l.name === connection.listener);
-  const chain =
-    listener &&
-    [
-      ...(listener.filter_chains ?? []),
-      ...(listener.default_filter_chain ? [listener.default_filter_chain] : []),
-    ].find((c) => chainName(listener, c) === connection.chain);
-  return (chain && networkFilter(chain, HCM)) ?? connection.hcm;
-}
-
-function principalOf(deps: HttpDependencies): string {
-  return deps.reporter.self.principal.replace(/^spiffe:\/\//, '');
+export function upstreamHeadersFor(
+  downstream: IncomingHttpHeaders,
+  connection: DownstreamConnection,
+  deps: HttpDependencies,
+): { headers: Record<string, string | string[]>; requestId: string } {
+  const headers = forwardableHeaders(downstream);
+  delete headers[PEER_METADATA];
+  delete headers[PEER_METADATA_ID];
+  const trace = forwardTraceContext(headers);
+  Object.assign(headers, trace.headers);
+  headers['x-forwarded-proto'] = connection.tls ? 'https' : 'http';
+  if (connection.direction === 'outbound') {
+    headers[PEER_METADATA] = deps.reporter.metadataHeader;
+    headers[PEER_METADATA_ID] = deps.reporter.nodeId;
+  } else if (connection.peerPrincipal) {
+    const self = deps.reporter.self.principal.replace(/^spiffe:\/\//, '');
+    headers['x-forwarded-client-cert'] = `By=spiffe://${self};URI=spiffe://${connection.peerPrincipal}`;
+  }
+  return { headers, requestId: trace.requestId };
 }

@@ -5,6 +5,7 @@ import { originalDestinationListener, selectFilterChain, networkFilter, chainNam
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import { handleRequest, localReply } from '../http/request-handler.js';
+import { handleUpgrade } from '../http/upgrade-tunnel.js';
 import { resolveExplicitDestination } from './explicit-destination.js';
 import type { TrafficListeners } from './traffic-listeners.js';
 
@@ -32,6 +33,9 @@ export class HttpProxyListener {
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.#connect(req, socket, head),
     );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.#upgrade(req, socket, head),
+    );
     this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
 
@@ -42,14 +46,14 @@ export class HttpProxyListener {
     });
   }
 
-  #request(req: IncomingMessage, res: ServerResponse): void {
+  /** The outbound connection an absolute-form request stands for, or why there is none. */
+  #outbound(req: IncomingMessage): DownstreamConnection | string {
     let url: URL;
     try {
       url = new URL(req.url ?? '');
       if (url.protocol !== 'http:') throw new Error('not http');
     } catch {
-      localReply(res, 400, 'this is a forward proxy: send absolute-form http:// requests or CONNECT');
-      return;
+      return 'this is a forward proxy: send absolute-form http:// requests or CONNECT';
     }
     const port = Number(url.port || 80);
     const config = this.deps.snapshot().config;
@@ -60,14 +64,11 @@ export class HttpProxyListener {
       listener &&
       selectFilterChain(listener, { port, address, transportProtocol: 'raw_buffer', alpn: ['http/1.1'] });
     const hcm = chain && networkFilter(chain, HCM);
-    if (!listener || !chain || !hcm) {
-      localReply(res, 502, `no HTTP listener for ${url.host} in the mesh configuration`);
-      return;
-    }
+    if (!listener || !chain || !hcm) return `no HTTP listener for ${url.host} in the mesh configuration`;
     req.url = `${url.pathname}${url.search}`;
     req.headers.host = url.host;
     delete req.headers['proxy-connection'];
-    const connection: DownstreamConnection = {
+    return {
       direction: 'outbound',
       listener: listener.name,
       chain: chainName(listener, chain),
@@ -79,7 +80,19 @@ export class HttpProxyListener {
       remotePort: req.socket.remotePort ?? 0,
       originalDestination: { host: address, port },
     };
-    void handleRequest(req, res, connection, this.deps);
+  }
+
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    const connection = this.#outbound(req);
+    if (typeof connection === 'string')
+      localReply(res, connection.startsWith('this is') ? 400 : 502, connection);
+    else void handleRequest(req, res, connection, this.deps);
+  }
+
+  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const connection = this.#outbound(req);
+    if (typeof connection === 'string') socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n`);
+    else handleUpgrade(req, socket, head, connection, this.deps);
   }
 
   #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
