@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 
 import { pino } from 'pino';
 
+import { istioIptablesCommand } from './capture/istio-iptables-command.js';
 import { parseProxyOptions, USAGE, UsageError } from './options.js';
 import { SidecarProxy } from './sidecar-proxy.js';
 
@@ -24,6 +25,10 @@ async function main(args: string[]): Promise<void> {
   }
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     console.log(USAGE);
+    return;
+  }
+  if (args[0] === 'istio-iptables') {
+    process.exitCode = istioIptablesCommand(args.slice(1));
     return;
   }
   let options;
