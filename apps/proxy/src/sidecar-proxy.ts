@@ -27,7 +27,7 @@ import { proxyNode } from './xds/proxy-node.js';
  */
 export class SidecarProxy {
   #certificateIssuedAt: Date | undefined;
-  #servers: Server[] = [];
+  #adminServers: Server[] = [];
   #httpProxy: HttpProxyListener | undefined;
   #stopping = false;
 
@@ -39,6 +39,7 @@ export class SidecarProxy {
     readonly clusters: ClusterManager,
     readonly pools: UpstreamPools,
     readonly traffic: TrafficListeners,
+    private readonly servers: HttpServers,
     readonly metrics: IstioMetrics,
     private readonly tls: WorkloadTls,
   ) {}
@@ -91,13 +92,25 @@ export class SidecarProxy {
       options.accessLogFile ? new AccessLogWriter(options.accessLogFile) : undefined,
     );
     const deps: HttpDependencies = { snapshot: () => state.current, clusters, pools, reporter };
+    const servers = new HttpServers(deps);
     const traffic = new TrafficListeners({
       deps,
-      servers: new HttpServers(deps),
+      servers,
       tls,
       log: (fields, message) => logger.debug(fields, message),
     });
-    const proxy = new SidecarProxy(options, logger, agent, state, clusters, pools, traffic, metrics, tls);
+    const proxy = new SidecarProxy(
+      options,
+      logger,
+      agent,
+      state,
+      clusters,
+      pools,
+      traffic,
+      servers,
+      metrics,
+      tls,
+    );
     agent.on('issued', (renewed) => proxy.#onCertificate(renewed));
     agent.on('renewal-failed', ({ error, retryInMs }) =>
       logger.warn(
@@ -145,7 +158,7 @@ export class SidecarProxy {
       await this.#httpProxy.listen(host, options.ports.outbound);
     }
     const loopback = isIP(host) === 4 && host.startsWith('127.') ? host : '127.0.0.1';
-    this.#servers = await startAdminServers(
+    this.#adminServers = await startAdminServers(
       {
         notReadyReason: () => this.notReadyReason(),
         dumpSources: () => ({
@@ -200,15 +213,23 @@ export class SidecarProxy {
   /** Envoy's drain on SIGTERM: stop accepting, let open connections finish for up to `drainSeconds`. */
   async drain(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([this.traffic.stopAccepting(), this.#httpProxy?.close()]);
+    this.traffic.stopAccepting();
     const deadline = Date.now() + this.options.drainSeconds * 1000;
-    while (this.traffic.openConnections > 0 && Date.now() < deadline)
+    for (;;) {
+      this.#httpProxy?.close();
+      this.servers.drain();
+      if (this.traffic.openConnections === 0 || Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
+    }
+    this.#httpProxy?.close(true);
     this.traffic.destroyOpenConnections();
     this.agent.stop();
     this.state.stop();
     await this.pools.close();
-    await Promise.all(this.#servers.map((s) => new Promise((r) => s.close(r))));
+    for (const server of this.#adminServers) {
+      server.close();
+      server.closeAllConnections();
+    }
   }
 }
 

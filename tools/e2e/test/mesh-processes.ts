@@ -158,8 +158,12 @@ export class LoopbackMesh {
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(body);
+        // `?delay=<ms>` answers late, for requests that must still be in flight.
+        const delay = Number(new URL(req.url ?? '/', 'http://app').searchParams.get('delay') ?? 0);
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(body);
+        }, delay);
       });
     });
     // Upgrades (WebSocket): switch protocols, then echo every byte.

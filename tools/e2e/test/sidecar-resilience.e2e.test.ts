@@ -160,3 +160,16 @@ describe('istiod goes away', () => {
     expect(client.logs.some((l) => l.includes('lost istiod'))).toBe(true);
   }, 60_000);
 });
+
+describe('shutdown', () => {
+  it('drains on SIGTERM: a request in flight completes, then the sidecar exits cleanly', async () => {
+    const server = mesh.sidecars.find((s) => s.name === 'web-v2');
+    if (!server) throw new Error('no web-v2 sidecar');
+    const inFlight = get('http://web:8080/slow?delay=400');
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = server.stop('SIGTERM');
+    expect(JSON.parse(await inFlight)).toMatchObject({ app: 'web-v2', path: '/slow?delay=400' });
+    expect(await exited).toBe(0);
+    expect(server.logs.some((l) => l.includes('"msg":"draining"'))).toBe(true);
+  });
+});

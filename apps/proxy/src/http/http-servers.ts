@@ -28,6 +28,8 @@ export class HttpServers {
   readonly #http2: Http2Server;
   readonly #connections = new WeakMap<object, DownstreamConnection>();
   #pending: DownstreamConnection | undefined;
+  readonly #sessions = new Set<ServerHttp2Session>();
+  #draining = false;
 
   constructor(private readonly deps: HttpDependencies) {
     this.#http1 = createHttp1Server(
@@ -40,6 +42,8 @@ export class HttpServers {
     // The session is created synchronously while the connection is handed over.
     this.#http2.on('session', (session: ServerHttp2Session) => {
       if (this.#pending) this.#connections.set(session, this.#pending);
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
     });
     this.#http1.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const connection = this.#connections.get(req.socket);
@@ -55,6 +59,7 @@ export class HttpServers {
     res: ServerResponse | Http2ServerResponse,
     connection: DownstreamConnection | undefined,
   ): void {
+    if (this.#draining && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
     if (!connection) {
       localReply(res, 500, 'no connection context');
       return;
@@ -82,8 +87,14 @@ export class HttpServers {
     this.#pending = undefined;
   }
 
-  close(): void {
-    this.#http1.closeAllConnections();
+  /**
+   * Envoy's drain: HTTP/1.1 connections close once idle (responses say `connection: close`), HTTP/2
+   * sessions get GOAWAY and finish their streams. Called repeatedly while draining.
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#http1.closeIdleConnections();
+    for (const session of this.#sessions) session.close();
   }
 }
 

@@ -113,7 +113,10 @@ export class HttpProxyListener {
     this.traffic.dispatchOutbound(socket, address, port);
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /** Stops accepting and closes idle connections; `force` also closes those still busy. */
+  close(force = false): void {
+    this.server.close();
+    if (force) this.server.closeAllConnections();
+    else this.server.closeIdleConnections();
   }
 }

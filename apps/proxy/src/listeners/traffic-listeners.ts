@@ -93,8 +93,8 @@ export class TrafficListeners {
   }
 
   /** Stops accepting; open connections are left to finish (drain). */
-  async stopAccepting(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  stopAccepting(): void {
+    for (const server of this.servers) server.close();
   }
 
   destroyOpenConnections(): void {
