@@ -108,7 +108,9 @@ export function clustersText(clusters: ClusterManager): string {
     lines.push(`${name}::observability_name::${name}`);
     for (const e of endpoints) {
       lines.push(`${name}::${e.key}::rq_active::${clusters.active.get(e.key) ?? 0}`);
-      lines.push(`${name}::${e.key}::health_flags::healthy`);
+      lines.push(
+        `${name}::${e.key}::health_flags::${clusters.isEjected(e) ? '/failed_outlier_check' : 'healthy'}`,
+      );
       lines.push(`${name}::${e.key}::outlier::success_rate::-1`);
     }
   }
@@ -123,7 +125,10 @@ export function clustersJson(clusters: ClusterManager): object {
       host_statuses: endpoints.map((e) => ({
         address: { socket_address: { address: e.host, port_value: e.port } },
         stats: [{ name: 'rq_active', value: String(clusters.active.get(e.key) ?? 0), type: 'GAUGE' }],
-        health_status: { eds_health_status: 'HEALTHY' },
+        health_status: {
+          eds_health_status: 'HEALTHY',
+          ...(clusters.isEjected(e) ? { failed_outlier_check: true } : {}),
+        },
       })),
     })),
   };

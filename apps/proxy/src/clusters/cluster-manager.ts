@@ -7,6 +7,7 @@ import {
 } from '@mesh/xds';
 
 import { LoadBalancer, type LbPolicy } from './load-balancer.js';
+import { OutlierDetector, outlierConfigOf } from './outlier-detector.js';
 
 /**
  * Envoy's cluster manager over the current config: a cluster's endpoints (EDS, or inline for static
@@ -38,6 +39,18 @@ interface ClusterState {
   cluster: EnvoyCluster;
   endpoints: UpstreamEndpoint[];
   balancer: LoadBalancer;
+  outliers?: OutlierDetector;
+  /** The default-priority `max_requests` circuit breaker. */
+  maxRequests?: number;
+  /** Requests in flight on the cluster (for the circuit breaker). */
+  active: number;
+}
+
+function maxRequestsOf(cluster: EnvoyCluster): number | undefined {
+  const thresholds = ((cluster as { circuit_breakers?: { thresholds?: Record<string, unknown>[] } })
+    .circuit_breakers?.thresholds ?? []) as { priority?: string; max_requests?: { value?: number } }[];
+  const value = thresholds.find((t) => (t.priority ?? 'DEFAULT') === 'DEFAULT')?.max_requests?.value;
+  return value === undefined || value >= 4294967295 ? undefined : value;
 }
 
 const HEALTHY = new Set([undefined, 'UNKNOWN', 'HEALTHY']);
@@ -54,6 +67,10 @@ export class ClusterManager {
     for (const [name, cluster] of config.clusters) {
       const previous = this.#clusters.get(name);
       const policy = ((cluster as { lb_policy?: string }).lb_policy ?? 'ROUND_ROBIN') as LbPolicy;
+      const outlierConfig = outlierConfigOf(cluster as unknown as Record<string, unknown>);
+      const outliers = outlierConfig ? (previous?.outliers ?? new OutlierDetector(outlierConfig)) : undefined;
+      if (outlierConfig) outliers?.reconfigure(outlierConfig);
+      const maxRequests = maxRequestsOf(cluster);
       next.set(name, {
         cluster,
         endpoints: this.#endpointsOf(config, name, cluster),
@@ -61,6 +78,9 @@ export class ClusterManager {
           previous && previous.balancer.policy === policy
             ? previous.balancer
             : new LoadBalancer(policy, this.active),
+        ...(outliers ? { outliers } : {}),
+        ...(maxRequests !== undefined ? { maxRequests } : {}),
+        active: previous?.active ?? 0,
       });
     }
     this.#clusters = next;
@@ -126,18 +146,42 @@ export class ClusterManager {
         endpoint: this.#make(clusterName, original.host, original.port, state.cluster.transport_socket),
       };
     }
-    const candidates = exclude ? state.endpoints.filter((e) => !exclude.has(e.key)) : state.endpoints;
-    const endpoint = state.balancer.choose(candidates.length > 0 ? candidates : state.endpoints);
+    // Ejected outliers are skipped unless every endpoint is out (Envoy's panic mode then uses all).
+    const healthy = state.outliers
+      ? state.endpoints.filter((e) => !state.outliers?.isEjected(e.key))
+      : state.endpoints;
+    const pool = healthy.length > 0 ? healthy : state.endpoints;
+    const candidates = exclude ? pool.filter((e) => !exclude.has(e.key)) : pool;
+    const endpoint = state.balancer.choose(candidates.length > 0 ? candidates : pool);
     return endpoint ? { endpoint } : { error: 'UH', message: 'no healthy upstream' };
+  }
+
+  /** Whether the cluster's `max_requests` circuit breaker is open (Envoy answers 503 `UO`). */
+  overflowed(clusterName: string): boolean {
+    const state = this.#clusters.get(clusterName);
+    return state?.maxRequests !== undefined && state.active >= state.maxRequests;
+  }
+
+  /** A request's result on an endpoint (HTTP status; 0 for a connection failure), for outlier detection. */
+  report(endpoint: UpstreamEndpoint, status: number): void {
+    const state = this.#clusters.get(endpoint.cluster);
+    state?.outliers?.report(endpoint.key, status, state.endpoints.length);
+  }
+
+  isEjected(endpoint: UpstreamEndpoint): boolean {
+    return this.#clusters.get(endpoint.cluster)?.outliers?.isEjected(endpoint.key) ?? false;
   }
 
   /** Counts a request in flight on an endpoint until the returned release is called. */
   track(endpoint: UpstreamEndpoint): () => void {
     this.active.set(endpoint.key, (this.active.get(endpoint.key) ?? 0) + 1);
+    const state = this.#clusters.get(endpoint.cluster);
+    if (state) state.active++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      if (state) state.active--;
       const left = (this.active.get(endpoint.key) ?? 1) - 1;
       if (left <= 0) this.active.delete(endpoint.key);
       else this.active.set(endpoint.key, left);

@@ -115,6 +115,16 @@ export async function forwardWithRetries(
   const deadline = decision.timeoutMs > 0 ? Date.now() + decision.timeoutMs : undefined;
   let last: { attempt: UpstreamAttempt; endpoint: UpstreamEndpoint } | undefined;
 
+  if (deps.clusters.overflowed(clusterName)) {
+    const body = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
+    return {
+      status: 503,
+      flags: 'UO',
+      details: 'upstream_reset_before_response_started{overflow}',
+      sent: localReply(res, 503, body),
+      clusterName,
+    };
+  }
   for (let n = 0; n < attempts; n++) {
     if (n > 0) await sleep(Math.random() * 25 * 2 ** Math.min(n, 4));
     const picked = deps.clusters.pick(clusterName, args.connection.originalDestination, tried);
@@ -160,6 +170,7 @@ export async function forwardWithRetries(
       pools: deps.pools,
     }).finally(release);
     last = { attempt, endpoint };
+    deps.clusters.report(endpoint, attempt.kind === 'response' ? attempt.status : 0);
     if (attempt.kind === 'response' && attempt.delivered) {
       return {
         received,
