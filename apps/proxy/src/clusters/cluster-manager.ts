@@ -137,6 +137,7 @@ export class ClusterManager {
     clusterName: string,
     original?: { host: string; port: number },
     exclude?: ReadonlySet<string>,
+    hashKey?: string,
   ): PickResult {
     const state = this.#clusters.get(clusterName);
     if (!state) return { error: 'NC', message: `cluster ${clusterName} not found` };
@@ -152,7 +153,7 @@ export class ClusterManager {
       : state.endpoints;
     const pool = healthy.length > 0 ? healthy : state.endpoints;
     const candidates = exclude ? pool.filter((e) => !exclude.has(e.key)) : pool;
-    const endpoint = state.balancer.choose(candidates.length > 0 ? candidates : pool);
+    const endpoint = state.balancer.choose(candidates.length > 0 ? candidates : pool, hashKey);
     return endpoint ? { endpoint } : { error: 'UH', message: 'no healthy upstream' };
   }
 

@@ -9,6 +9,7 @@ import {
   type EnvoyRouteConfiguration,
 } from '@mesh/xds';
 
+import { hashKeyOf } from './hash-key.js';
 import { routingHeaders } from './http-headers.js';
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { decideRoute, type RouteDecision } from './route-decision.js';
@@ -33,7 +34,7 @@ export type Admission =
       headers?: Record<string, string>;
       route?: string;
     }
-  | { kind: 'forward'; decision: Extract<RouteDecision, { kind: 'forward' }>; hcm: Obj };
+  | { kind: 'forward'; decision: Extract<RouteDecision, { kind: 'forward' }>; hcm: Obj; hashKey?: string };
 
 export interface AdmittedRequest {
   method: string;
@@ -131,7 +132,9 @@ export function admitRequest(
         headers: { location: decision.location },
         route: decision.route,
       };
-    default:
-      return { kind: 'forward', decision, hcm };
+    default: {
+      const hashKey = hashKeyOf(decision.hashPolicy, headers, connection.remoteAddress);
+      return { kind: 'forward', decision, hcm, ...(hashKey === undefined ? {} : { hashKey }) };
+    }
   }
 }

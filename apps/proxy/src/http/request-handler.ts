@@ -154,6 +154,7 @@ export async function handleRequest(
     grpc,
     connection,
     deps,
+    ...(admission.hashKey === undefined ? {} : { hashKey: admission.hashKey }),
   });
   finish(outcome);
 }

@@ -51,6 +51,10 @@ export type RouteDecision =
       timeoutMs: number;
       retry?: RetryPolicy;
       fault?: FaultPolicy;
+      /** The route's `hash_policy`, for consistent-hash clusters. */
+      hashPolicy?: Obj[];
+      /** Clusters a copy of the request goes to, each with the fraction of requests mirrored. */
+      mirrors: { cluster: string; fraction: number }[];
       request: HeaderMutation;
       response: HeaderMutation;
     };
@@ -236,6 +240,18 @@ export function decideRoute(
   const { request, response } = mutations(chosen as Obj | undefined, ...levels);
   const retry = retryPolicy(action['retry_policy'] ?? (vhost as unknown as Obj)['retry_policy']);
   const fault = faultPolicy(route);
+  const hashPolicy = action['hash_policy'] as Obj[] | undefined;
+  const mirrors = (
+    (action['request_mirror_policies'] ?? []) as {
+      cluster?: string;
+      runtime_fraction?: { default_value?: unknown };
+    }[]
+  )
+    .filter((m) => m.cluster)
+    .map((m) => ({
+      cluster: m.cluster as string,
+      fraction: m.runtime_fraction ? fraction(m.runtime_fraction.default_value) : 1,
+    }));
   // Istio puts a destination's `:authority` header on its weighted cluster; a route-level rewrite wins.
   const authority = (action['host_rewrite_literal'] ?? chosen?.['host_rewrite_literal']) as
     string | undefined;
@@ -249,6 +265,8 @@ export function decideRoute(
     timeoutMs: durationMs(action['timeout']) ?? 15_000,
     ...(retry ? { retry } : {}),
     ...(fault ? { fault } : {}),
+    ...(hashPolicy ? { hashPolicy } : {}),
+    mirrors,
     request,
     response,
   };

@@ -41,6 +41,7 @@ export interface ForwardArgs {
   grpc: boolean;
   connection: DownstreamConnection;
   deps: HttpDependencies;
+  hashKey?: string;
 }
 
 /** Bodies up to this size are kept in memory so the request can be retried (Envoy buffers too). */
@@ -97,6 +98,30 @@ function failureReply(
   };
 }
 
+/**
+ * Envoy's request mirroring: a copy of the request (Host suffixed with `-shadow`) goes to each mirror
+ * cluster for its fraction of requests, fire and forget; its answer is discarded. Only requests whose
+ * body was kept can be copied.
+ */
+function mirror(args: ForwardArgs, body: Buffer | undefined): void {
+  for (const { cluster, fraction } of args.decision.mirrors) {
+    if (Math.random() >= fraction) continue;
+    const picked = args.deps.clusters.pick(cluster, args.connection.originalDestination);
+    if ('error' in picked) continue;
+    const [host, port] = args.authority.split(/:(?=\d+$)/);
+    args.deps.pools
+      .http1(picked.endpoint)
+      .request({
+        path: args.decision.path,
+        method: args.method as 'GET',
+        headers: { ...args.headers, host: `${host}-shadow${port ? `:${port}` : ''}` },
+        body: body ?? null,
+      })
+      .then((response) => response.body.resume())
+      .catch(() => undefined);
+  }
+}
+
 export async function forwardWithRetries(
   req: DownstreamRequest,
   res: DownstreamResponse,
@@ -110,6 +135,7 @@ export async function forwardWithRetries(
   let received = body instanceof Buffer ? body.length : 0;
   if (body === 'stream') req.on('data', (chunk: Buffer) => (received += chunk.length));
   const retry = body === 'stream' ? undefined : decision.retry;
+  if (body !== 'stream') mirror(args, body);
   const attempts = 1 + (retry?.numRetries ?? 0);
   const tried = new Set<string>();
   const deadline = decision.timeoutMs > 0 ? Date.now() + decision.timeoutMs : undefined;
@@ -127,7 +153,7 @@ export async function forwardWithRetries(
   }
   for (let n = 0; n < attempts; n++) {
     if (n > 0) await sleep(Math.random() * 25 * 2 ** Math.min(n, 4));
-    const picked = deps.clusters.pick(clusterName, args.connection.originalDestination, tried);
+    const picked = deps.clusters.pick(clusterName, args.connection.originalDestination, tried, args.hashKey);
     if ('error' in picked) {
       const status = 503;
       return picked.error === 'NC'

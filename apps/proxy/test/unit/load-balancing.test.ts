@@ -16,11 +16,23 @@ const chooseMany = (lb: LoadBalancer, list: { key: string }[], n: number) =>
   Array.from({ length: n }, () => lb.choose(list)?.key);
 
 describe('LoadBalancer', () => {
-  it.each(['ROUND_ROBIN', 'RING_HASH', 'MAGLEV'] as LbPolicy[])(
-    '%s cycles through the endpoints',
+  it('ROUND_ROBIN cycles through the endpoints', () => {
+    const lb = new LoadBalancer('ROUND_ROBIN', new Map());
+    expect(chooseMany(lb, endpoints('a', 'b', 'c'), 7)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+  });
+
+  it.each(['RING_HASH', 'MAGLEV'] as LbPolicy[])(
+    '%s sends equal keys to one endpoint, spreads keys, and moves few when an endpoint goes',
     (policy) => {
       const lb = new LoadBalancer(policy, new Map());
-      expect(chooseMany(lb, endpoints('a', 'b', 'c'), 7)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+      const all = endpoints('a', 'b', 'c', 'd');
+      const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+      const before = new Map(keys.map((k) => [k, lb.choose(all, k)?.key]));
+      for (const k of keys) expect(lb.choose(all, k)?.key).toBe(before.get(k));
+      expect(new Set(before.values()).size).toBe(4);
+      const without = endpoints('a', 'b', 'c');
+      const moved = keys.filter((k) => before.get(k) !== 'd' && lb.choose(without, k)?.key !== before.get(k));
+      expect(moved).toEqual([]);
     },
   );
 
