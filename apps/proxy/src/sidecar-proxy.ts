@@ -168,6 +168,19 @@ export class SidecarProxy {
           ...(this.tls.certificate ? { certificate: this.tls.certificate } : {}),
           ...(this.#certificateIssuedAt ? { certificateIssuedAt: this.#certificateIssuedAt } : {}),
         }),
+        controlPlane: () => ({
+          connected: this.state.client.connected,
+          synced: this.state.synced,
+          generation: this.state.current.generation,
+          types: this.state.client.status().map((s) => ({
+            type: s.typeUrl.slice(s.typeUrl.lastIndexOf('.') + 1),
+            resources: s.resources,
+            ackedVersion: s.ackedVersion,
+            ...(s.lastNack
+              ? { lastNack: { version: s.lastNack.version, message: s.lastNack.message, at: s.lastNack.at } }
+              : {}),
+          })),
+        }),
         clusters: this.clusters,
         metrics: this.metrics,
         logLevel: {

@@ -6,14 +6,16 @@ import { clustersJson, clustersText, configDump, type ConfigDumpSources } from '
 
 /**
  * The proxy's HTTP endpoints, on Istio's ports: admin (15000, loopback only: `/config_dump`,
- * `/clusters`, `/stats/prometheus`, `/ready`, `/logging`, `/quitquitquit`), readiness (15021
- * `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`).
+ * `/clusters`, `/stats/prometheus`, `/ready`, `/control_plane` (xDS sync state), `/logging`,
+ * `/quitquitquit`), readiness (15021 `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`).
  */
 
 export interface AdminState {
   /** Why the proxy is not ready yet, or undefined when it is (config synced and certificate issued). */
   notReadyReason(): string | undefined;
   dumpSources(): ConfigDumpSources;
+  /** Whether istiod is connected and what each xDS type last accepted or rejected. */
+  controlPlane(): object;
   clusters: ClusterManager;
   metrics: IstioMetrics;
   logLevel: { get(): string; set(level: string): boolean };
@@ -57,6 +59,8 @@ export function prometheusHandler(metrics: IstioMetrics): Handler {
 export function adminHandlers(state: AdminState): Record<string, Handler> {
   return {
     '/ready': readinessHandler(state),
+    '/control_plane': (_req, res) =>
+      send(res, 200, `${JSON.stringify(state.controlPlane(), null, 2)}\n`, 'application/json'),
     '/stats/prometheus': prometheusHandler(state.metrics),
     '/config_dump': (_req, res, url) =>
       send(

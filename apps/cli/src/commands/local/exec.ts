@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+
+import { Args, Command, Flags } from '@oclif/core';
+
+import { readRunState } from '../../local/run-state.js';
+import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+
+/**
+ * `meshctl local exec <workload> -- <cmd...>`: runs a command as the workload would, like
+ * `kubectl exec`: with its environment (in explicit mode the proxy variables that send its calls
+ * through its sidecar). Exits with the command's exit code.
+ */
+export default class LocalExec extends Command {
+  static override summary = 'Run a command as a workload of the local mesh would.';
+  static override strict = false;
+  static override args = {
+    workload: Args.string({ required: true, description: 'workload or instance name' }),
+  };
+  static override flags = {
+    'state-dir': Flags.string({
+      default: stateDirFlagDefault(),
+      description: 'state directory (env MESH_STATE_DIR)',
+    }),
+  };
+  static override examples = [
+    '<%= config.bin %> local exec productpage -- curl -s http://reviews:9080/reviews/0',
+  ];
+
+  async run(): Promise<{ status: number }> {
+    const { args, flags, argv } = await this.parse(LocalExec);
+    const command = (argv as string[]).slice(1);
+    if (command.length === 0)
+      this.error('no command given: meshctl local exec <workload> -- <cmd...>', { exit: 2 });
+    const state = readRunState(resolveStateDir(flags['state-dir']));
+    if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
+    const instance = state.instances.find(
+      (i) => i.workload === args.workload || i.instance === args.workload,
+    );
+    if (!instance) this.error(`no workload ${args.workload}`, { exit: 1 });
+    const [program, ...rest] = command as [string, ...string[]];
+    const result = spawnSync(program, rest, { stdio: 'inherit', env: { ...process.env, ...instance.env } });
+    if (result.error) this.error(`cannot run ${program}: ${result.error.message}`, { exit: 127 });
+    process.exitCode = result.status ?? 1;
+    return { status: result.status ?? 1 };
+  }
+}

@@ -1,0 +1,27 @@
+import { Command, Flags } from '@oclif/core';
+
+import { localStatus, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
+import { readRunState } from '../../local/run-state.js';
+import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+
+/** `meshctl local status [-o json]`: every workload with identity, address, proxy readiness and xDS sync. */
+export default class LocalStatusCommand extends Command {
+  static override summary = 'Show the workloads of the local mesh and the state of their sidecars.';
+  static override flags = {
+    'state-dir': Flags.string({
+      default: stateDirFlagDefault(),
+      description: 'state directory (env MESH_STATE_DIR)',
+    }),
+    output: Flags.string({ char: 'o', options: ['text', 'json'], default: 'text' }),
+  };
+
+  async run(): Promise<LocalStatus> {
+    const { flags } = await this.parse(LocalStatusCommand);
+    const state = readRunState(resolveStateDir(flags['state-dir']));
+    if (!state)
+      this.error('no local mesh is running on this state directory (meshctl local up -f FILE)', { exit: 3 });
+    const status = await localStatus(state);
+    this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
+    return status;
+  }
+}

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Command, Flags } from '@oclif/core';
+
+import { LocalMeshRuntime } from '../../local/local-runtime.js';
+import { localStatus, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
+import { MeshFileError, parseMeshFile, type LocalMesh } from '../../local/mesh-file.js';
+import { processAlive, readRunState } from '../../local/run-state.js';
+import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+
+/**
+ * `meshctl local up -f mesh.yaml`: runs a mesh on this machine — istiod, then every workload's app and
+ * sidecar — prints a line per step and a table when all are ready, and stays in the foreground until
+ * Ctrl-C (then stops everything it started). `--detach` leaves a supervisor process running instead,
+ * which `local status`, `local down` and `local logs` find through the state directory.
+ */
+export default class LocalUp extends Command {
+  static override summary = 'Start a mesh on this machine from a LocalMesh file.';
+  static override examples = [
+    '<%= config.bin %> local up -f examples/bookinfo-local/mesh.yaml',
+    '<%= config.bin %> local up -f mesh.yaml --detach && <%= config.bin %> local status',
+  ];
+
+  static override flags = {
+    file: Flags.string({ char: 'f', required: true, description: 'the LocalMesh file' }),
+    'state-dir': Flags.string({
+      default: stateDirFlagDefault(),
+      description: 'state directory (env MESH_STATE_DIR)',
+    }),
+    detach: Flags.boolean({ default: false, description: 'return once ready, leaving a supervisor running' }),
+    transparent: Flags.boolean({
+      default: false,
+      description: 'network namespaces and iptables capture (root)',
+    }),
+    'xds-port': Flags.integer({
+      default: 15010,
+      description: "istiod's plaintext xDS and CA port (0: any free port)",
+    }),
+    output: Flags.string({ char: 'o', options: ['text', 'json'], default: 'text' }),
+    supervise: Flags.boolean({ hidden: true, default: false }),
+  };
+
+  async run(): Promise<LocalStatus> {
+    const { flags } = await this.parse(LocalUp);
+    const stateDir = resolveStateDir(flags['state-dir']);
+    const meshFile = resolve(flags.file);
+    let mesh: LocalMesh;
+    try {
+      mesh = parseMeshFile(readFileSync(meshFile, 'utf8'), meshFile);
+    } catch (err) {
+      if (err instanceof MeshFileError) this.error(err.message, { exit: 1 });
+      this.error(`cannot read ${meshFile}: ${(err as Error).message}`, { exit: 2 });
+    }
+    if (flags.transparent)
+      this.error('--transparent is not available yet; run without it (explicit mode)', { exit: 2 });
+    const running = readRunState(stateDir);
+    if (running)
+      this.error(
+        `a mesh is already running on ${stateDir} (supervisor pid ${running.supervisorPid}); run "meshctl local down" first`,
+        { exit: 2 },
+      );
+    mkdirSync(stateDir, { recursive: true });
+
+    if (flags.detach) return this.#detach(stateDir, meshFile, flags['xds-port'], flags.output);
+
+    const quiet = flags.supervise;
+    const progress = (line: string) => (quiet ? process.stdout.write(`${line}\n`) : this.log(line));
+    const runtime = await LocalMeshRuntime.up(mesh, {
+      stateDir,
+      meshFile,
+      istiodPorts: {
+        xds: flags['xds-port'],
+        secureXds: flags['xds-port'] === 0 ? 0 : flags['xds-port'] + 2,
+        monitoring: flags['xds-port'] === 0 ? 0 : flags['xds-port'] + 4,
+      },
+      progress,
+    }).catch((err: Error) => this.error(err.message, { exit: 1 }));
+    const status = await localStatus(runtime.state);
+    if (!quiet)
+      this.log(
+        flags.output === 'json'
+          ? JSON.stringify(status, null, 2)
+          : `\n${renderStatusTable(status)}\n\n${renderTryNext(mesh, status, flags['state-dir'])}\nCtrl-C stops the mesh.`,
+      );
+    const reason = await new Promise<string>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop('SIGINT'));
+      process.once('SIGTERM', () => resolveStop('SIGTERM'));
+      void runtime.exited().then((p) => resolveStop(`${p.name} exited`));
+    });
+    progress(`stopping (${reason})`);
+    await runtime.down();
+    progress('stopped');
+    return status;
+  }
+
+  /** Starts `local up --supervise` in the background and waits until its mesh is ready. */
+  async #detach(stateDir: string, meshFile: string, xdsPort: number, output: string): Promise<LocalStatus> {
+    mkdirSync(join(stateDir, 'logs'), { recursive: true });
+    const log = openSync(join(stateDir, 'logs', 'supervisor.log'), 'a');
+    const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'local',
+        'up',
+        '-f',
+        meshFile,
+        '--state-dir',
+        stateDir,
+        '--xds-port',
+        String(xdsPort),
+        '--supervise',
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', log, log],
+      },
+    );
+    child.unref();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const state = readRunState(stateDir);
+      if (state?.ready) {
+        const status = await localStatus(state);
+        this.log(
+          output === 'json'
+            ? JSON.stringify(status, null, 2)
+            : `${renderStatusTable(status)}\n\nsupervisor pid ${state.supervisorPid}; "meshctl local down" stops it`,
+        );
+        return status;
+      }
+      if (!processAlive(child.pid) || Date.now() > deadline)
+        this.error(`the mesh did not come up; see ${join(stateDir, 'logs', 'supervisor.log')}`, { exit: 1 });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** What to try once the mesh is up: the mesh file's suggestions, then where metrics are. */
+function renderTryNext(mesh: LocalMesh, status: LocalStatus, stateDirFlag: string): string {
+  const stateArg = stateDirFlag === stateDirFlagDefault() ? '' : ` --state-dir ${stateDirFlag}`;
+  const proxies = status.workloads.filter((w) => w.proxy !== 'none');
+  const lines = [
+    'Try next:',
+    ...mesh.tryNext.map((line) => `  ${line.replace(/^(meshctl local \S+)/, `$1${stateArg}`)}`),
+    `  meshctl local status${stateArg}`,
+    `  istiod metrics:  ${status.istiod.metrics}`,
+    ...(proxies[0]
+      ? [`  proxy metrics:   http://${proxies[0].address}:15090/stats/prometheus (${proxies[0].instance})`]
+      : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,80 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
+
+import { parseAllDocuments, stringify } from 'yaml';
+
+/**
+ * The config directory istiod watches for a local mesh: a copy of the mesh's `config:` files and
+ * directories, where `meshctl local apply` and `delete` then write. Like a cluster, the platform gives
+ * every `Service` without one a cluster IP (10.96.0.0/16), so TCP services have a VIP to be called at
+ * and transparent mode has addresses to put in the pods' hosts files.
+ */
+
+const YAML_FILES = new Set(['.yaml', '.yml', '.json']);
+
+function configFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .map((entry) => join(path, entry))
+    .filter((file) => YAML_FILES.has(extname(file)) && statSync(file).isFile())
+    .sort();
+}
+
+export interface ServiceAddress {
+  name: string;
+  namespace: string;
+  clusterIP: string;
+}
+
+/** Gives each Service without a cluster IP the next free one; returns the text and the services seen. */
+function assignClusterIps(text: string, next: () => string): { text: string; services: ServiceAddress[] } {
+  const documents = parseAllDocuments(text);
+  if (!Array.isArray(documents)) return { text, services: [] };
+  const services: ServiceAddress[] = [];
+  let changed = false;
+  const out = documents.map((doc) => {
+    const object = doc.toJS() as Record<string, unknown> | null;
+    if (!object || object['kind'] !== 'Service' || object['apiVersion'] !== 'v1') return doc.toString();
+    const metadata = (object['metadata'] ?? {}) as { name?: string; namespace?: string };
+    const spec = (object['spec'] ?? {}) as Record<string, unknown>;
+    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
+      spec['clusterIP'] = next();
+      object['spec'] = spec;
+      changed = true;
+    }
+    services.push({
+      name: metadata.name ?? '',
+      namespace: metadata.namespace ?? 'default',
+      clusterIP: String(spec['clusterIP']),
+    });
+    return stringify(object);
+  });
+  return {
+    text: changed ? out.map((d) => (d.startsWith('---') ? d : `---\n${d}`)).join('\n') : text,
+    services,
+  };
+}
+
+/** Recreates `configDir` from the mesh's config paths; returns the services and their cluster IPs. */
+export function prepareConfigDir(configDir: string, paths: readonly string[]): ServiceAddress[] {
+  rmSync(configDir, { recursive: true, force: true });
+  mkdirSync(configDir, { recursive: true });
+  let counter = 0;
+  const next = () => {
+    counter++;
+    return `10.96.${Math.floor(counter / 250)}.${(counter % 250) + 1}`;
+  };
+  const services: ServiceAddress[] = [];
+  for (const path of paths) {
+    for (const file of configFiles(path)) {
+      const { text, services: found } = assignClusterIps(readFileSync(file, 'utf8'), next);
+      services.push(...found);
+      const name = (statSync(path).isDirectory() ? relative(path, file) : basename(file)).replaceAll(
+        '/',
+        '__',
+      );
+      writeFileSync(join(configDir, name), text);
+    }
+  }
+  return services;
+}

@@ -1,0 +1,267 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  createJoinToken,
+  formatSpiffeId,
+  generateJoinTokenKey,
+  readOrCreateSecretFile,
+  STATE_FILES,
+} from '@mesh/pki';
+
+import { prepareConfigDir } from './config-dir.js';
+import type { LocalMesh, LocalWorkload } from './mesh-file.js';
+import {
+  accepting,
+  BINARIES,
+  freePort,
+  startIstiod,
+  startLogged,
+  stopAll,
+  waitUntil,
+  type ManagedProcess,
+} from './mesh-processes.js';
+import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
+
+/**
+ * A local mesh, running: istiod on the state directory (its CA, its config directory), then every
+ * workload instance — its app, told where to listen by `HOST` and `PORT`, and its sidecar. In explicit
+ * mode each instance has its own loopback address (127.0.10.x): the sidecar owns the app's ports there
+ * and forwards to where the app really listens, and the app reaches services through the sidecar's
+ * forward proxy (the standard proxy variables).
+ */
+
+export interface UpOptions {
+  stateDir: string;
+  meshFile: string;
+  istiodPorts?: { xds: number; secureXds: number; monitoring: number };
+  progress: (line: string) => void;
+}
+
+/** The proxy environment an app in explicit mode gets: what curl, Node, Python, Go and gRPC read. */
+export function explicitProxyEnv(address: string): Record<string, string> {
+  const proxy = `http://${address}:15001`;
+  return {
+    http_proxy: proxy,
+    HTTP_PROXY: proxy,
+    grpc_proxy: proxy,
+    NODE_USE_ENV_PROXY: '1',
+    no_proxy: 'localhost',
+    NO_PROXY: 'localhost',
+  };
+}
+
+export class LocalMeshRuntime {
+  private readonly processes: ManagedProcess[] = [];
+
+  private constructor(
+    readonly state: RunState,
+    private readonly stateDir: string,
+  ) {}
+
+  static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
+    const { stateDir, progress } = options;
+    const logs = join(stateDir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const configDir = join(stateDir, 'config');
+    const services = prepareConfigDir(configDir, mesh.config);
+    progress(`config: ${services.length} services from ${mesh.config.length} path(s) into ${configDir}`);
+
+    const ports = options.istiodPorts ?? { xds: 0, secureXds: 0, monitoring: 0 };
+    const istiodLog = join(logs, 'istiod.log');
+    const istiod = await startIstiod(
+      [
+        ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', '127.0.0.1'],
+        ...['--xds-port', String(ports.xds), '--secure-xds-port', String(ports.secureXds)],
+        ...['--monitoring-port', String(ports.monitoring), '--trust-domain', mesh.trustDomain],
+        ...['--push-debounce', '50ms'],
+      ],
+      { cwd: stateDir, logFile: istiodLog },
+    );
+    progress(`istiod: serving xDS on 127.0.0.1:${istiod.ports.xdsPort} (log ${istiodLog})`);
+    const state: RunState = {
+      mesh: mesh.name,
+      meshFile: options.meshFile,
+      mode: 'explicit',
+      supervisorPid: process.pid,
+      startedAt: new Date().toISOString(),
+      ready: false,
+      configDir,
+      istiod: {
+        ...istiod.ports,
+        ...(istiod.process.child.pid ? { pid: istiod.process.child.pid } : {}),
+        log: istiodLog,
+      },
+      instances: [],
+    };
+    const runtime = new LocalMeshRuntime(state, stateDir);
+    runtime.processes.push(istiod.process);
+    try {
+      let next = 1;
+      for (const workload of mesh.workloads)
+        for (let replica = 0; replica < workload.replicas; replica++)
+          state.instances.push(
+            await runtime.#startInstance(mesh, workload, replica, `127.0.10.${next++}`, progress),
+          );
+      for (const instance of state.instances) await runtime.#waitReady(instance);
+      state.ready = true;
+      writeRunState(stateDir, state);
+      progress(`ready: ${state.instances.length} workload instance(s)`);
+      return runtime;
+    } catch (err) {
+      await runtime.down();
+      throw err;
+    }
+  }
+
+  async #startInstance(
+    mesh: LocalMesh,
+    workload: LocalWorkload,
+    replica: number,
+    address: string,
+    progress: (line: string) => void,
+  ): Promise<InstanceState> {
+    const instance = `${workload.name}-${replica}`;
+    const identity = {
+      trustDomain: mesh.trustDomain,
+      namespace: workload.namespace,
+      serviceAccount: workload.serviceAccount,
+    };
+    const logs = join(this.stateDir, 'logs');
+    const appPorts: Record<string, number> = {};
+    for (const port of workload.ports)
+      appPorts[String(port)] = workload.sidecar ? await freePort(address) : port;
+    const firstPort = workload.ports[0];
+    const env: Record<string, string> = {
+      ...workload.env,
+      HOST: address,
+      ...(firstPort === undefined ? {} : { PORT: String(appPorts[String(firstPort)]) }),
+      ...Object.fromEntries(workload.ports.map((p) => [`PORT_${p}`, String(appPorts[String(p)])])),
+      WORKLOAD_NAME: workload.name,
+      POD_NAME: instance,
+      POD_NAMESPACE: workload.namespace,
+      ...(workload.sidecar ? explicitProxyEnv(address) : {}),
+    };
+    const app = startLogged(instance, workload.command, {
+      cwd: mesh.baseDir,
+      env: { ...process.env, ...env },
+      logFile: join(logs, `${instance}.log`),
+    });
+    this.processes.push(app);
+    const state: InstanceState = {
+      instance,
+      workload: workload.name,
+      namespace: workload.namespace,
+      serviceAccount: workload.serviceAccount,
+      identity: formatSpiffeId(identity),
+      labels: workload.labels,
+      address,
+      ports: workload.ports,
+      appPorts,
+      sidecar: workload.sidecar,
+      env,
+      ...(app.child.pid ? { appPid: app.child.pid } : {}),
+      logs: { app: app.logFile },
+    };
+    if (workload.sidecar) {
+      const proxy = await this.#startSidecar(mesh, workload, instance, address, appPorts, identity);
+      state.logs.proxy = proxy.logFile;
+      if (proxy.child.pid) state.proxyPid = proxy.child.pid;
+    }
+    progress(
+      `${instance}: app${workload.sidecar ? ' and sidecar' : ' (no sidecar)'} on ${address}, identity ${state.identity}`,
+    );
+    return state;
+  }
+
+  async #startSidecar(
+    mesh: LocalMesh,
+    workload: LocalWorkload,
+    instance: string,
+    address: string,
+    appPorts: Record<string, number>,
+    identity: { trustDomain: string; namespace: string; serviceAccount: string },
+  ): Promise<ManagedProcess> {
+    const key = readOrCreateSecretFile(join(this.stateDir, STATE_FILES.joinTokenKey), generateJoinTokenKey);
+    const token = await createJoinToken({
+      signingKeyPem: key.content,
+      identity,
+      ttlSeconds: 7 * 86400,
+      now: new Date(),
+    });
+    const tokenFile = join(this.stateDir, 'local', `${instance}.token`);
+    mkdirSync(join(this.stateDir, 'local'), { recursive: true });
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const xds = `127.0.0.1:${this.state.istiod.xdsPort}`;
+    const labels = Object.entries(workload.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const proxy = startLogged(
+      `${instance}.proxy`,
+      [
+        'node',
+        BINARIES.proxy(),
+        ...[
+          '--pod-name',
+          instance,
+          '--namespace',
+          workload.namespace,
+          '--service-account',
+          workload.serviceAccount,
+        ],
+        ...['--instance-ip', address, '--labels', labels, '--trust-domain', mesh.trustDomain],
+        ...[
+          '--xds-address',
+          xds,
+          '--ca-address',
+          xds,
+          '--ca-renewal-address',
+          `127.0.0.1:${this.state.istiod.secureXdsPort}`,
+        ],
+        ...['--token-file', tokenFile, '--capture', 'explicit', '--drain-duration', '1s'],
+        ...Object.entries(appPorts).flatMap(([port, appPort]) => [
+          '--inbound',
+          `${port}=${address}:${appPort}`,
+        ]),
+      ],
+      {
+        cwd: this.stateDir,
+        env: { ...process.env, ISTIO_META_WORKLOAD_NAME: workload.name },
+        logFile: join(this.stateDir, 'logs', `${instance}.proxy.log`),
+      },
+    );
+    this.processes.push(proxy);
+    return proxy;
+  }
+
+  async #waitReady(instance: InstanceState): Promise<void> {
+    for (const port of Object.values(instance.appPorts))
+      await waitUntil(
+        () => accepting(instance.address, port),
+        30_000,
+        () =>
+          `${instance.instance}: the app does not listen on ${instance.address}:${port}; see ${instance.logs.app}`,
+      );
+    if (instance.sidecar)
+      await waitUntil(
+        async () => (await fetch(`http://${instance.address}:15021/healthz/ready`)).status === 200,
+        30_000,
+        () => `${instance.instance}: the sidecar is not ready; see ${instance.logs.proxy}`,
+      );
+  }
+
+  /** Stops every process this runtime started (apps and sidecars first, istiod last). */
+  async down(): Promise<void> {
+    const [istiod, ...rest] = this.processes;
+    await stopAll(rest);
+    if (istiod) await stopAll([istiod]);
+    removeRunState(this.stateDir);
+  }
+
+  /** Resolves when any managed process exits unexpectedly (the supervisor then reports it). */
+  exited(): Promise<ManagedProcess> {
+    return new Promise((resolve) => {
+      for (const p of this.processes) p.child.once('exit', () => resolve(p));
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { effectivePeerAuthentication, loadYaml, type PeerAuthentication } from '@mesh/policy';
+
+import type { InstanceState, RunState } from './run-state.js';
+
+/**
+ * What `meshctl local up` prints when ready and `meshctl local status` reports: every workload
+ * instance with its identity, address, sidecar readiness, xDS sync state (asked of the sidecar's
+ * admin `/control_plane`) and effective mTLS mode (PeerAuthentication from the config directory).
+ */
+
+export interface InstanceStatus {
+  instance: string;
+  workload: string;
+  namespace: string;
+  identity: string;
+  address: string;
+  ports: number[];
+  proxy: 'ready' | 'not ready' | 'none';
+  xds: 'synced' | 'not synced' | 'disconnected' | '-';
+  mtls: string;
+}
+
+export interface LocalStatus {
+  mesh: string;
+  mode: RunState['mode'];
+  meshFile: string;
+  startedAt: string;
+  istiod: { xdsPort: number; monitoringPort: number; metrics: string };
+  workloads: InstanceStatus[];
+}
+
+function peerAuthentications(configDir: string): PeerAuthentication[] {
+  const policies: PeerAuthentication[] = [];
+  for (const file of readdirSync(configDir)) {
+    const { resources } = loadYaml(readFileSync(join(configDir, file), 'utf8'), file);
+    for (const r of resources)
+      if (r.kind === 'PeerAuthentication')
+        policies.push({
+          ...(r.object as unknown as PeerAuthentication),
+          metadata: { ...(r.object['metadata'] as object), namespace: r.namespace || 'default' },
+        } as PeerAuthentication);
+  }
+  return policies;
+}
+
+async function probe(url: string): Promise<Response | undefined> {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(2000) });
+  } catch {
+    return undefined;
+  }
+}
+
+async function instanceStatus(
+  instance: InstanceState,
+  policies: readonly PeerAuthentication[],
+): Promise<InstanceStatus> {
+  const base = {
+    instance: instance.instance,
+    workload: instance.workload,
+    namespace: instance.namespace,
+    identity: instance.identity,
+    address: instance.address,
+    ports: instance.ports,
+  };
+  if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
+  const ready = await probe(`http://${instance.address}:15021/healthz/ready`);
+  const plane = await probe(`http://${instance.address}:15000/control_plane`);
+  const sync = plane?.ok ? ((await plane.json()) as { connected: boolean; synced: boolean }) : undefined;
+  const mode = effectivePeerAuthentication(policies, {
+    namespace: instance.namespace,
+    labels: instance.labels,
+  }).mode;
+  return {
+    ...base,
+    proxy: ready?.status === 200 ? 'ready' : 'not ready',
+    xds: !sync ? '-' : !sync.connected ? 'disconnected' : sync.synced ? 'synced' : 'not synced',
+    mtls: mode,
+  };
+}
+
+export async function localStatus(state: RunState): Promise<LocalStatus> {
+  const policies = peerAuthentications(state.configDir);
+  return {
+    mesh: state.mesh,
+    mode: state.mode,
+    meshFile: state.meshFile,
+    startedAt: state.startedAt,
+    istiod: {
+      xdsPort: state.istiod.xdsPort,
+      monitoringPort: state.istiod.monitoringPort,
+      metrics: `http://127.0.0.1:${state.istiod.monitoringPort}/metrics`,
+    },
+    workloads: await Promise.all(state.instances.map((i) => instanceStatus(i, policies))),
+  };
+}
+
+/** The human table: one row per workload instance. */
+export function renderStatusTable(status: LocalStatus): string {
+  const header = ['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'XDS', 'MTLS'];
+  const rows = status.workloads.map((w) => [
+    w.instance,
+    w.namespace,
+    w.identity,
+    `${w.address}:${w.ports.join(',') || '-'}`,
+    w.proxy,
+    w.xds,
+    w.mtls,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

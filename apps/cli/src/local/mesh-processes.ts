@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, realpathSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The processes of a local mesh: istiod, each workload's app and its `mesh-proxy`, started from the
+ * installed packages with this Node, their output in log files of the state directory.
+ */
+
+/**
+ * An installed command, found as `npx` finds it: in the nearest `node_modules/.bin` up from here. The
+ * CLI runs istiod and the proxy as programs, never imports them.
+ */
+function installedBin(name: string): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', '.bin', name);
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed (npm ci, then npm run build)`);
+  }
+}
+
+export const BINARIES = {
+  istiod: () => installedBin('istiod'),
+  proxy: () => installedBin('mesh-proxy'),
+};
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+/** Starts a process whose stdout and stderr go to `logFile` (appended). `node` means this Node. */
+export function startLogged(
+  name: string,
+  argv: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; detached?: boolean },
+): ManagedProcess {
+  const [command, ...args] = argv;
+  const executable = command === 'node' ? process.execPath : (command as string);
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(executable, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('exit', () => log.end());
+  child.once('error', (err) => log.write(`${name}: cannot start: ${err.message}\n`));
+  return { name, child, logFile: options.logFile };
+}
+
+export interface IstiodPorts {
+  xdsPort: number;
+  secureXdsPort: number;
+  monitoringPort: number;
+}
+
+/** Starts istiod and resolves with its ports once it logs "istiod is serving". */
+export function startIstiod(
+  args: readonly string[],
+  options: { cwd: string; logFile: string },
+): Promise<{ process: ManagedProcess; ports: IstiodPorts }> {
+  const managed = startLogged('istiod', ['node', BINARIES.istiod(), ...args], {
+    ...options,
+    env: process.env,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`istiod did not start within 30 s; see ${options.logFile}`)),
+      30_000,
+    );
+    managed.child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`istiod exited with code ${code}; see ${options.logFile}`));
+    });
+    if (!managed.child.stdout) return reject(new Error('istiod has no stdout'));
+    createInterface({ input: managed.child.stdout }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string } & IstiodPorts;
+        if (entry.msg !== 'istiod is serving') return;
+        clearTimeout(timer);
+        resolve({ process: managed, ports: entry });
+      } catch {
+        // not a JSON log line
+      }
+    });
+  });
+}
+
+/** A free TCP port on `host` (the app then binds it; the window is small and local). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on `host:port`. */
+export function accepting(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Polls `check` every 100 ms until it holds; throws `message()` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  message: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** SIGTERM, then SIGKILL for what is still alive after `graceMs`. */
+export async function stopAll(processes: readonly ManagedProcess[], graceMs = 5000): Promise<void> {
+  const alive = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+  const exits = alive.map((p) => new Promise<void>((resolve) => p.child.once('exit', () => resolve())));
+  for (const p of alive) p.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const p of alive) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  }, graceMs);
+  await Promise.all(exits);
+  clearTimeout(timer);
+}
