@@ -53,10 +53,12 @@ export function explicitProxyEnv(address: string): Record<string, string> {
 
 export class LocalMeshRuntime {
   private readonly processes: ManagedProcess[] = [];
+  #stopping = false;
 
   private constructor(
     readonly state: RunState,
     private readonly stateDir: string,
+    private readonly trustDomain: string,
   ) {}
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
@@ -69,15 +71,10 @@ export class LocalMeshRuntime {
 
     const ports = options.istiodPorts ?? { xds: 0, secureXds: 0, monitoring: 0 };
     const istiodLog = join(logs, 'istiod.log');
-    const istiod = await startIstiod(
-      [
-        ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', '127.0.0.1'],
-        ...['--xds-port', String(ports.xds), '--secure-xds-port', String(ports.secureXds)],
-        ...['--monitoring-port', String(ports.monitoring), '--trust-domain', mesh.trustDomain],
-        ...['--push-debounce', '50ms'],
-      ],
-      { cwd: stateDir, logFile: istiodLog },
-    );
+    const istiod = await startIstiod(istiodArgs(configDir, stateDir, mesh.trustDomain, ports), {
+      cwd: stateDir,
+      logFile: istiodLog,
+    });
     progress(`istiod: serving xDS on 127.0.0.1:${istiod.ports.xdsPort} (log ${istiodLog})`);
     const state: RunState = {
       mesh: mesh.name,
@@ -94,7 +91,7 @@ export class LocalMeshRuntime {
       },
       instances: [],
     };
-    const runtime = new LocalMeshRuntime(state, stateDir);
+    const runtime = new LocalMeshRuntime(state, stateDir, mesh.trustDomain);
     runtime.processes.push(istiod.process);
     try {
       let next = 1;
@@ -252,16 +249,77 @@ export class LocalMeshRuntime {
 
   /** Stops every process this runtime started (apps and sidecars first, istiod last). */
   async down(): Promise<void> {
+    this.#stopping = true;
     const [istiod, ...rest] = this.processes;
     await stopAll(rest);
     if (istiod) await stopAll([istiod]);
     removeRunState(this.stateDir);
   }
 
-  /** Resolves when any managed process exits unexpectedly (the supervisor then reports it). */
-  exited(): Promise<ManagedProcess> {
-    return new Promise((resolve) => {
-      for (const p of this.processes) p.child.once('exit', () => resolve(p));
+  /**
+   * What the platform does when a process dies, as Kubernetes would: istiod is restarted on the same
+   * ports (sidecars keep serving their last config meanwhile, then reconnect); an app that exits takes
+   * its sidecar down with it, so the instance leaves every load balancer (its endpoint goes when its
+   * proxy disconnects), like a pod failing its readiness probe.
+   */
+  supervise(progress: (line: string) => void): void {
+    this.#superviseIstiod(progress);
+    for (const instance of this.state.instances) {
+      const app = this.processes.find((p) => p.child.pid === instance.appPid);
+      const proxy = this.processes.find((p) => p.child.pid === instance.proxyPid);
+      app?.child.once('exit', (code, signal) => {
+        if (this.#stopping) return;
+        progress(`${instance.instance}: the app exited (${signal ?? `code ${code}`}); stopping its sidecar`);
+        // Nothing is left to drain: the sidecar goes at once, and with it the endpoint.
+        proxy?.child.kill('SIGKILL');
+      });
+    }
+  }
+
+  #superviseIstiod(progress: (line: string) => void): void {
+    this.processes[0]?.child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      progress(
+        `istiod exited (${signal ?? `code ${code}`}); restarting it, sidecars serve their last config meanwhile`,
+      );
+      setTimeout(() => void this.#restartIstiod(progress), 1000);
     });
   }
+
+  async #restartIstiod(progress: (line: string) => void): Promise<void> {
+    if (this.#stopping) return;
+    const { xdsPort, secureXdsPort, monitoringPort, log } = this.state.istiod;
+    try {
+      const restarted = await startIstiod(
+        istiodArgs(this.state.configDir, this.stateDir, this.trustDomain, {
+          xds: xdsPort,
+          secureXds: secureXdsPort,
+          monitoring: monitoringPort,
+        }),
+        { cwd: this.stateDir, logFile: log },
+      );
+      this.processes[0] = restarted.process;
+      if (restarted.process.child.pid) this.state.istiod.pid = restarted.process.child.pid;
+      writeRunState(this.stateDir, this.state);
+      progress(`istiod: restarted on 127.0.0.1:${restarted.ports.xdsPort}`);
+      this.#superviseIstiod(progress);
+    } catch (err) {
+      progress(`istiod: restart failed (${(err as Error).message}); retrying`);
+      setTimeout(() => void this.#restartIstiod(progress), 2000);
+    }
+  }
+}
+
+function istiodArgs(
+  configDir: string,
+  stateDir: string,
+  trustDomain: string,
+  ports: { xds: number; secureXds: number; monitoring: number },
+): string[] {
+  return [
+    ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', '127.0.0.1'],
+    ...['--xds-port', String(ports.xds), '--secure-xds-port', String(ports.secureXds)],
+    ...['--monitoring-port', String(ports.monitoring), '--trust-domain', trustDomain],
+    ...['--push-debounce', '50ms'],
+  ];
 }

@@ -85,10 +85,10 @@ export default class LocalUp extends Command {
           ? JSON.stringify(status, null, 2)
           : `\n${renderStatusTable(status)}\n\n${renderTryNext(mesh, status, flags['state-dir'])}\nCtrl-C stops the mesh.`,
       );
+    runtime.supervise(progress);
     const reason = await new Promise<string>((resolveStop) => {
       process.once('SIGINT', () => resolveStop('SIGINT'));
       process.once('SIGTERM', () => resolveStop('SIGTERM'));
-      void runtime.exited().then((p) => resolveStop(`${p.name} exited`));
     });
     progress(`stopping (${reason})`);
     await runtime.down();
