@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -11,6 +13,7 @@ import {
 
 import { prepareConfigDir } from './config-dir.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
+import { enableForwarding, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import {
   accepting,
   BINARIES,
@@ -34,6 +37,8 @@ import { removeRunState, writeRunState, type InstanceState, type RunState } from
 export interface UpOptions {
   stateDir: string;
   meshFile: string;
+  /** Network namespaces and iptables capture (root) instead of loopback addresses and proxy variables. */
+  transparent?: boolean;
   istiodPorts?: { xds: number; secureXds: number; monitoring: number };
   progress: (line: string) => void;
 }
@@ -51,14 +56,30 @@ export function explicitProxyEnv(address: string): Record<string, string> {
   };
 }
 
+/** The uid the sidecar runs as in transparent mode; the capture rules let its own traffic through. */
+const PROXY_UID = 1337;
+
+/** Where transparent-mode sidecars find their tokens: outside the (possibly private) state directory. */
+function transparentTokenDir(stateDir: string): string {
+  return join(tmpdir(), `meshctl-${meshTag(stateDir)}-tokens`);
+}
+
+/** `node` in a workload's command is this Node (the pinned one), wherever the command then runs. */
+function withNode(argv: readonly string[]): string[] {
+  return argv[0] === 'node' ? [process.execPath, ...argv.slice(1)] : [...argv];
+}
+
 export class LocalMeshRuntime {
   private readonly processes: ManagedProcess[] = [];
   #stopping = false;
+  readonly #pods: PodNetwork[] = [];
+  #restoreForwarding: (() => void) | undefined;
 
   private constructor(
     readonly state: RunState,
     private readonly stateDir: string,
     private readonly trustDomain: string,
+    private readonly listenAddress: string,
   ) {}
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
@@ -69,9 +90,14 @@ export class LocalMeshRuntime {
     const services = prepareConfigDir(configDir, mesh.config);
     progress(`config: ${services.length} services from ${mesh.config.length} path(s) into ${configDir}`);
 
+    const transparent = options.transparent === true;
+    if (transparent && process.getuid?.() !== 0)
+      throw new Error('--transparent needs root (network namespaces and iptables)');
     const ports = options.istiodPorts ?? { xds: 0, secureXds: 0, monitoring: 0 };
     const istiodLog = join(logs, 'istiod.log');
-    const istiod = await startIstiod(istiodArgs(configDir, stateDir, mesh.trustDomain, ports), {
+    // Pods reach istiod through their host address; in explicit mode it stays on loopback.
+    const listen = transparent ? '0.0.0.0' : '127.0.0.1';
+    const istiod = await startIstiod(istiodArgs(configDir, stateDir, mesh.trustDomain, ports, listen), {
       cwd: stateDir,
       logFile: istiodLog,
     });
@@ -79,7 +105,7 @@ export class LocalMeshRuntime {
     const state: RunState = {
       mesh: mesh.name,
       meshFile: options.meshFile,
-      mode: 'explicit',
+      mode: transparent ? 'transparent' : 'explicit',
       supervisorPid: process.pid,
       startedAt: new Date().toISOString(),
       ready: false,
@@ -91,15 +117,25 @@ export class LocalMeshRuntime {
       },
       instances: [],
     };
-    const runtime = new LocalMeshRuntime(state, stateDir, mesh.trustDomain);
+    const runtime = new LocalMeshRuntime(state, stateDir, mesh.trustDomain, listen);
     runtime.processes.push(istiod.process);
     try {
+      if (transparent) runtime.#restoreForwarding = enableForwarding();
+      const tag = meshTag(stateDir);
       let next = 1;
       for (const workload of mesh.workloads)
-        for (let replica = 0; replica < workload.replicas; replica++)
+        for (let replica = 0; replica < workload.replicas; replica++) {
+          const index = next++;
+          let pod: PodNetwork | undefined;
+          if (transparent) {
+            pod = new PodNetwork(tag, index);
+            runtime.#pods.push(pod);
+            pod.create(hostsFile(services, workload.namespace, mesh.trustDomain));
+          }
           state.instances.push(
-            await runtime.#startInstance(mesh, workload, replica, `127.0.10.${next++}`, progress),
+            await runtime.#startInstance(mesh, workload, replica, pod ?? `127.0.10.${index}`, progress),
           );
+        }
       for (const instance of state.instances) await runtime.#waitReady(instance);
       state.ready = true;
       writeRunState(stateDir, state);
@@ -115,9 +151,11 @@ export class LocalMeshRuntime {
     mesh: LocalMesh,
     workload: LocalWorkload,
     replica: number,
-    address: string,
+    placement: string | PodNetwork,
     progress: (line: string) => void,
   ): Promise<InstanceState> {
+    const pod = typeof placement === 'string' ? undefined : placement;
+    const address = pod ? pod.podIp : (placement as string);
     const instance = `${workload.name}-${replica}`;
     const identity = {
       trustDomain: mesh.trustDomain,
@@ -126,20 +164,22 @@ export class LocalMeshRuntime {
     };
     const logs = join(this.stateDir, 'logs');
     const appPorts: Record<string, number> = {};
+    // Explicit mode: the sidecar owns the app's ports on its address, so the app listens elsewhere.
     for (const port of workload.ports)
-      appPorts[String(port)] = workload.sidecar ? await freePort(address) : port;
+      appPorts[String(port)] = workload.sidecar && !pod ? await freePort(address) : port;
     const firstPort = workload.ports[0];
     const env: Record<string, string> = {
       ...workload.env,
-      HOST: address,
+      HOST: pod ? '0.0.0.0' : address,
       ...(firstPort === undefined ? {} : { PORT: String(appPorts[String(firstPort)]) }),
       ...Object.fromEntries(workload.ports.map((p) => [`PORT_${p}`, String(appPorts[String(p)])])),
       WORKLOAD_NAME: workload.name,
       POD_NAME: instance,
       POD_NAMESPACE: workload.namespace,
-      ...(workload.sidecar ? explicitProxyEnv(address) : {}),
+      ...(workload.sidecar && !pod ? explicitProxyEnv(address) : {}),
     };
-    const app = startLogged(instance, workload.command, {
+    const command = withNode(workload.command);
+    const app = startLogged(instance, pod ? pod.wrap(command) : command, {
       cwd: mesh.baseDir,
       env: { ...process.env, ...env },
       logFile: join(logs, `${instance}.log`),
@@ -157,11 +197,12 @@ export class LocalMeshRuntime {
       appPorts,
       sidecar: workload.sidecar,
       env,
+      ...(pod ? { netns: pod.namespace } : {}),
       ...(app.child.pid ? { appPid: app.child.pid } : {}),
       logs: { app: app.logFile },
     };
     if (workload.sidecar) {
-      const proxy = await this.#startSidecar(mesh, workload, instance, address, appPorts, identity);
+      const proxy = await this.#startSidecar(mesh, workload, instance, placement, appPorts, identity);
       state.logs.proxy = proxy.logFile;
       if (proxy.child.pid) state.proxyPid = proxy.child.pid;
     }
@@ -175,7 +216,7 @@ export class LocalMeshRuntime {
     mesh: LocalMesh,
     workload: LocalWorkload,
     instance: string,
-    address: string,
+    placement: string | PodNetwork,
     appPorts: Record<string, number>,
     identity: { trustDomain: string; namespace: string; serviceAccount: string },
   ): Promise<ManagedProcess> {
@@ -186,41 +227,65 @@ export class LocalMeshRuntime {
       ttlSeconds: 7 * 86400,
       now: new Date(),
     });
-    const tokenFile = join(this.stateDir, 'local', `${instance}.token`);
-    mkdirSync(join(this.stateDir, 'local'), { recursive: true });
+    const pod = typeof placement === 'string' ? undefined : placement;
+    // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
+    // then lives in a directory of its own that it can reach (and only it can read the file).
+    const tokenDir = pod ? transparentTokenDir(this.stateDir) : join(this.stateDir, 'local');
+    mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
+    const tokenFile = join(tokenDir, `${instance}.token`);
     writeFileSync(tokenFile, token, { mode: 0o600 });
-    const xds = `127.0.0.1:${this.state.istiod.xdsPort}`;
+    const address = pod ? pod.podIp : (placement as string);
+    if (pod) {
+      // What Istio's init container does, then the proxy runs as the uid the rules exclude.
+      const rules = spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          pod.namespace,
+          process.execPath,
+          BINARIES.proxy(),
+          'istio-iptables',
+          '-u',
+          String(PROXY_UID),
+        ],
+        { encoding: 'utf8', timeout: 15_000 },
+      );
+      if (rules.status !== 0) throw new Error(`${instance}: istio-iptables failed: ${rules.stderr.trim()}`);
+      chownSync(tokenFile, PROXY_UID, PROXY_UID);
+    }
+    const controlPlane = pod ? pod.hostIp : '127.0.0.1';
+    const xds = `${controlPlane}:${this.state.istiod.xdsPort}`;
     const labels = Object.entries(workload.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
+    const args = [
+      ...[
+        '--pod-name',
+        instance,
+        '--namespace',
+        workload.namespace,
+        '--service-account',
+        workload.serviceAccount,
+      ],
+      ...['--instance-ip', address, '--labels', labels, '--trust-domain', mesh.trustDomain],
+      ...['--xds-address', xds, '--ca-address', xds],
+      ...['--ca-renewal-address', `${controlPlane}:${this.state.istiod.secureXdsPort}`],
+      ...['--token-file', tokenFile, '--drain-duration', '1s'],
+      ...(pod
+        ? ['--capture', 'transparent']
+        : [
+            ...['--capture', 'explicit'],
+            ...Object.entries(appPorts).flatMap(([port, appPort]) => [
+              '--inbound',
+              `${port}=${address}:${appPort}`,
+            ]),
+          ]),
+    ];
+    const argv = [process.execPath, BINARIES.proxy(), ...args];
     const proxy = startLogged(
       `${instance}.proxy`,
-      [
-        'node',
-        BINARIES.proxy(),
-        ...[
-          '--pod-name',
-          instance,
-          '--namespace',
-          workload.namespace,
-          '--service-account',
-          workload.serviceAccount,
-        ],
-        ...['--instance-ip', address, '--labels', labels, '--trust-domain', mesh.trustDomain],
-        ...[
-          '--xds-address',
-          xds,
-          '--ca-address',
-          xds,
-          '--ca-renewal-address',
-          `127.0.0.1:${this.state.istiod.secureXdsPort}`,
-        ],
-        ...['--token-file', tokenFile, '--capture', 'explicit', '--drain-duration', '1s'],
-        ...Object.entries(appPorts).flatMap(([port, appPort]) => [
-          '--inbound',
-          `${port}=${address}:${appPort}`,
-        ]),
-      ],
+      pod ? pod.wrap(argv, { uid: PROXY_UID, gid: PROXY_UID }) : argv,
       {
         cwd: this.stateDir,
         env: { ...process.env, ISTIO_META_WORKLOAD_NAME: workload.name },
@@ -253,6 +318,9 @@ export class LocalMeshRuntime {
     const [istiod, ...rest] = this.processes;
     await stopAll(rest);
     if (istiod) await stopAll([istiod]);
+    for (const pod of this.#pods) pod.destroy();
+    if (this.#pods.length > 0) rmSync(transparentTokenDir(this.stateDir), { recursive: true, force: true });
+    this.#restoreForwarding?.();
     removeRunState(this.stateDir);
   }
 
@@ -291,11 +359,13 @@ export class LocalMeshRuntime {
     const { xdsPort, secureXdsPort, monitoringPort, log } = this.state.istiod;
     try {
       const restarted = await startIstiod(
-        istiodArgs(this.state.configDir, this.stateDir, this.trustDomain, {
-          xds: xdsPort,
-          secureXds: secureXdsPort,
-          monitoring: monitoringPort,
-        }),
+        istiodArgs(
+          this.state.configDir,
+          this.stateDir,
+          this.trustDomain,
+          { xds: xdsPort, secureXds: secureXdsPort, monitoring: monitoringPort },
+          this.listenAddress,
+        ),
         { cwd: this.stateDir, logFile: log },
       );
       this.processes[0] = restarted.process;
@@ -315,9 +385,10 @@ function istiodArgs(
   stateDir: string,
   trustDomain: string,
   ports: { xds: number; secureXds: number; monitoring: number },
+  listenAddress: string,
 ): string[] {
   return [
-    ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', '127.0.0.1'],
+    ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', listenAddress],
     ...['--xds-port', String(ports.xds), '--secure-xds-port', String(ports.secureXds)],
     ...['--monitoring-port', String(ports.monitoring), '--trust-domain', trustDomain],
     ...['--push-debounce', '50ms'],

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -46,9 +47,26 @@ function peerAuthentications(configDir: string): PeerAuthentication[] {
   return policies;
 }
 
-async function probe(url: string): Promise<Response | undefined> {
+/** GETs a URL (from inside the pod's network namespace when there is one); undefined when unreachable. */
+async function probe(url: string, netns?: string): Promise<{ status: number; body: string } | undefined> {
+  if (netns) {
+    const script = `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(2000) }).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())), () => process.exit(1))`;
+    return new Promise((resolve) =>
+      execFile(
+        'ip',
+        ['netns', 'exec', netns, process.execPath, '-e', script],
+        { timeout: 5000 },
+        (err, stdout) => {
+          if (err) return resolve(undefined);
+          const newline = stdout.indexOf('\n');
+          resolve({ status: Number(stdout.slice(0, newline)), body: stdout.slice(newline + 1) });
+        },
+      ),
+    );
+  }
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return { status: response.status, body: await response.text() };
   } catch {
     return undefined;
   }
@@ -68,8 +86,11 @@ async function instanceStatus(
   };
   if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
   const ready = await probe(`http://${instance.address}:15021/healthz/ready`);
-  const plane = await probe(`http://${instance.address}:15000/control_plane`);
-  const sync = plane?.ok ? ((await plane.json()) as { connected: boolean; synced: boolean }) : undefined;
+  // The admin port listens on the pod's loopback only (Istio's 15000), so it is asked from inside.
+  const admin = instance.netns ? '127.0.0.1' : instance.address;
+  const plane = await probe(`http://${admin}:15000/control_plane`, instance.netns);
+  const sync =
+    plane?.status === 200 ? (JSON.parse(plane.body) as { connected: boolean; synced: boolean }) : undefined;
   const mode = effectivePeerAuthentication(policies, {
     namespace: instance.namespace,
     labels: instance.labels,

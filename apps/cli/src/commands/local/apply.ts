@@ -29,8 +29,13 @@ export default class LocalApply extends Command {
     const files = flags.file.map((f) => resolve(f));
     const errors: string[] = [];
     for (const file of files) {
-      const { errors: found } = validateYaml(readFileSync(file, 'utf8'), file);
+      const { errors: found, resources } = validateYaml(readFileSync(file, 'utf8'), file);
       errors.push(...found.map(formatFinding));
+      // As `kubectl apply` does: a kind the mesh does not serve is an error, not something to skip.
+      for (const r of resources.filter((r) => r.category === 'unknown'))
+        errors.push(
+          `${r.source.file}:${r.source.line} no matches for kind "${r.kind}" in version "${r.apiVersion}"`,
+        );
     }
     if (errors.length > 0) this.error(`nothing applied:\n${errors.join('\n')}`, { exit: 1 });
     for (const file of files) {

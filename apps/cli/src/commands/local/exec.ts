@@ -8,7 +8,8 @@ import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 /**
  * `meshctl local exec <workload> -- <cmd...>`: runs a command as the workload would, like
  * `kubectl exec`: with its environment (in explicit mode the proxy variables that send its calls
- * through its sidecar). Exits with the command's exit code.
+ * through its sidecar) and, in transparent mode, in its network namespace. Exits with the command's
+ * exit code.
  */
 export default class LocalExec extends Command {
   static override summary = 'Run a command as a workload of the local mesh would.';
@@ -37,7 +38,9 @@ export default class LocalExec extends Command {
       (i) => i.workload === args.workload || i.instance === args.workload,
     );
     if (!instance) this.error(`no workload ${args.workload}`, { exit: 1 });
-    const [program, ...rest] = command as [string, ...string[]];
+    // Transparent mode: inside the workload's network namespace, where iptables captures its traffic.
+    const inPod = instance.netns ? ['ip', 'netns', 'exec', instance.netns, ...command] : command;
+    const [program, ...rest] = inPod as [string, ...string[]];
     const result = spawnSync(program, rest, { stdio: 'inherit', env: { ...process.env, ...instance.env } });
     if (result.error) this.error(`cannot run ${program}: ${result.error.message}`, { exit: 127 });
     process.exitCode = result.status ?? 1;

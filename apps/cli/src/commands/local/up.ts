@@ -54,8 +54,6 @@ export default class LocalUp extends Command {
       if (err instanceof MeshFileError) this.error(err.message, { exit: 1 });
       this.error(`cannot read ${meshFile}: ${(err as Error).message}`, { exit: 2 });
     }
-    if (flags.transparent)
-      this.error('--transparent is not available yet; run without it (explicit mode)', { exit: 2 });
     const running = readRunState(stateDir);
     if (running)
       this.error(
@@ -64,13 +62,15 @@ export default class LocalUp extends Command {
       );
     mkdirSync(stateDir, { recursive: true });
 
-    if (flags.detach) return this.#detach(stateDir, meshFile, flags['xds-port'], flags.output);
+    if (flags.detach)
+      return this.#detach(stateDir, meshFile, flags['xds-port'], flags.output, flags.transparent);
 
     const quiet = flags.supervise;
     const progress = (line: string) => (quiet ? process.stdout.write(`${line}\n`) : this.log(line));
     const runtime = await LocalMeshRuntime.up(mesh, {
       stateDir,
       meshFile,
+      transparent: flags.transparent,
       istiodPorts: {
         xds: flags['xds-port'],
         secureXds: flags['xds-port'] === 0 ? 0 : flags['xds-port'] + 2,
@@ -97,7 +97,13 @@ export default class LocalUp extends Command {
   }
 
   /** Starts `local up --supervise` in the background and waits until its mesh is ready. */
-  async #detach(stateDir: string, meshFile: string, xdsPort: number, output: string): Promise<LocalStatus> {
+  async #detach(
+    stateDir: string,
+    meshFile: string,
+    xdsPort: number,
+    output: string,
+    transparent: boolean,
+  ): Promise<LocalStatus> {
     mkdirSync(join(stateDir, 'logs'), { recursive: true });
     const log = openSync(join(stateDir, 'logs', 'supervisor.log'), 'a');
     const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
@@ -114,6 +120,7 @@ export default class LocalUp extends Command {
         '--xds-port',
         String(xdsPort),
         '--supervise',
+        ...(transparent ? ['--transparent'] : []),
       ],
       {
         detached: true,
