@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, realpathSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,20 +11,28 @@ import { fileURLToPath } from 'node:url';
  */
 
 /**
- * An installed command, found as `npx` finds it: in the nearest `node_modules/.bin` up from here. The
- * CLI runs istiod and the proxy as programs, never imports them.
+ * The entry point of an installed package's command, from its package.json `bin` (found in the nearest
+ * `node_modules/<package>` up from here, as Node resolves packages). The CLI runs istiod and the proxy
+ * as programs, never imports them.
  */
-function installedBin(name: string): string {
+function installedBin(packageName: string, command: string): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', '.bin', name);
-    if (existsSync(candidate)) return realpathSync(candidate);
-    if (dirname(dir) === dir) throw new Error(`${name} is not installed (npm ci, then npm run build)`);
+    const manifest = join(dir, 'node_modules', packageName, 'package.json');
+    if (existsSync(manifest)) {
+      const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: Record<string, string> }).bin?.[
+        command
+      ];
+      const entry = bin && join(dirname(realpathSync(manifest)), bin);
+      if (!entry || !existsSync(entry)) throw new Error(`${command} is not built (npm run build)`);
+      return entry;
+    }
+    if (dirname(dir) === dir) throw new Error(`${packageName} is not installed (npm ci)`);
   }
 }
 
 export const BINARIES = {
-  istiod: () => installedBin('istiod'),
-  proxy: () => installedBin('mesh-proxy'),
+  istiod: () => installedBin('@mesh/istiod', 'istiod'),
+  proxy: () => installedBin('@mesh/proxy', 'mesh-proxy'),
 };
 
 export interface ManagedProcess {
