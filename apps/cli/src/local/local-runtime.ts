@@ -3,15 +3,10 @@ import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import {
-  createJoinToken,
-  formatSpiffeId,
-  generateJoinTokenKey,
-  readOrCreateSecretFile,
-  STATE_FILES,
-} from '@mesh/pki';
+import { formatSpiffeId } from '@mesh/pki';
 
 import { prepareConfigDir } from './config-dir.js';
+import { mintJoinToken } from './join-token.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
 import { enableForwarding, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import {
@@ -220,13 +215,7 @@ export class LocalMeshRuntime {
     appPorts: Record<string, number>,
     identity: { trustDomain: string; namespace: string; serviceAccount: string },
   ): Promise<ManagedProcess> {
-    const key = readOrCreateSecretFile(join(this.stateDir, STATE_FILES.joinTokenKey), generateJoinTokenKey);
-    const token = await createJoinToken({
-      signingKeyPem: key.content,
-      identity,
-      ttlSeconds: 7 * 86400,
-      now: new Date(),
-    });
+    const { token } = await mintJoinToken(this.stateDir, identity, 7 * 86400);
     const pod = typeof placement === 'string' ? undefined : placement;
     // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
     // then lives in a directory of its own that it can reach (and only it can read the file).

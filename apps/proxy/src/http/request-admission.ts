@@ -4,12 +4,12 @@ import {
   chainName,
   managedPath,
   networkFilter,
-  runRbacFilters,
   type EnvoyFilter,
   type EnvoyRouteConfiguration,
 } from '@mesh/xds';
 
 import { hashKeyOf } from './hash-key.js';
+import { enforceRbac } from '../rbac/rbac-enforcement.js';
 import { routingHeaders } from './http-headers.js';
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { decideRoute, type RouteDecision } from './route-decision.js';
@@ -83,22 +83,9 @@ export function admitRequest(
   const scheme = connection.tls ? 'https' : 'http';
   const headers = routingHeaders(request.headers, request.method, path, request.authority, scheme);
 
-  const rbac = runRbacFilters((hcm['http_filters'] ?? []) as EnvoyFilter[], {
-    destinationPort: connection.localPort,
-    requestedServerName: connection.sni ?? '',
-    directRemoteIp: connection.remoteAddress,
-    destinationIp: connection.localAddress,
-    headers,
-    ...(connection.tls && connection.peerPrincipal
-      ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
-      : {}),
-  });
-  for (const shadow of rbac?.shadow ?? [])
-    if (shadow.effect === 'denied')
-      deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'http', shadow: true });
-  if (rbac?.decision === 'DENY') {
-    const policy = rbac.policy ?? 'none';
-    deps.reporter.rbac({ policy, filter: 'http', shadow: false });
+  const rbac = enforceRbac((hcm['http_filters'] ?? []) as EnvoyFilter[], connection, deps, headers);
+  if (rbac.denied) {
+    const policy = rbac.policy;
     return {
       kind: 'reply',
       status: 403,

@@ -97,6 +97,12 @@ export class UpstreamPools {
       createConnection: () => this.connect(endpoint, endpoint.transport ? ISTIO_ALPN.h2 : undefined),
     });
     session.on('error', () => undefined); // surfaced on the streams that were using it
+    // The server's identity, read once per session (getPeerCertificate parses the certificate).
+    if (endpoint.transport)
+      session.once('connect', () => {
+        const principal = peerPrincipal(session.socket as unknown as TLSSocket);
+        if (principal) this.#principals.set(endpoint.key, principal);
+      });
     session.once('close', () => {
       if (this.#http2.get(key)?.session === session) this.#http2.delete(key);
     });
@@ -115,6 +121,7 @@ export class UpstreamPools {
     for (const [key, { endpointKey, session }] of this.#http2)
       if (!endpointKeys.has(endpointKey)) {
         this.#http2.delete(key);
+        this.#principals.delete(endpointKey);
         session.close();
       }
   }

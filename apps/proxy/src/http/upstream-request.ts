@@ -1,10 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ClientHttp2Stream } from 'node:http2';
 import type { Readable } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 
 import type { UpstreamEndpoint } from '../clusters/cluster-manager.js';
-import { peerPrincipal } from '../tls/peer-identity.js';
 import { applyMutation, forwardableHeaders } from './http-headers.js';
 import { decodePeerMetadata, PEER_METADATA, PEER_METADATA_ID, type PeerMetadata } from './peer-metadata.js';
 import type { DownstreamRequest, DownstreamResponse } from './request-handler.js';
@@ -214,8 +212,7 @@ function viaHttp2(
       const sent = countBytes(stream);
       stream.pipe(res as NodeJS.WritableStream);
       stream.once('end', () => {
-        const socket = session.socket as TLSSocket | undefined;
-        const principal = options.endpoint.transport && socket ? peerPrincipal(socket) : undefined;
+        const principal = pools.upstreamPrincipal(options.endpoint);
         done({
           ...attempt,
           sent: sent(),

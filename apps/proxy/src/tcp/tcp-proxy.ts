@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 
-import { networkFilter, runRbacFilters, type EnvoyFilterChain } from '@mesh/xds';
+import { networkFilter, type EnvoyFilterChain } from '@mesh/xds';
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
+import { enforceRbac } from '../rbac/rbac-enforcement.js';
 import type { AccessLogRecord } from '../telemetry/index.js';
 
 /**
@@ -42,21 +43,9 @@ export function proxyTcp(
     downstreamRemoteAddress: `${connection.remoteAddress}:${connection.remotePort}`,
     ...(connection.sni ? { requestedServerName: connection.sni } : {}),
   };
-  const rbac = runRbacFilters(chain.filters, {
-    destinationPort: connection.localPort,
-    requestedServerName: connection.sni ?? '',
-    directRemoteIp: connection.remoteAddress,
-    destinationIp: connection.localAddress,
-    ...(connection.tls && connection.peerPrincipal
-      ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
-      : {}),
-  });
-  for (const shadow of rbac?.shadow ?? [])
-    if (shadow.effect === 'denied')
-      deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter: 'network', shadow: true });
-  if (rbac?.decision === 'DENY') {
-    const policy = rbac.policy ?? 'none';
-    deps.reporter.rbac({ policy, filter: 'network', shadow: false });
+  const rbac = enforceRbac(chain.filters, connection, deps);
+  if (rbac.denied) {
+    const policy = rbac.policy;
     deps.reporter.writeAccessLog({
       ...log,
       connectionTerminationDetails: `rbac_access_denied_matched_policy[${policy}]`,

@@ -1,15 +1,7 @@
-import { join } from 'node:path';
-
 import { Command, Flags } from '@oclif/core';
-import {
-  createJoinToken,
-  formatSpiffeId,
-  generateJoinTokenKey,
-  readOrCreateSecretFile,
-  STATE_FILES,
-} from '@mesh/pki';
 
 import { parseDuration } from '../../../local/duration.js';
+import { mintJoinToken } from '../../../local/join-token.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
 import { renderJoinToken, type JoinTokenResult } from '../../../local/render-join-token.js';
 
@@ -53,21 +45,17 @@ export default class LocalTokenCreate extends Command {
     const ttlSeconds = parseDuration(flags.ttl);
     if (ttlSeconds === undefined)
       this.error(`--ttl: "${flags.ttl}" is not a duration like 30m, 24h or 7d`, { exit: 2 });
-    const keyPath = join(resolveStateDir(flags['state-dir']), STATE_FILES.joinTokenKey);
-    const key = readOrCreateSecretFile(keyPath, generateJoinTokenKey);
-    const identity = {
-      trustDomain: flags['trust-domain'],
-      namespace: flags.namespace,
-      serviceAccount: flags.sa,
-    };
-    const now = new Date();
-    const token = await createJoinToken({ signingKeyPem: key.content, identity, ttlSeconds, now });
+    const minted = await mintJoinToken(
+      resolveStateDir(flags['state-dir']),
+      { trustDomain: flags['trust-domain'], namespace: flags.namespace, serviceAccount: flags.sa },
+      ttlSeconds,
+    );
     const result: JoinTokenResult = {
-      token,
-      identity: formatSpiffeId(identity),
-      expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
-      keyFile: keyPath,
-      keyCreated: key.created,
+      token: minted.token,
+      identity: minted.identity,
+      expiresAt: minted.expiresAt.toISOString(),
+      keyFile: minted.keyFile,
+      keyCreated: minted.keyCreated,
     };
     this.log(renderJoinToken(result, flags.output as 'text' | 'json'));
     return result;
