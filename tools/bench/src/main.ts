@@ -6,6 +6,7 @@
  */
 import { CA_USAGE, runCaBench } from './ca/ca-bench.js';
 import { ISTIOD_USAGE, runIstiodBench } from './istiod/istiod-bench.js';
+import { PROXY_USAGE, runProxyBench } from './proxy/proxy-bench.js';
 import { runSidecarBench, SIDECAR_USAGE } from './sidecar/sidecar-bench.js';
 import { runXdsBench, XDS_USAGE } from './xds/xds-bench.js';
 
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, { run: Benchmark; usage: string }> = {
   ca: { run: runCaBench, usage: CA_USAGE },
   istiod: { run: runIstiodBench, usage: ISTIOD_USAGE },
   sidecar: { run: runSidecarBench, usage: SIDECAR_USAGE },
+  proxy: { run: runProxyBench, usage: PROXY_USAGE },
 };
 
 function usage(): string {

@@ -5,6 +5,7 @@ import {
   ServerCredentials,
   type Client,
   type sendUnaryData,
+  type ServerDuplexStream,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
@@ -21,6 +22,16 @@ export const echoService = {
     path: '/mesh.e2e.Echo/Echo',
     requestStream: false,
     responseStream: false,
+    requestSerialize: json.serialize,
+    requestDeserialize: json.deserialize,
+    responseSerialize: json.serialize,
+    responseDeserialize: json.deserialize,
+  },
+  /** Bidirectional streaming: every message is answered at once, tagged with the backend. */
+  Chat: {
+    path: '/mesh.e2e.Echo/Chat',
+    requestStream: true,
+    responseStream: true,
     requestSerialize: json.serialize,
     requestDeserialize: json.deserialize,
     responseSerialize: json.serialize,
@@ -43,6 +54,10 @@ export async function startEchoBackend(backend: string): Promise<{ server: Serve
   server.addService(echoService, {
     Echo: (_call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) =>
       callback(null, { backend }),
+    Chat: (call: ServerDuplexStream<{ n: number }, object>) => {
+      call.on('data', (message: { n: number }) => call.write({ backend, n: message.n }));
+      call.on('end', () => call.end());
+    },
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
