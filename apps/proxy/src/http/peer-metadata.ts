@@ -29,10 +29,22 @@ export function encodePeerMetadata(metadata: PeerMetadata): string {
     .toString('base64');
 }
 
+/** Decoded headers: a proxy talks to few peers, each sending the same value on every request. */
+const decoded = new Map<string, PeerMetadata | undefined>();
+const MAX_CACHED = 1024;
+
 /** The peer's metadata, or undefined when the header is absent or not a Struct (never throws). */
 export function decodePeerMetadata(header: string | string[] | undefined): PeerMetadata | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
+  if (decoded.has(value)) return decoded.get(value);
+  if (decoded.size >= MAX_CACHED) decoded.clear();
+  const metadata = decodeStruct(value);
+  decoded.set(value, metadata);
+  return metadata;
+}
+
+function decodeStruct(value: string): PeerMetadata | undefined {
   try {
     const json = structToJson(structCodec().decode(Buffer.from(value, 'base64')));
     return json && typeof json === 'object' && !Array.isArray(json) ? (json as PeerMetadata) : undefined;

@@ -190,7 +190,15 @@ type SideLabels<S extends Side> = Extract<
   `${S}_${'workload' | 'workload_namespace' | 'principal' | 'app' | 'version' | 'canonical_service' | 'canonical_revision' | 'cluster'}`
 >;
 
+/** Label sets per peer object: the reporter reuses peer objects, so each is built once. */
+const peerLabelCache = {
+  source: new WeakMap<PeerTelemetry, object>(),
+  destination: new WeakMap<PeerTelemetry, object>(),
+};
+
 function peerLabels<S extends Side>(side: S, peer: PeerTelemetry): Record<SideLabels<S>, string> {
+  const cached = peerLabelCache[side].get(peer);
+  if (cached) return cached as Record<SideLabels<S>, string>;
   const labels = {
     [`${side}_workload`]: orUnknown(peer.workload),
     [`${side}_workload_namespace`]: orUnknown(peer.namespace),
@@ -201,6 +209,7 @@ function peerLabels<S extends Side>(side: S, peer: PeerTelemetry): Record<SideLa
     [`${side}_canonical_revision`]: peer.canonicalRevision || DEFAULT_CANONICAL_REVISION,
     [`${side}_cluster`]: orUnknown(peer.cluster),
   };
+  peerLabelCache[side].set(peer, labels);
   // Computed keys widen to `string`; the eight keys above are exactly SideLabels<S>.
   return labels as Record<SideLabels<S>, string>;
 }

@@ -1,4 +1,4 @@
-import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 import {
   formatB3Single,
@@ -139,6 +139,22 @@ function nonZeroHex(random: (size: number) => Uint8Array, bytes: number): string
 }
 
 /** A random (version 4, RFC 9562 variant) UUID, the form Envoy generates for `x-request-id`. */
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one system call per ~200 requests instead of two
+ * per request (trace and request IDs are on every request's path). Each slice is used once.
+ */
+const POOL = Buffer.allocUnsafe(4096);
+let poolOffset = POOL.length;
+function cryptoRandomBytes(size: number): Uint8Array {
+  if (poolOffset + size > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const slice = POOL.subarray(poolOffset, poolOffset + size);
+  poolOffset += size;
+  return slice;
+}
+
 export function uuidV4(random: (size: number) => Uint8Array = cryptoRandomBytes): string {
   const b = Buffer.from(random(16));
   b[6] = ((b[6] as number) & 0x0f) | 0x40;

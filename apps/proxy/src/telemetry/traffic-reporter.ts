@@ -40,8 +40,24 @@ export interface RequestFacts extends CallFacts {
   log: AccessLogRecord;
 }
 
+/** Peer views by metadata object and principal: the metrics cache their labels per peer object. */
+const peers = new WeakMap<object, Map<string, PeerTelemetry>>();
+const UNKNOWN_PEER = unknownPeer();
+const NO_METADATA = {};
+
 function workloadOf(metadata: PeerMetadata | undefined, principal: string | undefined): PeerTelemetry {
-  if (!metadata && !principal) return unknownPeer();
+  if (!metadata && !principal) return UNKNOWN_PEER;
+  const byPrincipal = peers.get(metadata ?? NO_METADATA) ?? new Map<string, PeerTelemetry>();
+  peers.set(metadata ?? NO_METADATA, byPrincipal);
+  let peer = byPrincipal.get(principal ?? '');
+  if (!peer) {
+    peer = describePeer(metadata, principal);
+    if (byPrincipal.size < 256) byPrincipal.set(principal ?? '', peer);
+  }
+  return peer;
+}
+
+function describePeer(metadata: PeerMetadata | undefined, principal: string | undefined): PeerTelemetry {
   return peerTelemetryFromWorkload({
     ...(metadata?.WORKLOAD_NAME ? { workloadName: metadata.WORKLOAD_NAME } : {}),
     ...(metadata?.NAMESPACE ? { namespace: metadata.NAMESPACE } : {}),
@@ -52,7 +68,7 @@ function workloadOf(metadata: PeerMetadata | undefined, principal: string | unde
 }
 
 /** The service a cluster stands for, from its `istio.services` metadata (Istio's stats read the same). */
-export function destinationServiceOf(
+function computeDestinationService(
   cluster: EnvoyCluster | undefined,
   name: string | undefined,
   authority?: string,
@@ -74,6 +90,26 @@ export function destinationServiceOf(
         : host,
     namespace: '',
   };
+}
+
+/** Per cluster object (they change only with CDS), the service its `istio` metadata names. */
+const servicesByCluster = new WeakMap<object, DestinationServiceTelemetry>();
+
+export function destinationServiceOf(
+  cluster: EnvoyCluster | undefined,
+  name: string | undefined,
+  authority?: string,
+): DestinationServiceTelemetry {
+  // Only the `istio` metadata is per cluster; without it the answer depends on the request's host.
+  const hasMetadata = (cluster as { metadata?: { filter_metadata?: { istio?: object } } } | undefined)
+    ?.metadata?.filter_metadata?.istio;
+  if (!cluster || !hasMetadata) return computeDestinationService(cluster, name, authority);
+  let service = servicesByCluster.get(cluster);
+  if (!service) {
+    service = computeDestinationService(cluster, name, authority);
+    servicesByCluster.set(cluster, service);
+  }
+  return service;
 }
 
 export class TrafficReporter {
