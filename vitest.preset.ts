@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * Shared vitest settings for every project. Workspace packages resolve to their TypeScript sources
  * through the `@mesh/source` export condition, so tests never need a prior build.
  */
-export function meshVitestConfig(options: { testTimeout?: number } = {}) {
+export function meshVitestConfig(options: { testTimeout?: number; fileParallelism?: boolean } = {}) {
   const conditions = ['@mesh/source', ...defaultServerConditions];
   return defineConfig({
     resolve: { conditions },
@@ -16,6 +16,7 @@ export function meshVitestConfig(options: { testTimeout?: number } = {}) {
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
+      fileParallelism: options.fileParallelism ?? true,
       passWithNoTests: true,
       // The JSON report feeds the workspace-wide summary line (tools/scripts/summarize-tests.mjs).
       reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],

@@ -12,6 +12,7 @@ import { enableForwarding, hostsFile, meshTag, PodNetwork } from './pod-network.
 import {
   accepting,
   BINARIES,
+  freeLoopbackBlock,
   freePort,
   startIstiod,
   startLogged,
@@ -24,7 +25,8 @@ import { removeRunState, writeRunState, type InstanceState, type RunState } from
 /**
  * A local mesh, running: istiod on the state directory (its CA, its config directory), then every
  * workload instance — its app, told where to listen by `HOST` and `PORT`, and its sidecar. In explicit
- * mode each instance has its own loopback address (127.0.10.x): the sidecar owns the app's ports there
+ * mode each instance has its own loopback address (127.0.10.x, or the next free 127.0.<n>.x block when
+ * another mesh runs): the sidecar owns the app's ports there
  * and forwards to where the app really listens, and the app reaches services through the sidecar's
  * forward proxy (the standard proxy variables).
  */
@@ -116,6 +118,8 @@ export class LocalMeshRuntime {
     runtime.processes.push(istiod.process);
     try {
       if (transparent) runtime.#restoreForwarding = enableForwarding();
+      const instances = mesh.workloads.reduce((n, w) => n + w.replicas, 0);
+      const block = transparent ? '' : await freeLoopbackBlock(instances);
       const tag = meshTag(stateDir);
       let next = 1;
       for (const workload of mesh.workloads)
@@ -128,7 +132,7 @@ export class LocalMeshRuntime {
             pod.create(hostsFile(services, workload.namespace, mesh.trustDomain));
           }
           state.instances.push(
-            await runtime.#startInstance(mesh, workload, replica, pod ?? `127.0.10.${index}`, progress),
+            await runtime.#startInstance(mesh, workload, replica, pod ?? `${block}.${index}`, progress),
           );
         }
       for (const instance of state.instances) await runtime.#waitReady(instance);

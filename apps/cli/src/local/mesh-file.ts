@@ -121,7 +121,11 @@ export function parseMeshFile(text: string, file: string): LocalMesh {
     if (seen.has(key)) problem(`${at}.name`, `duplicate workload ${key}`);
     seen.add(key);
     const serviceAccount = raw['serviceAccount'] ?? name;
-    if (typeof serviceAccount !== 'string' || !DNS_LABEL.test(serviceAccount))
+    // Defaulted from the name, whose own problem is reported already.
+    if (
+      raw['serviceAccount'] !== undefined &&
+      (typeof serviceAccount !== 'string' || !DNS_LABEL.test(serviceAccount))
+    )
       problem(`${at}.serviceAccount`, 'must be a DNS label');
     const labels = stringMap(raw['labels']);
     if (!labels) problem(`${at}.labels`, 'must map label names to strings');
