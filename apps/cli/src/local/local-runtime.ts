@@ -8,7 +8,7 @@ import { formatSpiffeId } from '@mesh/pki';
 import { prepareConfigDir } from './config-dir.js';
 import { mintJoinToken } from './join-token.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
-import { enableForwarding, hostsFile, meshTag, PodNetwork } from './pod-network.js';
+import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import {
   accepting,
   BINARIES,
@@ -120,6 +120,7 @@ export class LocalMeshRuntime {
       if (transparent) runtime.#restoreForwarding = enableForwarding();
       const instances = mesh.workloads.reduce((n, w) => n + w.replicas, 0);
       const block = transparent ? '' : await freeLoopbackBlock(instances);
+      const podBase = transparent ? freePodSubnets(instances) : 0;
       const tag = meshTag(stateDir);
       let next = 1;
       for (const workload of mesh.workloads)
@@ -127,7 +128,7 @@ export class LocalMeshRuntime {
           const index = next++;
           let pod: PodNetwork | undefined;
           if (transparent) {
-            pod = new PodNetwork(tag, index);
+            pod = new PodNetwork(tag, index, podBase + index);
             runtime.#pods.push(pod);
             pod.create(hostsFile(services, workload.namespace, mesh.trustDomain));
           }

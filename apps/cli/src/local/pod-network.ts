@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Transparent mode's pods: each workload instance in its own network namespace, joined to the host by
@@ -26,10 +28,11 @@ export class PodNetwork {
   readonly hostIp: string;
   readonly hostLink: string;
 
-  constructor(tag: string, index: number) {
+  /** `index` names the pod within its mesh; `subnet` (1-254) is its 10.201.<subnet>.0/30. */
+  constructor(tag: string, index: number, subnet: number) {
     this.namespace = `mesh-${tag}-${index}`;
-    this.podIp = `10.201.${index}.2`;
-    this.hostIp = `10.201.${index}.1`;
+    this.podIp = `10.201.${subnet}.2`;
+    this.hostIp = `10.201.${subnet}.1`;
     this.hostLink = `mh${tag}${index}`.slice(0, 15);
   }
 
@@ -62,6 +65,21 @@ export class PodNetwork {
   }
 }
 
+/**
+ * The offset after which `count` pod subnets (10.201.<offset+1..offset+count>) are not on any host
+ * interface yet, so a second transparent mesh does not take the first one's addresses.
+ */
+export function freePodSubnets(count: number): number {
+  const out =
+    spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  const used = new Set([...out.matchAll(/inet 10\.201\.(\d+)\./g)].map((m) => Number(m[1])));
+  for (let offset = 0; offset + count <= 254; offset++) {
+    const range = Array.from({ length: count }, (_, i) => offset + i + 1);
+    if (range.every((n) => !used.has(n))) return offset;
+  }
+  throw new Error('no free 10.201.<n>.0/30 pod subnets left');
+}
+
 /** The pods' hosts files: every service by its Kubernetes names (short names in its own namespace). */
 export function hostsFile(
   services: readonly { name: string; namespace: string; clusterIP: string }[],
@@ -82,10 +100,22 @@ export function hostsFile(
     .concat('\n');
 }
 
-/** Turns on IPv4 forwarding (pods talk through the host); returns how to put it back. */
+/**
+ * Turns on IPv4 forwarding (pods talk through the host); returns how to put it back. The value from
+ * before the first transparent mesh is kept in a marker file, so with several meshes the last one down
+ * restores it, not whatever the previous mesh had set.
+ */
 export function enableForwarding(): () => void {
   const path = '/proc/sys/net/ipv4/ip_forward';
-  const before = readFileSync(path, 'utf8').trim();
+  const marker = join(tmpdir(), 'meshctl-ip-forward.orig');
+  if (!existsSync(marker)) writeFileSync(marker, readFileSync(path, 'utf8').trim());
   writeFileSync(path, '1');
-  return () => writeFileSync(path, before);
+  return () => {
+    const podsLeft = /inet 10\.201\./.test(
+      spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '',
+    );
+    if (podsLeft || !existsSync(marker)) return;
+    writeFileSync(path, readFileSync(marker, 'utf8').trim());
+    rmSync(marker, { force: true });
+  };
 }
