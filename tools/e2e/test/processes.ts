@@ -28,7 +28,8 @@ export async function startIstiodProcess(args: string[]): Promise<IstiodProcess>
     process.execPath,
     [
       BIN.istiod,
-      ...(args.includes('--listen-address') ? [] : ['--listen-address', '127.0.0.1']),
+      '--listen-address',
+      '127.0.0.1',
       // Free ports unless the caller names them (a restart on the ports its clients know).
       ...(args.includes('--xds-port') ? [] : ['--xds-port', '0', '--secure-xds-port', '0']),
       '--monitoring-port',

@@ -1,3 +1,5 @@
+import { durationMs } from '../xds/envoy-duration.js';
+
 /**
  * Envoy's outlier detection, consecutive-errors flavour (what Istio's DestinationRule
  * `outlierDetection` turns on): an endpoint that answers `consecutive_5xx` 5xx responses (or
@@ -27,11 +29,6 @@ function uint(value: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-function millis(value: unknown, fallback: number): number {
-  const d = value as { seconds?: string | number; nanos?: number } | undefined;
-  return d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : fallback;
-}
-
 /** Envoy's defaults apply to absent fields: 5 consecutive 5xx, 30 s base ejection, 10 % max. */
 export function outlierConfigOf(cluster: Obj): OutlierConfig | undefined {
   const od = cluster['outlier_detection'] as Obj | undefined;
@@ -45,7 +42,7 @@ export function outlierConfigOf(cluster: Obj): OutlierConfig | undefined {
     ...(enforcingGateway > 0 && consecutiveGateway > 0
       ? { consecutiveGatewayFailure: consecutiveGateway }
       : {}),
-    baseEjectionMs: millis(od['base_ejection_time'], 30_000),
+    baseEjectionMs: durationMs(od['base_ejection_time']) ?? 30_000,
     maxEjectionPercent: uint(od['max_ejection_percent']) ?? 10,
   };
 }

@@ -7,6 +7,8 @@ import {
   type HeaderValues,
 } from '@mesh/xds';
 
+import { durationMs } from '../xds/envoy-duration.js';
+
 /**
  * What Envoy's router decides for one request, as a pure function of the route configuration and
  * the request headers: a direct response, a redirect, or a forward to a cluster with the request and
@@ -68,12 +70,6 @@ const REDIRECT_CODES: Record<string, number> = {
 };
 
 const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
-
-export function durationMs(value: unknown): number | undefined {
-  const d = value as { seconds?: string | number; nanos?: number } | undefined;
-  if (d === undefined) return undefined;
-  return Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6);
-}
 
 function fraction(value: unknown): number {
   const p = value as { numerator?: number; denominator?: string } | undefined;
