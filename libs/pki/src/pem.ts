@@ -10,19 +10,43 @@ export interface PemBlock {
   der: Buffer;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+const LABEL_CHAR = /[A-Z0-9 ]/;
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Every PEM block of `text`, in order; throws `PKI_INVALID_PEM` on a block that is not base64. */
+/**
+ * Every PEM block of `text`, in order; throws `PKI_INVALID_PEM` on a block that is not base64 or has no
+ * END line. A single forward scan with `indexOf` (no backtracking regular expression): the CA runs this
+ * on callers' CSRs on the event loop that serves xDS, so its cost must stay linear in the input
+ * whatever the input is. A block's body runs to the next `-----`, which must open its END line.
+ */
 export function decodePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const label = match[1] as string;
-    const body = (match[2] as string).replace(/\s+/g, '');
+  let at = text.indexOf(BEGIN);
+  while (at !== -1) {
+    const labelStart = at + BEGIN.length;
+    let labelEnd = labelStart;
+    while (labelEnd < text.length && LABEL_CHAR.test(text[labelEnd] as string)) labelEnd++;
+    // Not a BEGIN line after all (text outside blocks is ignored); labels hold no '-', so resume here.
+    if (labelEnd === labelStart || !text.startsWith(DASHES, labelEnd)) {
+      at = text.indexOf(BEGIN, labelEnd);
+      continue;
+    }
+    const label = text.slice(labelStart, labelEnd);
+    const bodyStart = labelEnd + DASHES.length;
+    const bodyEnd = text.indexOf(DASHES, bodyStart);
+    const endLine = `${END}${label}${DASHES}`;
+    if (bodyEnd === -1 || !text.startsWith(endLine, bodyEnd)) {
+      throw new PkiError('PKI_INVALID_PEM', `the ${label} PEM block has no "${endLine}" line`);
+    }
+    const body = text.slice(bodyStart, bodyEnd).replace(/\s+/g, '');
     if (body.length === 0 || body.length % 4 !== 0 || !BASE64_BODY.test(body)) {
       throw new PkiError('PKI_INVALID_PEM', `the ${label} PEM block is not valid base64`);
     }
     blocks.push({ label, der: Buffer.from(body, 'base64') });
+    at = text.indexOf(BEGIN, bodyEnd + endLine.length);
   }
   return blocks;
 }

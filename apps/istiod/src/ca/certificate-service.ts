@@ -28,8 +28,16 @@ export interface CertificateServiceDeps {
 type GrpcError = { code: GrpcStatus; details: string };
 
 /**
- * `istio.v1.auth.IstioCertificateService/CreateCertificate`: authenticates the caller, then signs its
- * CSR only if the CSR asks for exactly the identity the caller proved.
+ * The largest CSR the CA reads. Istio sets no explicit cap (only gRPC's 4 MB message limit), but a
+ * real CSR is under 2 KiB even with an RSA-4096 key and many SANs: 64 KiB leaves room for any honest
+ * request while an oversized one is refused before it is parsed on the event loop that serves xDS.
+ */
+export const MAX_CSR_BYTES = 64 * 1024;
+
+/**
+ * `istio.v1.auth.IstioCertificateService/CreateCertificate`: refuses an oversized CSR before any work,
+ * authenticates the caller, then signs its CSR only if the CSR asks for exactly the identity the caller
+ * proved.
  */
 export function certificateServiceHandlers(deps: CertificateServiceDeps): UntypedServiceImplementation {
   return {
@@ -50,6 +58,15 @@ async function createCertificate(
   call: ServerUnaryCall<IstioCertificateRequest, IstioCertificateResponse>,
 ): Promise<IstioCertificateResponse> {
   const peer = call.getPeer();
+  const csrBytes = Buffer.byteLength(call.request.csr ?? '');
+  if (csrBytes > MAX_CSR_BYTES) {
+    deps.onIssued?.('invalid');
+    deps.logger.warn({ peer, csrBytes }, 'certificate request refused: CSR too large');
+    throw fail(
+      GrpcStatus.INVALID_ARGUMENT,
+      `invalid certificate request: the CSR is ${csrBytes} bytes, above the limit of ${MAX_CSR_BYTES} bytes (64 KiB)`,
+    );
+  }
   let caller;
   try {
     caller = await authenticateCaller(deps.authenticators, {
