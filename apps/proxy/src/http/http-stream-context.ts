@@ -1,4 +1,5 @@
 import type { ClusterManager } from '../clusters/cluster-manager.js';
+import type { ClientCertificate } from './forwarded-client-cert.js';
 import type { TrafficReporter } from '../telemetry/traffic-reporter.js';
 import type { ConfigSnapshot } from '../xds/proxy-config-state.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -18,6 +19,8 @@ export interface DownstreamConnection {
   tls: boolean;
   /** The verified client identity without `spiffe://` (inbound mTLS). */
   peerPrincipal?: string;
+  /** The verified client certificate (inbound mTLS), for `x-forwarded-client-cert`. */
+  clientCertificate?: ClientCertificate;
   sni?: string;
   localAddress: string;
   localPort: number;

@@ -3,6 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
 import { forwardTraceContext } from '../telemetry/index.js';
 import type { AccessLogRecord } from '../telemetry/index.js';
+import { upstreamXfcc, XFCC } from './forwarded-client-cert.js';
 import { forwardableHeaders, single } from './http-headers.js';
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { admitRequest } from './request-admission.js';
@@ -142,7 +143,12 @@ export async function handleRequest(
     return;
   }
 
-  const { headers: upstreamHeaders, requestId } = upstreamHeadersFor(req.headers, connection, deps);
+  const { headers: upstreamHeaders, requestId } = upstreamHeadersFor(
+    req.headers,
+    connection,
+    admission.hcm,
+    deps,
+  );
   log.requestId = requestId;
 
   const outcome = await forwardWithRetries(req, res, {
@@ -161,11 +167,13 @@ export async function handleRequest(
 
 /**
  * The request headers sent upstream: end-to-end headers, the trace continued (W3C and B3) with an
- * `x-request-id`, and Istio's metadata exchange outbound or `x-forwarded-client-cert` inbound.
+ * `x-request-id`, Istio's metadata exchange outbound, and `x-forwarded-client-cert` as the HTTP
+ * manager `hcm` says (the caller's own is never passed on from a plaintext or unverified peer).
  */
 export function upstreamHeadersFor(
   downstream: IncomingHttpHeaders,
   connection: DownstreamConnection,
+  hcm: Record<string, unknown>,
   deps: HttpDependencies,
 ): { headers: Record<string, string | string[]>; requestId: string } {
   const headers = forwardableHeaders(downstream);
@@ -177,9 +185,9 @@ export function upstreamHeadersFor(
   if (connection.direction === 'outbound') {
     headers[PEER_METADATA] = deps.reporter.metadataHeader;
     headers[PEER_METADATA_ID] = deps.reporter.nodeId;
-  } else if (connection.peerPrincipal) {
-    const self = deps.reporter.self.principal.replace(/^spiffe:\/\//, '');
-    headers['x-forwarded-client-cert'] = `By=spiffe://${self};URI=spiffe://${connection.peerPrincipal}`;
   }
+  const xfcc = upstreamXfcc(downstream[XFCC], hcm, connection.clientCertificate);
+  if (xfcc === undefined) delete headers[XFCC];
+  else headers[XFCC] = xfcc;
   return { headers, requestId: trace.requestId };
 }

@@ -57,7 +57,7 @@ export function handleUpgrade(
   const endpoint = picked.endpoint;
   const release = deps.clusters.track(endpoint);
   const upstream = deps.pools.connect(endpoint, endpoint.transport ? ISTIO_ALPN.http1 : undefined);
-  const { headers } = upstreamHeadersFor(req.headers, connection, deps);
+  const { headers } = upstreamHeadersFor(req.headers, connection, admission.hcm, deps);
   headers['host'] = decision.authority ?? authority;
   headers['connection'] = 'Upgrade';
   headers['upgrade'] = single(req.headers.upgrade) ?? protocol;

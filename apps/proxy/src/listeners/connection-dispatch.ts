@@ -9,6 +9,7 @@ import {
   type EnvoyListener,
 } from '@mesh/xds';
 
+import { clientCertificateOf } from '../http/forwarded-client-cert.js';
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import type { HttpServers } from '../http/http-servers.js';
 import { sniffConnection, type SniffedConnection } from './connection-sniffing.js';
@@ -103,6 +104,8 @@ export async function dispatchConnection(
       connection.tls = true;
       const principal = peerPrincipal(secure);
       if (principal) connection.peerPrincipal = principal;
+      const clientCertificate = clientCertificateOf(secure);
+      if (clientCertificate) connection.clientCertificate = clientCertificate;
       secure.on('error', () => undefined);
       const negotiated = secure.alpnProtocol;
       sniffed = { transportProtocol: 'tls', alpn: [], plaintext: negotiated === 'h2' ? 'h2c' : 'http1' };
