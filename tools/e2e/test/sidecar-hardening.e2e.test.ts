@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LoopbackMesh, waitFor, type SidecarProcess } from './mesh-processes.js';
-import { send } from './raw-http-client.js';
+import { RawHttpConnection, send } from './raw-http-client.js';
 
 /**
  * A hostile caller against real sidecars: what it sends must never reach the app unchecked or
@@ -16,6 +16,16 @@ metadata: { name: guarded, namespace: default }
 spec:
   selector: { app: guarded }
   ports: [{ name: http, port: 8080, targetPort: 8080 }]
+`;
+
+const ONLY_WS = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: only-ws, namespace: default }
+spec:
+  selector: { matchLabels: { app: guarded } }
+  action: ALLOW
+  rules:
+    - to: [{ operation: { paths: ["/ws"] } }]
 `;
 
 const FORGED_XFCC =
@@ -87,5 +97,90 @@ describe('x-forwarded-client-cert', () => {
     expect(xfcc).toMatch(
       /^By=spiffe:\/\/cluster\.local\/ns\/default\/sa\/guarded-1;Hash=[0-9a-f]{64};Subject="";URI=spiffe:\/\/cluster\.local\/ns\/default\/sa\/client-1$/,
     );
+  });
+});
+
+describe('HTTP/1.1 upgrade answered without 101', () => {
+  beforeAll(async () => {
+    mesh.writeConfig('authz.yaml', ONLY_WS);
+    await waitFor(
+      async () => (await send('http://127.0.26.2:8080/other')).status === 403,
+      10_000,
+      () => 'the ALLOW policy for /ws was not applied',
+    );
+  });
+
+  afterAll(async () => {
+    mesh.writeConfig('authz.yaml', '');
+    await waitFor(
+      async () => (await send('http://127.0.26.2:8080/other')).status === 200,
+      10_000,
+      () => 'the ALLOW policy for /ws was not removed',
+    );
+  });
+
+  const upgrade = (target: string) =>
+    `GET ${target} HTTP/1.1\r\nHost: guarded:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`;
+  const plain = (target: string) => `GET ${target} HTTP/1.1\r\nHost: guarded:8080\r\n\r\n`;
+
+  it('keeps checking every later request on the connection (plaintext to the inbound port)', async () => {
+    const connection = new RawHttpConnection('127.0.26.2', 8080);
+    try {
+      connection.write(upgrade('/ws'));
+      const upgraded = await connection.next();
+      expect(upgraded.status).toBe(200);
+      expect(JSON.parse(upgraded.body)).toMatchObject({ path: '/ws' });
+      connection.write(plain('/admin'));
+      expect(await connection.next()).toMatchObject({ status: 403, body: 'RBAC: access denied' });
+      connection.write(upgrade('/ws'));
+      expect((await connection.next()).status).toBe(200);
+    } finally {
+      connection.close();
+    }
+    expect(seen.map((r) => r.path)).not.toContain('/admin');
+  });
+
+  it('forwards nothing the client sent before the upstream answered (pipelined)', async () => {
+    const connection = new RawHttpConnection('127.0.26.2', 8080);
+    try {
+      connection.write(upgrade('/ws') + plain('/admin-pipelined'));
+      expect((await connection.next()).status).toBe(200);
+      expect(await connection.next()).toMatchObject({ status: 403, body: 'RBAC: access denied' });
+    } finally {
+      connection.close();
+    }
+    expect(seen.map((r) => r.path)).not.toContain('/admin-pipelined');
+  });
+
+  it('serves an upgrade request that carries a body as an ordinary request', async () => {
+    const connection = new RawHttpConnection('127.0.26.2', 8080);
+    try {
+      connection.write(
+        'POST /ws HTTP/1.1\r\nHost: guarded:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Content-Length: 40\r\n\r\n${plain('/admin-in-body').padEnd(40)}`,
+      );
+      const reply = await connection.next();
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ path: '/ws' });
+      expect(JSON.parse(reply.body).headers.upgrade).toBeUndefined();
+      connection.write(plain('/admin'));
+      expect((await connection.next()).status).toBe(403);
+    } finally {
+      connection.close();
+    }
+    expect(seen.map((r) => r.path)).not.toContain('/admin-in-body');
+  });
+
+  it('keeps checking through the caller sidecar and mTLS too', async () => {
+    const connection = new RawHttpConnection('127.0.26.1', 15001);
+    try {
+      connection.write(upgrade('http://guarded:8080/ws'));
+      expect((await connection.next()).status).toBe(200);
+      connection.write(plain('http://guarded:8080/admin-via-sidecar'));
+      expect(await connection.next()).toMatchObject({ status: 403, body: 'RBAC: access denied' });
+    } finally {
+      connection.close();
+    }
+    expect(seen.map((r) => r.path)).not.toContain('/admin-via-sidecar');
   });
 });

@@ -16,7 +16,7 @@ import { Duplex } from 'node:stream';
 
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { handleRequest, localReply } from './request-handler.js';
-import { handleUpgrade } from './upgrade-tunnel.js';
+import { handleUpgrade, upgradeWithoutBody } from './upgrade-tunnel.js';
 
 /**
  * Node's HTTP/1.1 and HTTP/2 servers used as codecs only (they never listen): the listeners hand them
@@ -33,7 +33,12 @@ export class HttpServers {
 
   constructor(private readonly deps: HttpDependencies) {
     this.#http1 = createHttp1Server(
-      { keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 },
+      {
+        keepAliveTimeout: 60_000,
+        requestTimeout: 0,
+        headersTimeout: 60_000,
+        shouldUpgradeCallback: upgradeWithoutBody,
+      },
       (req, res) => this.#serve(req, res, this.#connections.get(req.socket)),
     );
     this.#http2 = createHttp2Server({ settings: { enableConnectProtocol: false } }, (req, res) =>
@@ -47,7 +52,7 @@ export class HttpServers {
     });
     this.#http1.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const connection = this.#connections.get(req.socket);
-      if (connection) handleUpgrade(req, socket, head, connection, this.deps);
+      if (connection) handleUpgrade(req, socket, head, connection, this.deps, this.#http1);
       else socket.destroy();
     });
     for (const server of [this.#http1, this.#http2])

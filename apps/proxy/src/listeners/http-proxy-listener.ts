@@ -5,7 +5,7 @@ import { originalDestinationListener, selectFilterChain, networkFilter, chainNam
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import { handleRequest, localReply } from '../http/request-handler.js';
-import { handleUpgrade } from '../http/upgrade-tunnel.js';
+import { handleUpgrade, upgradeWithoutBody } from '../http/upgrade-tunnel.js';
 import { resolveExplicitDestination } from './explicit-destination.js';
 import type { TrafficListeners } from './traffic-listeners.js';
 
@@ -27,8 +27,9 @@ export class HttpProxyListener {
     private readonly traffic: TrafficListeners,
     private readonly namespace: string,
   ) {
-    this.server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) =>
-      this.#request(req, res),
+    this.server = createServer(
+      { keepAliveTimeout: 60_000, requestTimeout: 0, shouldUpgradeCallback: upgradeWithoutBody },
+      (req, res) => this.#request(req, res),
     );
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.#connect(req, socket, head),
@@ -92,7 +93,7 @@ export class HttpProxyListener {
   #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const connection = this.#outbound(req);
     if (typeof connection === 'string') socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n`);
-    else handleUpgrade(req, socket, head, connection, this.deps);
+    else handleUpgrade(req, socket, head, connection, this.deps, this.server);
   }
 
   #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
