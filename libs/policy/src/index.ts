@@ -45,6 +45,9 @@ export {
   type SourceLocation,
 } from './validation/finding.js';
 export { parseDuration } from './validation/rules/primitives.js';
+export { validateMeshConfigTls, type MeshConfigTlsValidation } from './validation/mesh-config-tls.js';
+export { cipherSuiteNames, isValidEcdhCurve } from './validation/rules/tls-names.js';
+export type { MeshConfigTls, MeshTlsConfig, MeshTlsProtocol } from './api/mesh/mesh-tls-config.js';
 
 // CRDs of the `base` chart.
 export { buildCrd, renderIstioCrds } from './crd/istio-crds.js';

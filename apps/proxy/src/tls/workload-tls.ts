@@ -13,6 +13,7 @@ import type { EnvoyTransportSocket } from '@mesh/xds';
 
 import type { WorkloadCertificate } from '../agent/index.js';
 import { matchesSubjectAltNames, peerUriSans, type SanMatcher } from './peer-identity.js';
+import { nodeTlsParameters } from './tls-parameters.js';
 
 /**
  * The TLS of the data plane, as the chains and clusters from istiod describe it (Envoy's
@@ -22,8 +23,6 @@ import { matchesSubjectAltNames, peerUriSans, type SanMatcher } from './peer-ide
  */
 
 type Obj = Record<string, unknown>;
-
-const TLS_VERSIONS: Record<string, 'TLSv1.2' | 'TLSv1.3'> = { TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3' };
 
 export class TlsError extends Error {
   override readonly name = 'TlsError';
@@ -38,16 +37,6 @@ export class TlsError extends Error {
 
 function commonOf(socket: EnvoyTransportSocket): Obj {
   return (socket.typed_config?.['common_tls_context'] ?? {}) as Obj;
-}
-
-function versionRange(common: Obj): {
-  minVersion?: 'TLSv1.2' | 'TLSv1.3';
-  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
-} {
-  const params = (common['tls_params'] ?? {}) as Obj;
-  const min = TLS_VERSIONS[String(params['tls_minimum_protocol_version'])];
-  const max = TLS_VERSIONS[String(params['tls_maximum_protocol_version'])];
-  return { ...(min ? { minVersion: min } : {}), ...(max ? { maxVersion: max } : {}) };
 }
 
 function usesWorkloadCertificate(common: Obj): boolean {
@@ -79,28 +68,23 @@ function dataSource(source: unknown): string | undefined {
 
 export class WorkloadTls {
   #certificate: WorkloadCertificate | undefined;
-  #context: SecureContext | undefined;
   readonly #servers = new Map<string, TlsServer>();
+  readonly #clientContexts = new Map<string, SecureContext>();
   readonly #pending = new WeakMap<Socket, { resolve: (s: TLSSocket) => void; reject: (e: Error) => void }>();
 
   /** Applies a new workload certificate (first issuance, renewal, root rotation). */
   update(certificate: WorkloadCertificate): void {
     this.#certificate = certificate;
-    this.#context = createSecureContext({
-      key: certificate.privateKeyPem,
-      cert: certificate.certificateChainPem,
-      ca: certificate.rootsPem,
-    });
   }
 
   get certificate(): WorkloadCertificate | undefined {
     return this.#certificate;
   }
 
-  #workload(): { certificate: WorkloadCertificate; context: SecureContext } {
-    if (!this.#certificate || !this.#context)
+  #workload(): WorkloadCertificate {
+    if (!this.#certificate)
       throw new TlsError('TLS_NO_CERTIFICATE', 'the workload certificate has not been issued yet');
-    return { certificate: this.#certificate, context: this.#context };
+    return this.#certificate;
   }
 
   /**
@@ -119,7 +103,7 @@ export class WorkloadTls {
   }
 
   #serverFor(transport: EnvoyTransportSocket): TlsServer {
-    const { certificate } = this.#workload();
+    const certificate = this.#workload();
     const key = `${certificate.serial}|${JSON.stringify(transport.typed_config ?? {})}`;
     let server = this.#servers.get(key);
     if (server) return server;
@@ -134,7 +118,7 @@ export class WorkloadTls {
       ca: certificate.rootsPem,
       requestCert: required || validationOf(common).sds !== undefined,
       rejectUnauthorized: required,
-      ...versionRange(common),
+      ...nodeTlsParameters(common['tls_params'] as Obj | undefined, 'server'),
       // The server's preference, as Envoy: h2 and http/1.1 for HTTP, istio-peer-exchange for TCP.
       ...(offered.length > 0
         ? {
@@ -169,9 +153,45 @@ export class WorkloadTls {
   }
 
   /**
-   * Originates TLS to an upstream as the cluster's UpstreamTlsContext says: SNI, ALPN (`alpnOverride`
-   * is Istio's: `istio-http/1.1`, `istio-h2`, `istio`), and the server's SPIFFE SAN checked against
-   * `match_subject_alt_names`. ISTIO_MUTUAL presents the workload certificate.
+   * The client side of a cluster's UpstreamTlsContext as one SecureContext (its `tls_params`, the
+   * certificate it presents, the roots it trusts), made once per config and workload certificate:
+   * building one parses every root, too costly per connection.
+   */
+  #clientContext(transport: EnvoyTransportSocket, common: Obj, validation: { sds?: string; context: Obj }) {
+    const presentsWorkload = usesWorkloadCertificate(common);
+    const workload = presentsWorkload || validation.sds === 'ROOTCA' ? this.#workload() : undefined;
+    const key = `${workload?.serial ?? ''}|${JSON.stringify(transport.typed_config ?? {})}`;
+    const cached = this.#clientContexts.get(key);
+    if (cached) return cached;
+    const certificates = (common['tls_certificates'] ?? []) as {
+      certificate_chain?: unknown;
+      private_key?: unknown;
+    }[];
+    const trustedCa = dataSource(validation.context['trusted_ca']);
+    const context = createSecureContext({
+      ...nodeTlsParameters(common['tls_params'] as Obj | undefined, 'client'),
+      ...(workload && presentsWorkload
+        ? { key: workload.privateKeyPem, cert: workload.certificateChainPem }
+        : {}),
+      ...(certificates[0]
+        ? {
+            cert: dataSource(certificates[0].certificate_chain),
+            key: dataSource(certificates[0].private_key),
+          }
+        : {}),
+      ...(workload && validation.sds === 'ROOTCA' ? { ca: workload.rootsPem } : {}),
+      ...(trustedCa ? { ca: trustedCa } : {}),
+    });
+    if (this.#clientContexts.size > 64) this.#clientContexts.clear();
+    this.#clientContexts.set(key, context);
+    return context;
+  }
+
+  /**
+   * Originates TLS to an upstream as the cluster's UpstreamTlsContext says: versions, suites and
+   * curves, SNI, ALPN (`alpnOverride` is Istio's: `istio-http/1.1`, `istio-h2`, `istio`), and the
+   * server's SPIFFE SAN checked against `match_subject_alt_names`. ISTIO_MUTUAL presents the workload
+   * certificate.
    */
   connect(
     target: { host: string; port: number },
@@ -182,30 +202,14 @@ export class WorkloadTls {
     const common = commonOf(transport);
     const validation = validationOf(common);
     const matchers = (validation.context['match_subject_alt_names'] ?? []) as SanMatcher[];
-    const workload =
-      usesWorkloadCertificate(common) || validation.sds === 'ROOTCA' ? this.#workload() : undefined;
-    const certificates = (common['tls_certificates'] ?? []) as {
-      certificate_chain?: unknown;
-      private_key?: unknown;
-    }[];
-    const trustedCa = dataSource(validation.context['trusted_ca']);
     const sni = (upstream['sni'] as string | undefined) || undefined;
     const alpn = alpnOverride ?? ((common['alpn_protocols'] ?? []) as string[]);
     return tlsConnect({
       host: target.host,
       port: target.port,
+      secureContext: this.#clientContext(transport, common, validation),
       ...(sni ? { servername: sni } : {}),
       ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
-      ...versionRange(common),
-      ...(workload && usesWorkloadCertificate(common) ? { secureContext: workload.context } : {}),
-      ...(workload && validation.sds === 'ROOTCA' ? { ca: workload.certificate.rootsPem } : {}),
-      ...(trustedCa ? { ca: trustedCa } : {}),
-      ...(certificates[0]
-        ? {
-            cert: dataSource(certificates[0].certificate_chain),
-            key: dataSource(certificates[0].private_key),
-          }
-        : {}),
       // Istio names the identity in the SAN; the host name is not checked for mesh traffic.
       checkServerIdentity: (_host, cert) => {
         if (matchers.length === 0) return undefined;

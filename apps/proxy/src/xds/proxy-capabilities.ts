@@ -1,10 +1,12 @@
 import { re2ToRegExp, TypeUrl, type ResourceUpdate } from '@mesh/xds';
 
+import { transportSocketErrors } from '../tls/tls-parameters.js';
+
 /**
  * What this proxy can run, checked before an update is ACKed: an update naming a filter, cluster type
- * or load-balancing policy the proxy does not implement, or a regex it cannot compile, is NACKed with
- * the resource and field, and the last good config stays in force (Envoy rejects unknown filters
- * the same way). The protocol-level validation of each resource already ran in the ADS client.
+ * or load-balancing policy the proxy does not implement, a regex it cannot compile, or a cipher suite
+ * or curve its TLS library lacks, is NACKed with the resource and field, and the last good config
+ * stays in force (Envoy rejects unknown filters the same way). The protocol-level validation of each resource already ran in the ADS client.
  */
 
 /** Filters are known by their config type (Envoy's factory lookup); names are free-form instances. */
@@ -63,6 +65,12 @@ function listenerErrors(name: string, listener: Obj, errors: string[]): void {
   if (listener['default_filter_chain'])
     chains.push(['default_filter_chain', listener['default_filter_chain'] as Obj]);
   chains.forEach(([chainPath, chain]) => {
+    errors.push(
+      ...transportSocketErrors(
+        chain['transport_socket'] as Obj | undefined,
+        `Listener ${name}: ${chainPath}.transport_socket`,
+      ),
+    );
     ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
       const at = `Listener ${name}: ${chainPath}.filters[${f}]`;
       if (!NETWORK_FILTERS.has(typeOf(filter)))
@@ -89,6 +97,20 @@ function clusterErrors(name: string, cluster: Obj, errors: string[]): void {
   const custom = (cluster['cluster_type'] as { name?: string } | undefined)?.name;
   if (custom !== undefined)
     errors.push(`Cluster ${name}: cluster_type: unsupported cluster type "${custom}"`);
+  errors.push(
+    ...transportSocketErrors(
+      cluster['transport_socket'] as Obj | undefined,
+      `Cluster ${name}: transport_socket`,
+    ),
+  );
+  ((cluster['transport_socket_matches'] ?? []) as Obj[]).forEach((match, i) =>
+    errors.push(
+      ...transportSocketErrors(
+        match['transport_socket'] as Obj | undefined,
+        `Cluster ${name}: transport_socket_matches[${i}].transport_socket`,
+      ),
+    ),
+  );
   const lb = (cluster['lb_policy'] as string | undefined) ?? 'ROUND_ROBIN';
   if (!LB_POLICIES.has(lb))
     errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);

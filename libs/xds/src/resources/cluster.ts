@@ -9,6 +9,7 @@ import {
 } from './common-checks.js';
 import { checkLoadAssignment } from './cluster-load-assignment.js';
 import { defineResourceType } from './resource-type.js';
+import { checkTlsContext } from './tls-context.js';
 import { IssueCollector, type ValidationIssue } from './validation.js';
 
 export type { Cluster };
@@ -17,6 +18,11 @@ type Obj = Record<string, unknown>;
 
 /** Discovery types that take their endpoints from an inline load_assignment. */
 const INLINE_ENDPOINT_TYPES = new Set(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS']);
+
+function checkTransportSocket(at: IssueCollector, socket: Obj): void {
+  const config = socket['typed_config'] as CanonicalAny;
+  if (checkTypedConfig(at, config)) checkTlsContext(at, config);
+}
 
 export const ClusterType = defineResourceType<Cluster>({
   typeUrl: TypeUrl.Cluster,
@@ -70,18 +76,13 @@ export const ClusterType = defineResourceType<Cluster>({
         at.field('outlier_detection.max_ejection_percent').check(maxEjection <= 100, 'must be at most 100');
     }
     const socket = cluster.transport_socket as Obj | null | undefined;
-    if (socket)
-      checkTypedConfig(at.field('transport_socket.typed_config'), socket['typed_config'] as CanonicalAny);
+    if (socket) checkTransportSocket(at.field('transport_socket.typed_config'), socket);
     ((cluster.transport_socket_matches ?? []) as Obj[]).forEach((m, i) => {
       const ma = at.field('transport_socket_matches').named(m['name'] as string, i);
       ma.field('name').requireString(m['name'] as string | undefined, 'match name is required');
       const matchSocket = m['transport_socket'] as Obj | undefined;
-      if (ma.field('transport_socket').check(matchSocket !== undefined, 'transport_socket is required')) {
-        checkTypedConfig(
-          ma.field('transport_socket.typed_config'),
-          (matchSocket as Obj)['typed_config'] as CanonicalAny,
-        );
-      }
+      if (ma.field('transport_socket').check(matchSocket !== undefined, 'transport_socket is required'))
+        checkTransportSocket(ma.field('transport_socket.typed_config'), matchSocket as Obj);
     });
     return at.issues;
   },

@@ -9,6 +9,7 @@ import {
 } from './common-checks.js';
 import { defineResourceType } from './resource-type.js';
 import { checkRouteConfiguration } from './route-configuration.js';
+import { checkTlsContext } from './tls-context.js';
 import { checkUniqueNames, IssueCollector, type ValidationIssue } from './validation.js';
 
 export type { Listener };
@@ -74,8 +75,9 @@ function checkFilterChain(at: IssueCollector, chain: Obj): void {
   const filters = (chain['filters'] as Obj[] | undefined) ?? [];
   filters.forEach((f, i) => checkNetworkFilter(at.field('filters').named(f['name'] as string, i), f));
   const socket = chain['transport_socket'] as Obj | undefined;
-  if (socket)
-    checkTypedConfig(at.field('transport_socket.typed_config'), socket['typed_config'] as CanonicalAny);
+  const socketConfig = socket?.['typed_config'] as CanonicalAny;
+  if (socket && checkTypedConfig(at.field('transport_socket.typed_config'), socketConfig))
+    checkTlsContext(at.field('transport_socket.typed_config'), socketConfig);
 }
 
 export const ListenerType = defineResourceType<Listener>({

@@ -56,6 +56,39 @@ const goodCluster = {
   eds_cluster_config: { eds_config: ADS },
 };
 
+function tlsCluster(tlsParams: Record<string, unknown>): object {
+  return {
+    ...goodCluster,
+    transport_socket: {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+        common_tls_context: { tls_params: tlsParams },
+        sni: 'reviews.default.svc.cluster.local',
+      },
+    },
+  };
+}
+
+function tlsListener(cipherSuites: string[]): object {
+  return {
+    ...goodListener,
+    filter_chains: [
+      {
+        ...goodListener.filter_chains[0],
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+            common_tls_context: { tls_params: { cipher_suites: cipherSuites } },
+            require_client_certificate: { value: true },
+          },
+        },
+      },
+    ],
+  };
+}
+
 const goodAssignment = {
   cluster_name: 'outbound|9080||reviews.default.svc.cluster.local',
   endpoints: [
@@ -252,6 +285,46 @@ const cases: [XdsResourceType, string, object, string[]][] = [
       'cluster_name: cluster_name is required',
       'endpoints[0].load_balancing_weight: load_balancing_weight must be at least 1',
       'endpoints[0].lb_endpoints[0].endpoint: endpoint or endpoint_name is required',
+    ],
+  ],
+  [
+    ClusterType,
+    'cluster originating TLS with Istio’s parameters',
+    tlsCluster({
+      tls_minimum_protocol_version: 'TLSv1_2',
+      tls_maximum_protocol_version: 'TLSv1_3',
+      cipher_suites: ['[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]', 'AES256-GCM-SHA384'],
+      ecdh_curves: ['X25519', 'P-256'],
+    }),
+    [],
+  ],
+  [
+    ClusterType,
+    'cluster with an unknown cipher suite and curve, and versions the wrong way round',
+    tlsCluster({
+      tls_minimum_protocol_version: 'TLSv1_3',
+      tls_maximum_protocol_version: 'TLSv1_2',
+      cipher_suites: ['AES256-GCM-SHA384', 'TLS_AES_128_GCM_SHA256'],
+      ecdh_curves: ['prime256v1'],
+    }),
+    [
+      'transport_socket.typed_config.common_tls_context.tls_params.tls_minimum_protocol_version: minimum TLSv1_3 is above the maximum TLSv1_2',
+      'transport_socket.typed_config.common_tls_context.tls_params.cipher_suites[1]: unknown cipher suite "TLS_AES_128_GCM_SHA256" (TLS 1.2 suites by OpenSSL name, e.g. ECDHE-ECDSA-AES256-GCM-SHA384)',
+      'transport_socket.typed_config.common_tls_context.tls_params.ecdh_curves[0]: unknown ECDH curve "prime256v1" (e.g. X25519, P-256)',
+    ],
+  ],
+  [
+    ListenerType,
+    'listener terminating TLS with seed 004’s cipher list',
+    tlsListener(['ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'AES128-GCM-SHA256']),
+    [],
+  ],
+  [
+    ListenerType,
+    'listener terminating TLS with an unknown cipher suite',
+    tlsListener(['ECDHE-ECDSA-AES256-GCM-SHA384', 'NOPE']),
+    [
+      'filter_chains[0].transport_socket.typed_config.common_tls_context.tls_params.cipher_suites[1]: unknown cipher suite "NOPE" (TLS 1.2 suites by OpenSSL name, e.g. ECDHE-ECDSA-AES256-GCM-SHA384)',
     ],
   ],
   [SecretType, 'valid secret', goodSecret, []],

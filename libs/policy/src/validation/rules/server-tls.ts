@@ -1,31 +1,13 @@
 import type { ServerTLSSettings } from '../../api/networking/server-tls-settings.js';
 import type { FindingCollector } from '../collector.js';
 import { field } from '../../field-paths.js';
+import { ENVOY_CIPHER_SUITES } from './tls-names.js';
 
 /** Server-side TLS (Gateway servers, Sidecar ingress listeners): Istio's `validateTLSOptions`. */
 
-/** Cipher suites Envoy (BoringSSL) accepts in `cipherSuites`. */
-const CIPHER_SUITES = new Set([
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-  'ECDHE-ECDSA-AES128-SHA',
-  'ECDHE-RSA-AES128-SHA',
-  'ECDHE-ECDSA-AES256-SHA',
-  'ECDHE-RSA-AES256-SHA',
-  'AES128-GCM-SHA256',
-  'AES256-GCM-SHA384',
-  'AES128-SHA',
-  'AES256-SHA',
-  'DES-CBC3-SHA',
-]);
-
 /** Suites starting with an operator (`-`, `+`, `!`, `[`) are OpenSSL expressions Istio passes through. */
-function isValidCipherSuite(suite: string): boolean {
-  return suite === '' || suite === 'ALL' || !/^[A-Za-z0-9]/.test(suite) || CIPHER_SUITES.has(suite);
+function isIstioCipherSuite(suite: string): boolean {
+  return suite === '' || suite === 'ALL' || !/^[A-Za-z0-9]/.test(suite) || ENVOY_CIPHER_SUITES.has(suite);
 }
 
 function checkCipherSuites(tls: ServerTLSSettings, path: string, c: FindingCollector): void {
@@ -37,9 +19,9 @@ function checkCipherSuites(tls: ServerTLSSettings, path: string, c: FindingColle
       'TLS version below TLSV1_2 require setting compatible ciphers as by default they no longer include compatible ciphers.',
     );
   }
-  const invalid = [...new Set(suites.filter((s) => !isValidCipherSuite(s)))].sort();
+  const invalid = [...new Set(suites.filter((s) => !isIstioCipherSuite(s)))].sort();
   const duplicates = [
-    ...new Set(suites.filter((s, i) => isValidCipherSuite(s) && suites.indexOf(s) !== i)),
+    ...new Set(suites.filter((s, i) => isIstioCipherSuite(s) && suites.indexOf(s) !== i)),
   ].sort();
   if (invalid.length > 0)
     c.warning(

@@ -8,6 +8,7 @@ import {
   type MeshService,
   type MeshServicePort,
   type MeshSnapshot,
+  type MeshTlsConfig,
 } from '@mesh/policy';
 
 import type { XdsNodeInfo } from '../../server/resource-source.js';
@@ -18,6 +19,10 @@ export interface MeshSettings {
   rootNamespace: string;
   enableAutoMtls: boolean;
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** MeshConfig `meshMTLS`: versions and cipher suites of inbound mTLS; unset means Istio's defaults. */
+  meshMtls?: MeshTlsConfig;
+  /** MeshConfig `tlsDefaults`: curves and cipher suites of TLS a DestinationRule originates. */
+  tlsDefaults?: MeshTlsConfig;
 }
 
 export const DEFAULT_MESH_SETTINGS: MeshSettings = {

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 
 import { expectGolden, expectValidEnvoy, goldenCases, readCase } from '../../../../test/golden.js';
 import { TypeUrl } from '../../../type-urls.js';
-import { buildSidecarContext, DEFAULT_MESH_SETTINGS, type SidecarProxy } from '../sidecar-context.js';
+import {
+  buildSidecarContext,
+  DEFAULT_MESH_SETTINGS,
+  type MeshSettings,
+  type SidecarProxy,
+} from '../sidecar-context.js';
 import { generateSidecarLoadAssignments } from './sidecar-load-assignments.js';
 import { generateSidecarClusters } from './sidecar-clusters.js';
 
@@ -25,6 +30,13 @@ const PRODUCTPAGE: SidecarProxy = {
   serviceAccount: 'bookinfo-productpage',
 };
 
+/** Mesh settings of cases that differ from a default mesh. */
+const CASE_MESH: Record<string, Partial<MeshSettings>> = {
+  'tls-defaults-origination': {
+    tlsDefaults: { ecdhCurves: ['P-256'], cipherSuites: ['ECDHE-ECDSA-AES128-GCM-SHA256'] },
+  },
+};
+
 function snapshotOf(name: string): MeshSnapshot {
   const text = readCase(DIR, name);
   expect(loadYaml(text, `${name}.in.yaml`).findings).toEqual([]);
@@ -40,7 +52,10 @@ type Named = { name?: string; cluster_name?: string };
 
 describe('sidecar CDS and EDS (golden)', () => {
   it.each(CASES)('%s', (name) => {
-    const ctx = buildSidecarContext(snapshotOf(name), PRODUCTPAGE);
+    const ctx = buildSidecarContext(snapshotOf(name), PRODUCTPAGE, {
+      ...DEFAULT_MESH_SETTINGS,
+      ...CASE_MESH[name],
+    });
     const clusters = generateSidecarClusters(ctx);
     const endpoints = generateSidecarLoadAssignments(ctx);
     expectValidEnvoy(TypeUrl.Cluster, clusters);

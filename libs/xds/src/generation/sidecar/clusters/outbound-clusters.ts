@@ -138,6 +138,7 @@ export function outboundCluster(
     serviceSans: serviceSans(ctx, service, port),
     http2: HTTP2_PROTOCOLS.has(port.protocol),
     autoMtls: ctx.mesh.enableAutoMtls && cluster['type'] !== 'ORIGINAL_DST',
+    ...(ctx.mesh.tlsDefaults ? { tlsDefaults: ctx.mesh.tlsDefaults } : {}),
   });
   cluster['metadata'] = clusterMetadata(service, rule);
   return cluster;

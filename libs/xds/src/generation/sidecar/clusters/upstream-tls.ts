@@ -1,8 +1,10 @@
-import type { ClientTLSSettings } from '@mesh/policy';
+import type { ClientTLSSettings, MeshTlsConfig } from '@mesh/policy';
+
+import { UPSTREAM_TLS_CONTEXT_TYPE } from '../../../resources/tls-context.js';
+import { upstreamTlsParams } from '../../tls-parameters.js';
 
 type Obj = Record<string, unknown>;
 
-const TLS_CONTEXT = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
 const RAW_BUFFER = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
 
 /** The SDS source the sidecar's agent serves workload certificates from (bootstrap cluster `sds-grpc`). */
@@ -15,9 +17,6 @@ const SDS_CONFIG = {
   },
   resource_api_version: 'V3',
 };
-
-/** Istio's client TLS parameters (`defaultUpstreamCommonTLSContext`). */
-const TLS_PARAMS = { tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3' };
 
 /** Istio's in-mesh ALPN: metadata exchange, then `istio` (plus h2 for HTTP/2 upstreams). */
 function istioAlpn(http2: boolean): string[] {
@@ -33,7 +32,10 @@ function sanMatchers(sans: readonly string[]): Obj[] {
 }
 
 function tlsSocket(context: Obj): Obj {
-  return { name: 'envoy.transport_sockets.tls', typed_config: { '@type': TLS_CONTEXT, ...context } };
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: { '@type': UPSTREAM_TLS_CONTEXT_TYPE, ...context },
+  };
 }
 
 /** Plaintext, as Istio writes it for the `tlsMode-disabled` match. */
@@ -49,7 +51,7 @@ export const RAW_BUFFER_SOCKET: Obj = {
 export function istioMutualSocket(sni: string, sans: readonly string[], http2: boolean): Obj {
   return tlsSocket({
     common_tls_context: {
-      tls_params: TLS_PARAMS,
+      tls_params: upstreamTlsParams(),
       alpn_protocols: istioAlpn(http2),
       tls_certificate_sds_secret_configs: [{ name: 'default', sds_config: SDS_CONFIG }],
       combined_validation_context: {
@@ -62,9 +64,9 @@ export function istioMutualSocket(sni: string, sans: readonly string[], http2: b
 }
 
 /** SIMPLE / MUTUAL origination with the files the DestinationRule names (mounted in the proxy). */
-function originationSocket(tls: ClientTLSSettings, http2: boolean): Obj {
-  const common: Obj = { tls_params: TLS_PARAMS };
-  if (http2) common['alpn_protocols'] = ['h2'];
+function originationSocket(tls: ClientTLSSettings, opts: UpstreamTlsOptions): Obj {
+  const common: Obj = { tls_params: upstreamTlsParams(opts.tlsDefaults) };
+  if (opts.http2) common['alpn_protocols'] = ['h2'];
   if (tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey) {
     common['tls_certificates'] = [
       {
@@ -90,6 +92,8 @@ export interface UpstreamTlsOptions {
   http2: boolean;
   /** Auto-mTLS applies (mesh setting on, cluster not original-destination). */
   autoMtls: boolean;
+  /** MeshConfig `tlsDefaults`, for SIMPLE and MUTUAL. */
+  tlsDefaults?: MeshTlsConfig;
 }
 
 /**
@@ -105,7 +109,7 @@ export function applyUpstreamTls(
   const mode = tls?.mode ?? (tls ? 'DISABLE' : undefined);
   if (mode === 'DISABLE') return;
   if (mode === 'SIMPLE' || mode === 'MUTUAL') {
-    cluster['transport_socket'] = originationSocket(tls as ClientTLSSettings, opts.http2);
+    cluster['transport_socket'] = originationSocket(tls as ClientTLSSettings, opts);
     return;
   }
   if (mode === 'ISTIO_MUTUAL') {

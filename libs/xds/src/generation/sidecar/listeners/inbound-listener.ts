@@ -126,7 +126,7 @@ function portChains(
       name: `${bind}_${targetPort}${variant.suffix}`,
       ...(Object.keys(match).length > 0 ? { filter_chain_match: match } : {}),
       filters,
-      ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(http) } : {}),
+      ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(http, ctx.mesh.meshMtls) } : {}),
     };
   });
 }
@@ -154,7 +154,7 @@ function passthroughChains(ctx: SidecarContext): Obj[] {
     name: `${VIRTUAL_INBOUND}${variant.suffix}`,
     ...(Object.keys(variant.match).length > 0 ? { filter_chain_match: variant.match } : {}),
     filters,
-    ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(false) } : {}),
+    ...(variant.mtls ? { transport_socket: istioMtlsTransportSocket(false, ctx.mesh.meshMtls) } : {}),
   }));
 }
 

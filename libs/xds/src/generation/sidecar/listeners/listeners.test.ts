@@ -40,6 +40,14 @@ const CASE_OPTIONS: Record<string, { proxy?: SidecarProxy; mesh?: Partial<MeshSe
     },
   },
   'registry-only': { mesh: { outboundTrafficPolicy: 'REGISTRY_ONLY' } },
+  'mesh-mtls-tls13': {
+    mesh: {
+      meshMtls: {
+        minProtocolVersion: 'TLSV1_3',
+        cipherSuites: ['ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+      },
+    },
+  },
 };
 
 function snapshotOf(text: string, name: string): MeshSnapshot {

@@ -1,13 +1,16 @@
+import type { MeshTlsConfig } from '@mesh/policy';
+
+import { DOWNSTREAM_TLS_CONTEXT_TYPE } from '../../../resources/tls-context.js';
+import { inboundMtlsTlsParams } from '../../tls-parameters.js';
+
 /**
  * The server side of Istio mTLS on inbound chains (istio-facts §7.3; `pilot/pkg/security/authn`
  * `BuildInboundTLS`): the workload certificate from SDS `default`, the trust bundle from SDS `ROOTCA`,
- * client certificates required, TLS 1.2–1.3 with Istio's cipher list.
+ * client certificates required, TLS versions and cipher suites from MeshConfig `meshMTLS` or Istio's
+ * defaults (TLS 1.2–1.3, `SupportedCiphers`).
  */
 
 type Obj = Record<string, unknown>;
-
-export const DOWNSTREAM_TLS_CONTEXT_TYPE =
-  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
 
 /** SDS resource names the agent serves (DESIGN §2). */
 export const SDS_WORKLOAD_CERT = 'default';
@@ -30,16 +33,6 @@ export const MTLS_TCP_ALPNS = ['istio-peer-exchange', 'istio'];
 const SERVER_ALPN_HTTP = ['h2', 'http/1.1'];
 const SERVER_ALPN_TCP = ['istio-peer-exchange', 'h2', 'http/1.1'];
 
-/** Istio's `SupportedCiphers` for sidecars. */
-const CIPHER_SUITES = [
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'AES256-GCM-SHA384',
-  'AES128-GCM-SHA256',
-];
-
 /** Istio's `ConstructSdsSecretConfig`: the secret comes from the agent over gRPC. */
 export function sdsSecretConfig(name: string): Obj {
   return {
@@ -57,17 +50,13 @@ export function sdsSecretConfig(name: string): Obj {
 }
 
 /** The `envoy.transport_sockets.tls` socket terminating Istio mTLS for an HTTP or TCP chain. */
-export function istioMtlsTransportSocket(http: boolean): Obj {
+export function istioMtlsTransportSocket(http: boolean, meshMtls: MeshTlsConfig | undefined): Obj {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': DOWNSTREAM_TLS_CONTEXT_TYPE,
       common_tls_context: {
-        tls_params: {
-          tls_minimum_protocol_version: 'TLSv1_2',
-          tls_maximum_protocol_version: 'TLSv1_3',
-          cipher_suites: CIPHER_SUITES,
-        },
+        tls_params: inboundMtlsTlsParams(meshMtls),
         alpn_protocols: http ? SERVER_ALPN_HTTP : SERVER_ALPN_TCP,
         tls_certificate_sds_secret_configs: [sdsSecretConfig(SDS_WORKLOAD_CERT)],
         combined_validation_context: {
