@@ -8,8 +8,14 @@ export interface IstiodOptions {
   stateDir: string;
   /** Istio's plug-in CA directory (`cacerts` layout); wins over the self-signed root in the state dir. */
   caDir?: string;
+  /** Address of the secure xDS+CA port (15012) and the monitoring port (15014). */
   listenAddress: string;
-  xdsPort: number;
+  /**
+   * Address of the plaintext xDS port (15010), which serves config only: loopback unless asked
+   * otherwise, since anyone who reaches it may read the mesh's config. `xdsPort` null turns it off.
+   */
+  xdsListenAddress: string;
+  xdsPort: number | null;
   secureXdsPort: number;
   monitoringPort: number;
   trustDomain: string;
@@ -21,6 +27,10 @@ export interface IstiodOptions {
   kubeconfig?: string;
   /** Quiet period after a config change before the push (Istio's PILOT_DEBOUNCE_AFTER). */
   pushDebounceMs: number;
+  /** Largest gRPC message istiod reads (Istio's ISTIO_GPRC_MAXRECVMSGSIZE, 4 MiB). */
+  grpcMaxReceiveBytes: number;
+  /** Join tokens whose lifetime (exp − iat) exceeds this are refused. */
+  maxJoinTokenTtlSeconds: number;
   logLevel: string;
 }
 
@@ -31,10 +41,10 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir DIR] [--listen-address 0.0.0.0]
-              [--xds-port 15010] [--secure-xds-port 15012] [--monitoring-port 15014]
-              [--trust-domain cluster.local] [--istio-namespace istio-system]
-              [--workload-cert-ttl 24h] [--max-workload-cert-ttl 2160h] [--kubeconfig FILE]
-              [--push-debounce 100ms] [--log-level info]`;
+              [--xds-listen-address 127.0.0.1] [--xds-port 15010|off] [--secure-xds-port 15012]
+              [--monitoring-port 15014] [--trust-domain cluster.local] [--istio-namespace istio-system]
+              [--workload-cert-ttl 24h] [--max-workload-cert-ttl 90d] [--max-join-token-ttl 7d]
+              [--kubeconfig FILE] [--push-debounce 100ms] [--grpc-max-message-size 4MiB] [--log-level info]`;
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -58,6 +68,17 @@ function parsePort(flag: string, value: string): number {
   if (!/^\d+$/.test(value) || port > 65535)
     throw new UsageError(`--${flag}: "${value}" is not a port number (0-65535)`);
   return port;
+}
+
+const SIZE = /^(\d+)(B|KiB|MiB)?$/;
+const UNIT_BYTES: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 * 1024 };
+
+/** Parses `4MiB`, `512KiB` or a byte count. */
+function parseBytes(flag: string, value: string): number {
+  const match = SIZE.exec(value);
+  if (!match || Number(match[1]) === 0)
+    throw new UsageError(`--${flag}: "${value}" is not a size like 4MiB, 512KiB or 65536`);
+  return Number(match[1]) * (UNIT_BYTES[match[2] ?? 'B'] as number);
 }
 
 function readableDir(flag: string, dir: string): string {
@@ -102,6 +123,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'state-dir': { type: 'string' },
         'ca-dir': { type: 'string' },
         'listen-address': { type: 'string', default: '0.0.0.0' },
+        'xds-listen-address': { type: 'string', default: '127.0.0.1' },
         'xds-port': { type: 'string', default: '15010' },
         'secure-xds-port': { type: 'string', default: '15012' },
         'monitoring-port': { type: 'string', default: '15014' },
@@ -109,6 +131,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'istio-namespace': { type: 'string', default: 'istio-system' },
         'workload-cert-ttl': { type: 'string', default: '24h' },
         'max-workload-cert-ttl': { type: 'string', default: '90d' },
+        'max-join-token-ttl': { type: 'string', default: '7d' },
+        'grpc-max-message-size': { type: 'string', default: '4MiB' },
         kubeconfig: { type: 'string' },
         'push-debounce': { type: 'string', default: '100ms' },
         'log-level': { type: 'string', default: 'info' },
@@ -129,7 +153,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     stateDir: writableDir('state-dir', values['state-dir']),
     caDir: values['ca-dir'] ? readableDir('ca-dir', values['ca-dir']) : undefined,
     listenAddress: values['listen-address'],
-    xdsPort: parsePort('xds-port', values['xds-port']),
+    xdsListenAddress: values['xds-listen-address'],
+    xdsPort: values['xds-port'] === 'off' ? null : parsePort('xds-port', values['xds-port']),
     secureXdsPort: parsePort('secure-xds-port', values['secure-xds-port']),
     monitoringPort: parsePort('monitoring-port', values['monitoring-port']),
     trustDomain: values['trust-domain'],
@@ -138,6 +163,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     maxWorkloadCertTtlSeconds: maxTtl,
     kubeconfig: values.kubeconfig,
     pushDebounceMs: parseMilliseconds('push-debounce', values['push-debounce']),
+    grpcMaxReceiveBytes: parseBytes('grpc-max-message-size', values['grpc-max-message-size']),
+    maxJoinTokenTtlSeconds: parseDurationSeconds('max-join-token-ttl', values['max-join-token-ttl']),
     logLevel: values['log-level'],
   };
 }

@@ -15,7 +15,7 @@ import {
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { requestCertificate } from './ca-client.js';
-import { joinToken, startTestIstiod, tempDir } from './istiod-harness.js';
+import { caEndpoint, joinToken, startTestIstiod, tempDir } from './istiod-harness.js';
 import type { RunningIstiod } from '../src/server/istiod.js';
 
 const FOO = 'spiffe://cluster.local/ns/default/sa/foo';
@@ -74,7 +74,7 @@ describe.each(['ECDSA_P256', 'RSA_2048'] as KeyAlgorithm[])(
       const server = await istiod(state);
       const key = generateKeyPair(algorithm);
       const result = await requestCertificate({
-        address: `127.0.0.1:${server.ports.xds}`,
+        ...caEndpoint(server),
         csr: createCsr({ privateKey: key.privateKeyPem, identity: FOO }),
         token: await joinToken(state, 'default', 'foo'),
         ttlSeconds: 3600,
@@ -102,7 +102,7 @@ describe.each(['ECDSA_P256', 'RSA_2048'] as KeyAlgorithm[])(
       expect(server.ca.root.pem).toBe(root.certificate.pem);
       const key = generateKeyPair(algorithm);
       const result = await requestCertificate({
-        address: `127.0.0.1:${server.ports.xds}`,
+        ...caEndpoint(server),
         csr: createCsr({ privateKey: key.privateKeyPem, identity: FOO }),
         token: await joinToken(state, 'default', 'foo'),
       });
@@ -119,16 +119,16 @@ describe('CreateCertificate authentication', () => {
   it('refuses an identity the caller did not prove, bad tokens and no token', async () => {
     const state = dir('istiod-state-');
     const server = await istiod(state);
-    const address = `127.0.0.1:${server.ports.xds}`;
+    const ca = caEndpoint(server);
     const csr = createCsr({ privateKey: generateKeyPair().privateKeyPem, identity: FOO });
 
-    const asBar = await requestCertificate({ address, csr, token: await joinToken(state, 'default', 'bar') });
+    const asBar = await requestCertificate({ ...ca, csr, token: await joinToken(state, 'default', 'bar') });
     expect(asBar.error?.code).toBe(status.PERMISSION_DENIED);
     expect(asBar.error?.details).toContain('spiffe://cluster.local/ns/default/sa/bar');
     expect(asBar.error?.details).toContain(FOO);
 
     const expired = await requestCertificate({
-      address,
+      ...ca,
       csr,
       token: await joinToken(state, 'default', 'foo', 60, new Date(Date.now() - 3600_000)),
     });
@@ -143,7 +143,7 @@ describe('CreateCertificate authentication', () => {
         sub: FOO.replace('foo', 'admin'),
       }),
     ).toString('base64url');
-    const tampered = await requestCertificate({ address, csr, token: `${header}.${forged}.${signature}` });
+    const tampered = await requestCertificate({ ...ca, csr, token: `${header}.${forged}.${signature}` });
     expect(tampered.error?.code).toBe(status.UNAUTHENTICATED);
     expect(tampered.error?.details).toMatch(/signature/i);
 
@@ -151,13 +151,13 @@ describe('CreateCertificate authentication', () => {
     const other = await istiod(otherKeyState);
     expect(other.ports.xds).not.toBe(server.ports.xds);
     const foreign = await requestCertificate({
-      address,
+      ...ca,
       csr,
       token: await joinToken(otherKeyState, 'default', 'foo'),
     });
     expect(foreign.error?.code).toBe(status.UNAUTHENTICATED);
 
-    const none = await requestCertificate({ address, csr });
+    const none = await requestCertificate({ ...ca, csr });
     expect(none.error?.code).toBe(status.UNAUTHENTICATED);
     expect(none.error?.details).toContain('no credentials');
   });
@@ -168,7 +168,7 @@ describe('CreateCertificate authentication', () => {
     const key = generateKeyPair();
     const csr = createCsr({ privateKey: key.privateKeyPem, identity: FOO });
     const first = await requestCertificate({
-      address: `127.0.0.1:${server.ports.xds}`,
+      ...caEndpoint(server),
       csr,
       token: await joinToken(state, 'default', 'foo'),
     });
@@ -214,11 +214,24 @@ describe('CreateCertificate authentication', () => {
     expect(denied.error?.code).toBe(status.PERMISSION_DENIED);
   });
 
+  it('serves the CA only on the TLS port: the plaintext port does not know the service', async () => {
+    const state = dir('istiod-state-');
+    const server = await istiod(state);
+    const request = {
+      csr: createCsr({ privateKey: generateKeyPair().privateKeyPem, identity: FOO }),
+      token: await joinToken(state, 'default', 'foo'),
+    };
+    const plaintext = await requestCertificate({ address: `127.0.0.1:${server.ports.xds}`, ...request });
+    expect(plaintext.error?.code).toBe(status.UNIMPLEMENTED);
+    const secure = await requestCertificate({ ...caEndpoint(server), ...request });
+    expect(secure.error).toBeUndefined();
+  });
+
   it('caps a requested TTL above the maximum instead of refusing it', async () => {
     const state = dir('istiod-state-');
     const server = await istiod(state, ['--max-workload-cert-ttl', '48h']);
     const result = await requestCertificate({
-      address: `127.0.0.1:${server.ports.xds}`,
+      ...caEndpoint(server),
       csr: createCsr({ privateKey: generateKeyPair().privateKeyPem, identity: FOO }),
       token: await joinToken(state, 'default', 'foo'),
       ttlSeconds: 365 * 24 * 3600,

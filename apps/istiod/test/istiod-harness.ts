@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { createJoinToken, STATE_FILES } from '@mesh/pki';
 import { pino } from 'pino';
 
@@ -54,4 +55,20 @@ export async function joinToken(
     ttlSeconds,
     now,
   });
+}
+
+/**
+ * How a workload reaches istiod's CA: the TLS port, trusting istiod's roots (as mesh-proxy does with
+ * `--ca-root-cert`) and checking the name on istiod's serving certificate.
+ */
+export function caEndpoint(istiod: RunningIstiod): {
+  address: string;
+  credentials: ChannelCredentials;
+  serverName: string;
+} {
+  return {
+    address: `127.0.0.1:${istiod.ports.secureXds}`,
+    credentials: grpcCredentials.createSsl(Buffer.from(istiod.ca.trustBundle.toPem())),
+    serverName: 'istiod.istio-system.svc',
+  };
 }

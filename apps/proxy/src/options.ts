@@ -19,6 +19,11 @@ export interface ProxyOptions {
   /** The CA for the first certificate (with the token); renewals go to `caRenewalAddress` over mTLS. */
   caAddress: string;
   caRenewalAddress: string;
+  /**
+   * istiod's root certificate (Istio's CA_ROOT_CA, mounted from the `istio-ca-root-cert` ConfigMap):
+   * the CA is reached only over TLS, and this is how the first request knows it talks to istiod.
+   */
+  caRootCertFile: string;
   istioNamespace: string;
   tokenFile: string;
   /** `transparent`: iptables sends traffic to 15001/15006. `explicit`: bound listeners, the local platform's default. */
@@ -44,13 +49,15 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--labels k=v,...] [--trust-domain cluster.local]
                   [--xds-address istiod.istio-system.svc:15012] [--xds-tls] [--xds-protocol delta|sotw]
                   [--ca-address ADDR] [--ca-renewal-address ADDR] [--istio-namespace istio-system]
+                  [--ca-root-cert /var/run/secrets/istio/root-cert.pem]
                   [--token-file /var/run/secrets/tokens/istio-token]
                   [--capture transparent|explicit] [--inbound APP_PORT=HOST:PORT ...] [--bind-address IP]
                   [--admin-port 15000] [--outbound-port 15001] [--inbound-port 15006]
                   [--status-port 15021] [--stats-port 15090]
                   [--access-log FILE] [--drain-duration 5s] [--log-level info]
 Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
-  ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, PILOT_DISCOVERY_ADDRESS.`;
+  ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, CA_ROOT_CA,
+  PILOT_DISCOVERY_ADDRESS.`;
 
 function port(flag: string, value: string): number {
   const n = Number(value);
@@ -117,6 +124,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
         'xds-protocol': { type: 'string' },
         'ca-address': { type: 'string' },
         'ca-renewal-address': { type: 'string' },
+        'ca-root-cert': { type: 'string' },
         'istio-namespace': { type: 'string' },
         'token-file': { type: 'string' },
         capture: { type: 'string' },
@@ -168,6 +176,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     xdsProtocol,
     caAddress,
     caRenewalAddress: parsed['ca-renewal-address'] ?? caAddress,
+    caRootCertFile: parsed['ca-root-cert'] ?? env['CA_ROOT_CA'] ?? '/var/run/secrets/istio/root-cert.pem',
     istioNamespace: parsed['istio-namespace'] ?? 'istio-system',
     tokenFile: parsed['token-file'] ?? '/var/run/secrets/tokens/istio-token',
     capture,

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { isIP } from 'node:net';
 
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, experimental } from '@grpc/grpc-js';
+import { InMemoryCertificateProvider } from '@mesh/pki';
 import type { Logger } from 'pino';
 
 import { startAdminServers } from './admin/admin-servers.js';
-import { WorkloadCertificateAgent, type WorkloadCertificate } from './agent/index.js';
+import { AgentError, WorkloadCertificateAgent, type WorkloadCertificate } from './agent/index.js';
 import { ClusterManager, type EndpointOverride } from './clusters/cluster-manager.js';
 import type { HttpDependencies } from './http/http-stream-context.js';
 import { HttpServers } from './http/http-servers.js';
@@ -46,8 +47,13 @@ export class SidecarProxy {
 
   static async start(options: ProxyOptions, logger: Logger, onQuit: () => void): Promise<SidecarProxy> {
     const node = proxyNode(options);
+    const istiodName = `istiod.${options.istioNamespace}.svc`;
     const agent = new WorkloadCertificateAgent({
       caAddress: options.caAddress,
+      // The CA is reached only over TLS: the token is a bearer secret, and the first certificate must
+      // come from the real istiod, whose root the platform mounted for us.
+      credentials: grpcCredentials.createSsl(await readCaRoot(options.caRootCertFile)),
+      channelOptions: { 'grpc.ssl_target_name_override': istiodName },
       renewalAddress: options.caRenewalAddress,
       istioNamespace: options.istioNamespace,
       identity: {
@@ -60,6 +66,7 @@ export class SidecarProxy {
     const tls = new WorkloadTls();
     const certificate = await agent.start();
     tls.update(certificate);
+    const xdsCertificates = new InMemoryCertificateProvider(certificate);
     logger.info(
       { identity: certificate.identity, notAfter: certificate.notAfter },
       'workload certificate issued',
@@ -71,7 +78,7 @@ export class SidecarProxy {
       protocol: options.xdsProtocol,
       // A restarted istiod is found within seconds; the last config serves meanwhile.
       backoff: { initialMs: 500, maxMs: 5_000 },
-      ...(options.xdsTls ? xdsCredentials(certificate, options.istioNamespace) : {}),
+      ...(options.xdsTls ? xdsCredentials(xdsCertificates, istiodName) : {}),
       logger,
     });
     const clusters = new ClusterManager(explicitInboundOverride(options));
@@ -111,7 +118,10 @@ export class SidecarProxy {
       metrics,
       tls,
     );
-    agent.on('issued', (renewed) => proxy.#onCertificate(renewed));
+    agent.on('issued', (renewed) => {
+      xdsCertificates.update(renewed);
+      proxy.#onCertificate(renewed);
+    });
     agent.on('renewal-failed', ({ error, retryInMs }) =>
       logger.warn(
         { error: error.message, retryInMs },
@@ -246,16 +256,27 @@ export class SidecarProxy {
   }
 }
 
-/** xDS over istiod's TLS port, authenticated by the workload certificate (as Istio's agent does). */
-function xdsCredentials(certificate: WorkloadCertificate, istioNamespace: string) {
+/**
+ * xDS over istiod's TLS port, authenticated by the workload certificate (as Istio's agent does). The
+ * provider follows renewals, so a reconnect a day later presents the current certificate.
+ */
+function xdsCredentials(certificates: InMemoryCertificateProvider, istiodName: string) {
   return {
-    credentials: grpcCredentials.createSsl(
-      Buffer.from(certificate.rootsPem),
-      Buffer.from(certificate.privateKeyPem),
-      Buffer.from(certificate.certificateChainPem),
-    ),
-    channelOptions: { 'grpc.ssl_target_name_override': `istiod.${istioNamespace}.svc` },
+    credentials: experimental.createCertificateProviderChannelCredentials(certificates, certificates),
+    channelOptions: { 'grpc.ssl_target_name_override': istiodName },
   };
+}
+
+async function readCaRoot(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new AgentError(
+      'AGENT_START_FAILED',
+      `cannot read istiod's root certificate ${file} (--ca-root-cert, CA_ROOT_CA): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
+  }
 }
 
 /** Explicit mode: inbound clusters reach the application where it really listens (`--inbound`). */

@@ -61,10 +61,13 @@ export {
   generateJoinTokenKey,
   JOIN_TOKEN_AUDIENCE,
   JOIN_TOKEN_ISSUER,
+  joinTokenId,
   looksLikeJoinToken,
   verifyJoinToken,
   type JoinTokenClaims,
 } from './join-token.js';
 export { PLUG_IN_CA_FILES, STATE_FILES } from './state-layout.js';
+export { JoinTokenTrust, revokeAllJoinTokens, revokeJoinTokenIds } from './join-token-trust.js';
 export { readOrCreateSecretFile } from './state-secret-file.js';
 export { CaClient, type CaClientOptions } from './ca-client.js';
+export { InMemoryCertificateProvider } from './certificate-provider.js';

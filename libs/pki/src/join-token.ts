@@ -1,4 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
@@ -16,6 +22,8 @@ export const JOIN_TOKEN_ISSUER = 'mesh-istiod/join-token';
 const ALGORITHM = 'ES256';
 
 export interface JoinTokenClaims {
+  /** The token's `jti`: what `meshctl local token revoke` names. */
+  id: string;
   identity: SpiffeIdentity;
   expiresAt: Date;
   issuedAt: Date;
@@ -45,16 +53,26 @@ export async function createJoinToken(options: {
     .setAudience(JOIN_TOKEN_AUDIENCE)
     .setIssuedAt(now)
     .setExpirationTime(now + Math.floor(options.ttlSeconds))
+    .setJti(randomBytes(12).toString('base64url'))
     .sign(createPrivateKey(options.signingKeyPem));
 }
 
 /**
- * Verifies a join token's signature, audience, issuer and expiry, and that it names an identity in
- * `trustDomain`. Throws `PKI_TOKEN_EXPIRED` or `PKI_TOKEN_INVALID` saying why.
+ * Verifies a join token's signature, audience, issuer and expiry, that it names an identity in
+ * `trustDomain`, that its lifetime is within `maxTtlSeconds` and that it is not revoked. Throws
+ * `PKI_TOKEN_EXPIRED` or `PKI_TOKEN_INVALID` saying why.
  */
 export async function verifyJoinToken(
   token: string,
-  options: { verificationKey: KeyObject | string; trustDomain: string; now?: Date },
+  options: {
+    verificationKey: KeyObject | string;
+    trustDomain: string;
+    /** The longest lifetime (exp − iat) accepted: a long-lived bearer secret is a standing risk. */
+    maxTtlSeconds?: number;
+    /** Token ids (`jti`) revoked before they expired. */
+    revoked?: ReadonlySet<string>;
+    now?: Date;
+  },
 ): Promise<JoinTokenClaims> {
   const key =
     typeof options.verificationKey === 'string'
@@ -75,6 +93,16 @@ export async function verifyJoinToken(
       cause,
     });
   }
+  if (typeof payload.jti !== 'string' || payload.jti === '' || typeof payload.iat !== 'number')
+    throw new PkiError('PKI_TOKEN_INVALID', 'join token has no id or issue time; mint a new one');
+  const lifetime = Number(payload.exp) - payload.iat;
+  if (options.maxTtlSeconds !== undefined && lifetime > options.maxTtlSeconds)
+    throw new PkiError(
+      'PKI_TOKEN_INVALID',
+      `join token lives ${lifetime}s, longer than the ${options.maxTtlSeconds}s allowed (istiod --max-join-token-ttl)`,
+    );
+  if (options.revoked?.has(payload.jti))
+    throw new PkiError('PKI_TOKEN_INVALID', `join token ${payload.jti} has been revoked`);
   let identity: SpiffeIdentity;
   try {
     identity = parseSpiffeId(String(payload.sub));
@@ -92,10 +120,23 @@ export async function verifyJoinToken(
     );
   }
   return {
+    id: payload.jti,
     identity,
     expiresAt: new Date(Number(payload.exp) * 1000),
     issuedAt: new Date(Number(payload.iat) * 1000),
   };
+}
+
+/** A token's payload read without verifying anything, or undefined when it is not a JWT. */
+function unverifiedPayload(token: string): { iss?: unknown; jti?: unknown } | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -103,14 +144,11 @@ export async function verifyJoinToken(
  * right authenticator; it proves nothing, {@link verifyJoinToken} does.
  */
 export function looksLikeJoinToken(token: string): boolean {
-  const payload = token.split('.')[1];
-  if (!payload) return false;
-  try {
-    return (
-      (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown }).iss ===
-      JOIN_TOKEN_ISSUER
-    );
-  } catch {
-    return false;
-  }
+  return unverifiedPayload(token)?.iss === JOIN_TOKEN_ISSUER;
+}
+
+/** The id (`jti`) a join token carries, unverified: revoking by token text needs no key. */
+export function joinTokenId(token: string): string | undefined {
+  const payload = unverifiedPayload(token);
+  return payload?.iss === JOIN_TOKEN_ISSUER && typeof payload.jti === 'string' ? payload.jti : undefined;
 }

@@ -7,8 +7,10 @@ export const STATE_FILES = {
   /** Self-signed root certificate (used when no plug-in CA directory is given). */
   rootCert: 'ca/root-cert.pem',
   rootKey: 'ca/root-key.pem',
-  /** ES256 key that signs and verifies join tokens. */
+  /** ES256 key that signs and verifies join tokens; replacing it revokes every token signed so far. */
   joinTokenKey: 'join-token/signing-key.pem',
+  /** Ids (`jti`) of join tokens revoked one by one, a line each. */
+  joinTokenRevocations: 'join-token/revoked-ids',
 } as const;
 
 /** File names of Istio's plug-in CA directory (the `cacerts` Secret layout). */

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { STATE_FILES } from '@mesh/pki';
+
 import { BIN, meshctl, startIstiodProcess, type IstiodProcess } from './processes.js';
 
 /**
@@ -65,8 +67,19 @@ export class LoopbackMesh {
     return this.istiod;
   }
 
+  /** istiod's plaintext port: config only (no CA, no endpoint registration). */
   get xdsAddress(): string {
     return `127.0.0.1:${this.istiod?.ports.xdsPort}`;
+  }
+
+  /** istiod's TLS port: mTLS xDS (endpoints register only here) and the CA. */
+  get secureXdsAddress(): string {
+    return `127.0.0.1:${this.istiod?.ports.secureXdsPort}`;
+  }
+
+  /** istiod's root, which sidecars trust for their first certificate request (`--ca-root-cert`). */
+  get rootCertFile(): string {
+    return join(this.stateDir, STATE_FILES.rootCert);
   }
 
   async startSidecar(spec: SidecarSpec): Promise<SidecarProcess> {
@@ -100,12 +113,13 @@ export class LoopbackMesh {
       Object.entries(spec.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
-      '--xds-address',
-      spec.xdsAddress ?? this.xdsAddress,
+      ...(spec.xdsAddress
+        ? ['--xds-address', spec.xdsAddress]
+        : ['--xds-address', this.secureXdsAddress, '--xds-tls']),
       '--ca-address',
-      this.xdsAddress,
-      '--ca-renewal-address',
-      `127.0.0.1:${this.istiod?.ports.secureXdsPort}`,
+      this.secureXdsAddress,
+      '--ca-root-cert',
+      this.rootCertFile,
       '--token-file',
       tokenFile,
       '--capture',

@@ -19,6 +19,8 @@ export function meshctl(args: string[]): { status: number | null; stdout: string
 export interface IstiodProcess {
   child: ChildProcess;
   ports: { xdsPort: number; secureXdsPort: number; monitoringPort: number };
+  /** Every JSON log line istiod printed so far. */
+  logs: string[];
   stop(): Promise<number | null>;
 }
 
@@ -40,10 +42,12 @@ export async function startIstiodProcess(args: string[]): Promise<IstiodProcess>
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  const logs: string[] = [];
   const ports = await new Promise<IstiodProcess['ports']>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('istiod did not start within 20 s')), 20_000);
     child.once('exit', (code) => reject(new Error(`istiod exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
       const entry = JSON.parse(line) as { msg?: string } & IstiodProcess['ports'];
       if (entry.msg === 'istiod is serving') {
         clearTimeout(timer);
@@ -54,6 +58,7 @@ export async function startIstiodProcess(args: string[]): Promise<IstiodProcess>
   return {
     child,
     ports,
+    logs,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);

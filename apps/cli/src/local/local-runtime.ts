@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { formatSpiffeId } from '@mesh/pki';
+import { formatSpiffeId, revokeAllJoinTokens, STATE_FILES } from '@mesh/pki';
 
 import { prepareConfigDir } from './config-dir.js';
 import { mintJoinToken } from './join-token.js';
@@ -98,7 +98,9 @@ export class LocalMeshRuntime {
       cwd: stateDir,
       logFile: istiodLog,
     });
-    progress(`istiod: serving xDS on 127.0.0.1:${istiod.ports.xdsPort} (log ${istiodLog})`);
+    progress(
+      `istiod: serving mTLS xDS and the CA on 127.0.0.1:${istiod.ports.secureXdsPort}, config-only xDS on 127.0.0.1:${istiod.ports.xdsPort} (log ${istiodLog})`,
+    );
     const state: RunState = {
       mesh: mesh.name,
       meshFile: options.meshFile,
@@ -228,6 +230,14 @@ export class LocalMeshRuntime {
     mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
     const tokenFile = join(tokenDir, `${instance}.token`);
     writeFileSync(tokenFile, token, { mode: 0o600 });
+    // istiod's root, so the first certificate request knows it talks to istiod (the CA answers only
+    // over TLS). It is public: a pod gets a copy beside its token, where uid 1337 can read it.
+    let rootCert = join(this.stateDir, STATE_FILES.rootCert);
+    if (pod) {
+      const copy = join(tokenDir, 'root-cert.pem');
+      copyFileSync(rootCert, copy);
+      rootCert = copy;
+    }
     const address = pod ? pod.podIp : (placement as string);
     if (pod) {
       // What Istio's init container does, then the proxy runs as the uid the rules exclude.
@@ -249,7 +259,8 @@ export class LocalMeshRuntime {
       chownSync(tokenFile, PROXY_UID, PROXY_UID);
     }
     const controlPlane = pod ? pod.hostIp : '127.0.0.1';
-    const xds = `${controlPlane}:${this.state.istiod.xdsPort}`;
+    // xDS, the CA and renewals all go to istiod's TLS port: endpoints register only over mTLS.
+    const istiod = `${controlPlane}:${this.state.istiod.secureXdsPort}`;
     const labels = Object.entries(workload.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -263,8 +274,7 @@ export class LocalMeshRuntime {
         workload.serviceAccount,
       ],
       ...['--instance-ip', address, '--labels', labels, '--trust-domain', mesh.trustDomain],
-      ...['--xds-address', xds, '--ca-address', xds],
-      ...['--ca-renewal-address', `${controlPlane}:${this.state.istiod.secureXdsPort}`],
+      ...['--xds-address', istiod, '--xds-tls', '--ca-address', istiod, '--ca-root-cert', rootCert],
       ...['--token-file', tokenFile, '--drain-duration', '1s'],
       ...(pod
         ? ['--capture', 'transparent']
@@ -306,12 +316,16 @@ export class LocalMeshRuntime {
       );
   }
 
-  /** Stops every process this runtime started (apps and sidecars first, istiod last). */
+  /**
+   * Stops every process this runtime started (apps and sidecars first, istiod last), then revokes the
+   * state directory's join tokens: they were bearer secrets for this run only.
+   */
   async down(): Promise<void> {
     this.#stopping = true;
     const [istiod, ...rest] = this.processes;
     await stopAll(rest);
     if (istiod) await stopAll([istiod]);
+    revokeAllJoinTokens(this.stateDir);
     for (const pod of this.#pods) pod.destroy();
     if (this.#pods.length > 0) rmSync(transparentTokenDir(this.stateDir), { recursive: true, force: true });
     this.#restoreForwarding?.();
@@ -365,7 +379,7 @@ export class LocalMeshRuntime {
       this.processes[0] = restarted.process;
       if (restarted.process.child.pid) this.state.istiod.pid = restarted.process.child.pid;
       writeRunState(this.stateDir, this.state);
-      progress(`istiod: restarted on 127.0.0.1:${restarted.ports.xdsPort}`);
+      progress(`istiod: restarted on 127.0.0.1:${restarted.ports.secureXdsPort}`);
       this.#superviseIstiod(progress);
     } catch (err) {
       progress(`istiod: restart failed (${(err as Error).message}); retrying`);

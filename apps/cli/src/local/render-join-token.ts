@@ -1,6 +1,8 @@
 /** What `meshctl local token create` produced. */
 export interface JoinTokenResult {
   token: string;
+  /** The token's id, which `meshctl local token revoke` takes. */
+  id: string;
   /** SPIFFE ID the token lets its holder request a certificate for. */
   identity: string;
   expiresAt: string;

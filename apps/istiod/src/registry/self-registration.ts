@@ -1,47 +1,84 @@
-import { TLS_MODE_LABEL, type WorkloadInstance } from '@mesh/policy';
+import { formatSpiffeId, type SpiffeIdentity } from '@mesh/pki';
+import type { WorkloadInstance } from '@mesh/policy';
 import type { JsonValue, XdsConnection, XdsNodeInfo } from '@mesh/xds';
 
+import { provenIdentity } from '../security/xds-authorization.js';
+
+/** Why a connection did not (re)register, for the log. */
+export type RegistrationRefusal = { node: string; peer: string; reason: string };
+
+interface Registration {
+  instance: WorkloadInstance;
+  /** The identity that registered it: only a connection proving the same identity may take it over. */
+  identity: string;
+  /** The connection that owns the registration now; only its closing removes the endpoint. */
+  owner: string;
+}
+
 /**
- * Self-registration for the local platform and VMs: a proxy that connects with workload metadata
- * (Istio's node metadata: NAME, NAMESPACE, SERVICE_ACCOUNT, LABELS, INSTANCE_IPS, POD_PORTS) becomes a
- * workload instance, so it is an endpoint of every service whose selector matches its labels. When it
- * disconnects it stays for a grace period, so a proxy that reconnects (istiod or network blip) does not
- * flap out of every load balancer.
+ * Self-registration for the local platform and VMs: a proxy that connects over mTLS with workload
+ * metadata (Istio's node metadata: NAME, LABELS, INSTANCE_IPS, POD_PORTS) becomes a workload instance,
+ * an endpoint of every service whose selector matches its labels. Identity is proven, never claimed:
+ * only a client certificate verified on the secure port registers, its namespace and service account
+ * come from that certificate (xDS authorization has already refused metadata that disagrees), and its
+ * TLS mode is `istio` because it holds a mesh certificate. Labels are the workload's claim within its
+ * proven namespace, as a pod's labels are in Kubernetes.
+ *
+ * A registration belongs to the connection that made it: a connection reusing the node id under
+ * another identity is refused, and a reconnect of the same identity takes the registration over.
+ * When the owner disconnects the instance stays for a grace period, so a proxy that reconnects (istiod
+ * or network blip) does not flap out of every load balancer.
  */
 export class SelfRegistration {
-  private readonly instances = new Map<string, WorkloadInstance>();
+  private readonly registrations = new Map<string, Registration>();
   private readonly removals = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly onChange: () => void,
+    private readonly onRefused: (refusal: RegistrationRefusal) => void = () => undefined,
     private readonly graceMs = 3000,
   ) {}
 
   connected(connection: XdsConnection): void {
-    const instance = workloadFromNode(connection.node);
+    const id = connection.node.id;
+    const refuse = (reason: string) => this.onRefused({ node: id, peer: connection.peer, reason });
+    const identity = provenIdentity(connection);
+    if (!identity) {
+      if (describesWorkload(connection.node))
+        refuse('endpoints register only over mTLS with a workload certificate (the secure xDS port)');
+      return;
+    }
+    const instance = workloadFromNode(connection.node, identity);
     if (!instance) return;
-    clearTimeout(this.removals.get(connection.node.id));
-    this.removals.delete(connection.node.id);
-    this.instances.set(connection.node.id, instance);
+    const existing = this.registrations.get(id);
+    const spiffe = formatSpiffeId(identity);
+    if (existing && existing.identity !== spiffe) {
+      refuse(`node id ${id} is registered by ${existing.identity}; ${spiffe} may not take it over`);
+      return;
+    }
+    clearTimeout(this.removals.get(id));
+    this.removals.delete(id);
+    this.registrations.set(id, { instance, identity: spiffe, owner: connection.id });
     this.onChange();
   }
 
   disconnected(connection: XdsConnection): void {
     const id = connection.node.id;
-    if (!this.instances.has(id)) return;
+    if (this.registrations.get(id)?.owner !== connection.id) return;
     clearTimeout(this.removals.get(id));
     this.removals.set(
       id,
       setTimeout(() => {
         this.removals.delete(id);
-        this.instances.delete(id);
+        if (this.registrations.get(id)?.owner !== connection.id) return;
+        this.registrations.delete(id);
         this.onChange();
       }, this.graceMs).unref(),
     );
   }
 
   list(): WorkloadInstance[] {
-    return [...this.instances.values()];
+    return [...this.registrations.values()].map((r) => r.instance);
   }
 
   stop(): void {
@@ -72,26 +109,38 @@ function namedPorts(value: JsonValue | undefined): Record<string, number> {
   }
 }
 
-/** The workload a node describes, or undefined when its metadata lacks a namespace, labels or an IP. */
-export function workloadFromNode(node: XdsNodeInfo): WorkloadInstance | undefined {
-  const m = node.metadata;
-  const namespace = typeof m['NAMESPACE'] === 'string' ? m['NAMESPACE'] : undefined;
-  const address = typeof m['INSTANCE_IPS'] === 'string' ? m['INSTANCE_IPS'].split(',')[0]?.trim() : undefined;
-  const labels = stringMap(m['LABELS']);
-  if (!namespace || !address || Object.keys(labels).length === 0) return undefined;
-  const name = typeof m['NAME'] === 'string' ? m['NAME'] : node.id;
+function instanceAddress(node: XdsNodeInfo): string | undefined {
+  const ips = node.metadata['INSTANCE_IPS'];
+  return typeof ips === 'string' ? ips.split(',')[0]?.trim() || undefined : undefined;
+}
+
+/** Whether the node asks to be an endpoint (it has labels and an address). */
+function describesWorkload(node: XdsNodeInfo): boolean {
+  return instanceAddress(node) !== undefined && Object.keys(stringMap(node.metadata['LABELS'])).length > 0;
+}
+
+/**
+ * The workload a node describes, in the namespace and service account the client proved, or
+ * undefined when its metadata lacks labels or an IP.
+ */
+export function workloadFromNode(node: XdsNodeInfo, identity: SpiffeIdentity): WorkloadInstance | undefined {
+  const address = instanceAddress(node);
+  const labels = stringMap(node.metadata['LABELS']);
+  if (!address || Object.keys(labels).length === 0) return undefined;
+  const name = typeof node.metadata['NAME'] === 'string' ? node.metadata['NAME'] : node.id;
   return {
     name,
-    namespace,
+    namespace: identity.namespace,
     address,
     labels,
-    serviceAccount: typeof m['SERVICE_ACCOUNT'] === 'string' ? m['SERVICE_ACCOUNT'] : 'default',
-    namedPorts: namedPorts(m['POD_PORTS']),
+    serviceAccount: identity.serviceAccount,
+    namedPorts: namedPorts(node.metadata['POD_PORTS']),
     locality:
       [node.locality?.region, node.locality?.zone, node.locality?.sub_zone].filter(Boolean).join('/') ||
       undefined,
-    // A proxy that registers itself terminates Istio mTLS unless its labels say otherwise.
-    tlsMode: labels[TLS_MODE_LABEL] === 'disabled' ? 'disabled' : 'istio',
+    // Decided here, never by the client: it proved it holds a mesh certificate, so it terminates
+    // Istio mTLS (a `security.istio.io/tlsMode` label it sends changes nothing).
+    tlsMode: 'istio',
     origin: 'registered',
   };
 }

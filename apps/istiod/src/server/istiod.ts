@@ -1,12 +1,8 @@
-import { join } from 'node:path';
-
 import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import {
   caServiceDefinition,
-  generateJoinTokenKey,
-  readOrCreateSecretFile,
+  InMemoryCertificateProvider,
   renewalTime,
-  STATE_FILES,
   type CertificateAuthority,
 } from '@mesh/pki';
 import { MeshSnapshot, type ConfigStore } from '@mesh/policy';
@@ -20,11 +16,12 @@ import { startConfigSources } from '../config/config-sources.js';
 import type { IstiodOptions } from '../options.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
+import { debugAuthorization } from '../security/debug-authorization.js';
 import { JoinTokenAuthenticator } from '../security/join-token-authenticator.js';
 import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js';
+import { authorizeXdsClient } from '../security/xds-authorization.js';
 import { handleDebug } from '../debug/debug-endpoints.js';
 import { registerCaMetrics } from './ca-metrics.js';
-import { InMemoryCertificateProvider } from './certificate-provider.js';
 import { SelfRegistration } from '../registry/self-registration.js';
 import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
@@ -33,7 +30,8 @@ import { startMonitoringServer } from './monitoring-server.js';
 import { registerXdsMetrics } from './xds-metrics.js';
 
 export interface RunningIstiod {
-  ports: { xds: number; secureXds: number; monitoring: number };
+  /** `xds` is null when the plaintext port is off. */
+  ports: { xds: number | null; secureXds: number; monitoring: number };
   ca: CertificateAuthority;
   config: ConfigStore;
   /** The snapshot proxies are served from right now. */
@@ -76,8 +74,9 @@ function servingCertificate(ca: CertificateAuthority, istioNamespace: string) {
 }
 
 /**
- * The composition root of the control plane: the CA (with its authenticators) on the plaintext xDS
- * port (15010) and the TLS port (15012, serving `istiod.<ns>.svc`), and the monitoring port (15014).
+ * The composition root of the control plane: xDS and the CA (with its authenticators) on the TLS port
+ * (15012, serving `istiod.<ns>.svc`), config-only xDS on the plaintext port (15010, loopback by
+ * default), and the monitoring port (15014).
  */
 export async function startIstiod(options: IstiodOptions, logger: Logger): Promise<RunningIstiod> {
   const loaded = loadCa(options);
@@ -87,13 +86,9 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     'certificate authority ready',
   );
 
-  const joinKey = readOrCreateSecretFile(
-    join(options.stateDir, STATE_FILES.joinTokenKey),
-    generateJoinTokenKey,
-  );
   const authenticators: Authenticator[] = [
     new ClientCertAuthenticator(() => ca),
-    new JoinTokenAuthenticator(joinKey.content, options.trustDomain),
+    new JoinTokenAuthenticator(options.stateDir, options.trustDomain, options.maxJoinTokenTtlSeconds),
   ];
   if (options.kubeconfig || process.env['KUBERNETES_SERVICE_HOST']) {
     authenticators.push(KubeTokenAuthenticator.fromEnvironment(options.trustDomain, options.kubeconfig));
@@ -134,7 +129,10 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     xdsMetrics.pushed(configChanged ? 'config' : 'endpoint');
     configChanged = false;
   }, options.pushDebounceMs);
-  const registered = new SelfRegistration(() => debouncer.changed());
+  const registered = new SelfRegistration(
+    () => debouncer.changed(),
+    (refusal) => logger.warn(refusal, 'endpoint registration refused'),
+  );
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
   const initial = snapshot();
   accounts = serviceAccountsSignature(initial);
@@ -144,6 +142,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const ads = new AdsServer({
     source,
     logger,
+    authorize: authorizeXdsClient(options.trustDomain),
     hooks: {
       ...xdsMetrics.hooks,
       onConnect: (connection) => {
@@ -162,9 +161,11 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     debouncer.changed();
   });
 
-  const grpcOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+  // Every message is read whole before anyone looks at it, authenticated or not: cap it as Istio does.
+  const grpcOptions = { 'grpc.max_receive_message_length': options.grpcMaxReceiveBytes };
+  // The plaintext port serves config only, as Istio's 15010: no CA (join tokens would cross the
+  // network in clear text) and no endpoint registration (nothing there is proven).
   const plaintext = new Server(grpcOptions);
-  plaintext.addService(caServiceDefinition, handlers);
   ads.addTo(plaintext);
   const secure = new Server(grpcOptions);
   secure.addService(caServiceDefinition, handlers);
@@ -184,11 +185,18 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     ).unref();
   let renewTimer = renew(serving.notBefore, serving.notAfter);
 
-  const host = options.listenAddress.includes(':') ? `[${options.listenAddress}]` : options.listenAddress;
-  const xds = await bind(plaintext, `${host}:${options.xdsPort}`, ServerCredentials.createInsecure());
+  const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const xds =
+    options.xdsPort === null
+      ? null
+      : await bind(
+          plaintext,
+          hostPort(options.xdsListenAddress, options.xdsPort),
+          ServerCredentials.createInsecure(),
+        );
   const secureXds = await bind(
     secure,
-    `${host}:${options.secureXdsPort}`,
+    hostPort(options.listenAddress, options.secureXdsPort),
     experimental.createCertificateProviderServerCredentials(certificates, certificates, false),
   );
   const monitoring = await startMonitoringServer({
@@ -196,6 +204,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     port: options.monitoringPort,
     registry,
     debug: (path, query) => handleDebug({ ads, config, snapshot: () => source.current, source }, path, query),
+    authorizeDebug: debugAuthorization(authenticators, options.istioNamespace),
   });
   monitoring.setReady(true);
   logger.info(

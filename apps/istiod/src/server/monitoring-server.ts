@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Registry } from 'prom-client';
@@ -10,21 +10,28 @@ export interface MonitoringServer {
   close(): Promise<void>;
 }
 
-/**
- * istiod's monitoring port (15014): `/ready` for probes and `/metrics` in Prometheus text format.
- * Debug endpoints join it as the control plane grows.
- */
 /** Answers a debug path, or undefined when the path is not one it knows. */
 export type DebugHandler = (
   path: string,
   query: URLSearchParams,
 ) => Promise<{ status: number; body: unknown } | undefined>;
 
+/** A refusal (status and message) for a debug request, or undefined to serve it. */
+export type DebugAuthorizer = (
+  req: IncomingMessage,
+) => Promise<{ status: number; message: string } | undefined>;
+
+/**
+ * istiod's monitoring port (15014): `/ready` for probes, `/metrics` in Prometheus text format, and the
+ * `/debug/*` pages for whoever `authorizeDebug` lets in.
+ */
 export async function startMonitoringServer(options: {
   host: string;
   port: number;
   registry: Registry;
   debug?: DebugHandler;
+  /** Decides who may read `/debug/*`; a refusal is answered with its status. */
+  authorizeDebug?: DebugAuthorizer;
 }): Promise<MonitoringServer> {
   let ready = false;
   const server: Server = createServer((req, res) => {
@@ -42,15 +49,7 @@ export async function startMonitoringServer(options: {
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
       );
     } else if (path.startsWith('/debug/') && options.debug) {
-      options.debug(path, url.searchParams).then(
-        (answer) =>
-          answer
-            ? res
-                .writeHead(answer.status, { 'content-type': 'application/json' })
-                .end(`${JSON.stringify(answer.body, null, 2)}\n`)
-            : res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n'),
-        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
-      );
+      void serveDebug(req, res, url, options.debug, options.authorizeDebug);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
@@ -66,4 +65,28 @@ export async function startMonitoringServer(options: {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+async function serveDebug(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  debug: DebugHandler,
+  authorize: DebugAuthorizer | undefined,
+): Promise<void> {
+  try {
+    const refusal = await authorize?.(req);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'text/plain' }).end(`${refusal.message}\n`);
+      return;
+    }
+    const answer = await debug(url.pathname, url.searchParams);
+    if (!answer) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    else
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify(answer.body, null, 2)}\n`);
+  } catch (err) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+  }
 }

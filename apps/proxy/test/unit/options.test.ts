@@ -31,6 +31,7 @@ describe('parseProxyOptions', () => {
       xdsProtocol: 'delta',
       caAddress: 'istiod.istio-system.svc:15012',
       caRenewalAddress: 'istiod.istio-system.svc:15012',
+      caRootCertFile: '/var/run/secrets/istio/root-cert.pem',
       istioNamespace: 'istio-system',
       tokenFile: '/var/run/secrets/tokens/istio-token',
       capture: 'transparent',
@@ -51,6 +52,7 @@ describe('parseProxyOptions', () => {
       TRUST_DOMAIN: 'example.org',
       PILOT_DISCOVERY_ADDRESS: 'istiod.istio-system.svc:15010',
       CA_ADDR: 'istiod-ca.istio-system.svc:15012',
+      CA_ROOT_CA: '/etc/istio/root-cert.pem',
       ISTIO_METAJSON_LABELS: '{"app":"reviews","version":"v1","replicas":2}',
       ISTIO_META_CLUSTER_ID: 'Kubernetes',
       ISTIO_META_WORKLOAD_NAME: 'reviews-v1',
@@ -62,6 +64,7 @@ describe('parseProxyOptions', () => {
       xdsTls: false,
       caAddress: 'istiod-ca.istio-system.svc:15012',
       caRenewalAddress: 'istiod-ca.istio-system.svc:15012',
+      caRootCertFile: '/etc/istio/root-cert.pem',
       labels: { app: 'reviews', version: 'v1', replicas: '2' },
       extraMetadata: { CLUSTER_ID: 'Kubernetes', WORKLOAD_NAME: 'reviews-v1' },
     });

@@ -21,6 +21,11 @@ export interface AdsServerOptions {
   logger?: XdsLogger;
   /** A client that leaves a response unread this long is disconnected. Default 30 s. */
   sendTimeoutMs?: number;
+  /**
+   * Called once per stream when the client names its node: a returned reason refuses the stream with
+   * PERMISSION_DENIED (istiod refuses node metadata that disagrees with the client certificate).
+   */
+  authorize?: (connection: XdsConnection) => string | undefined;
 }
 
 /** "These names of this type changed"; no names means anything of the type may have changed. */
@@ -47,6 +52,7 @@ export class AdsServer {
       hooks: options.hooks ?? {},
       logger: options.logger ?? silentLogger,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+      ...(options.authorize ? { authorize: options.authorize } : {}),
     };
   }
 

@@ -15,6 +15,8 @@ export interface StreamContext {
   logger: XdsLogger;
   /** How long a response may wait for the client to read before the stream is dropped. */
   sendTimeoutMs: number;
+  /** Decides whether a client may speak as the node it names; a reason refuses the stream. */
+  authorize?: (connection: XdsConnection) => string | undefined;
 }
 
 interface PendingPush {
@@ -135,9 +137,13 @@ export abstract class AdsStream<Req, Res> {
     return { sub, created: true };
   }
 
-  /** Takes the node from the first request that carries one. */
-  protected learnNode(node: NodeMessage | undefined): void {
-    if (!node || this.connection.node.id) return;
+  /**
+   * Takes the node from the first request that carries one. Returns false when the server refuses the
+   * node (its claims disagree with the identity the client proved): the stream is then closed with
+   * PERMISSION_DENIED and the request must not be served.
+   */
+  protected learnNode(node: NodeMessage | undefined): boolean {
+    if (!node || this.connection.node.id) return !this.closed;
     this.connection.node = {
       id: node.id ?? '',
       cluster: node.cluster ?? '',
@@ -145,11 +151,23 @@ export abstract class AdsStream<Req, Res> {
       locality: node.locality,
       userAgent: [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/') || undefined,
     };
+    const refusal = this.ctx.authorize?.(this.connection);
+    if (refusal !== undefined) {
+      this.ctx.logger.warn(
+        { conn: this.connection.id, node: this.connection.node.id, peer: this.connection.peer, refusal },
+        'xDS client refused',
+      );
+      // Forget the node first, so the refused claim never reaches onDisconnect either.
+      this.connection.node = { id: '', cluster: '', metadata: {} };
+      this.close(`permission denied: ${refusal}`, GrpcStatus.PERMISSION_DENIED);
+      return false;
+    }
     this.ctx.logger.info(
       { conn: this.connection.id, node: this.connection.node.id, mode: this.connection.mode },
       'xDS client connected',
     );
     this.ctx.hooks.onConnect?.(this.connection);
+    return true;
   }
 
   /** SotW and delta both treat an empty first subscription as wildcard for LDS/CDS (and unknown types). */
@@ -191,9 +209,10 @@ export abstract class AdsStream<Req, Res> {
     if (this.closed) return;
     this.closed = true;
     this.pending.clear();
-    if (code !== undefined) {
-      this.call.destroy(Object.assign(new Error(reason), { code, details: reason }));
-    }
+    // grpc-js ends a server stream with a status when 'error' is emitted on it (its documented way);
+    // destroy() would drop the connection without telling the client why.
+    if (code !== undefined && !this.call.destroyed)
+      this.call.emit('error', Object.assign(new Error(reason), { code, details: reason }));
     this.ctx.logger.info(
       { conn: this.connection.id, node: this.connection.node.id, reason },
       'xDS client disconnected',

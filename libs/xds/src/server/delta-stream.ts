@@ -20,7 +20,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
   private readonly sentVersions = new Map<string, string>();
 
   protected onRequest(request: DeltaDiscoveryRequest): void {
-    this.learnNode(request.node);
+    if (!this.learnNode(request.node)) return;
     const typeUrl = request.type_url ?? '';
     if (!typeUrl) throw new Error('request has no type_url');
     const { sub, created } = this.subscription(typeUrl);

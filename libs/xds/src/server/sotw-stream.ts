@@ -20,7 +20,7 @@ function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  */
 export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
   protected onRequest(request: DiscoveryRequest): void {
-    this.learnNode(request.node);
+    if (!this.learnNode(request.node)) return;
     const typeUrl = request.type_url ?? '';
     if (!typeUrl) throw new Error('request has no type_url');
     const requested = new Set(request.resource_names ?? []);

@@ -37,7 +37,8 @@ export default class LocalUp extends Command {
     }),
     'xds-port': Flags.integer({
       default: 15010,
-      description: "istiod's plaintext xDS and CA port (0: any free port)",
+      description:
+        "istiod's plaintext, config-only xDS port; its TLS port (mTLS xDS, CA) is this + 2 and its monitoring port + 4 (0: any free ports)",
     }),
     output: Flags.string({ char: 'o', options: ['text', 'json'], default: 'text' }),
     supervise: Flags.boolean({ hidden: true, default: false }),

@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
 import { parseDuration } from '../../../local/duration.js';
-import { mintJoinToken } from '../../../local/join-token.js';
+import { DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS, mintJoinToken } from '../../../local/join-token.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
 import { renderJoinToken, type JoinTokenResult } from '../../../local/render-join-token.js';
 
@@ -26,7 +26,11 @@ export default class LocalTokenCreate extends Command {
       aliases: ['service-account'],
       description: 'service account of the workload',
     }),
-    ttl: Flags.string({ default: '24h', description: 'lifetime of the token (s, m, h or d)' }),
+    ttl: Flags.string({
+      default: '24h',
+      description:
+        'lifetime of the token (s, m, h or d); istiod refuses more than its --max-join-token-ttl (7d)',
+    }),
     'state-dir': Flags.string({
       default: stateDirFlagDefault(),
       description: 'state directory of the local mesh (env MESH_STATE_DIR)',
@@ -45,6 +49,10 @@ export default class LocalTokenCreate extends Command {
     const ttlSeconds = parseDuration(flags.ttl);
     if (ttlSeconds === undefined)
       this.error(`--ttl: "${flags.ttl}" is not a duration like 30m, 24h or 7d`, { exit: 2 });
+    if (ttlSeconds > DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS)
+      this.warn(
+        `--ttl ${flags.ttl} is longer than 7d: istiod refuses it unless started with a larger --max-join-token-ttl`,
+      );
     const minted = await mintJoinToken(
       resolveStateDir(flags['state-dir']),
       { trustDomain: flags['trust-domain'], namespace: flags.namespace, serviceAccount: flags.sa },
@@ -52,6 +60,7 @@ export default class LocalTokenCreate extends Command {
     );
     const result: JoinTokenResult = {
       token: minted.token,
+      id: minted.id,
       identity: minted.identity,
       expiresAt: minted.expiresAt.toISOString(),
       keyFile: minted.keyFile,

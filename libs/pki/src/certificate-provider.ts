@@ -5,9 +5,10 @@ type IdentityListener = experimental.IdentityCertificateUpdateListener;
 type CaListener = experimental.CaCertificateUpdateListener;
 
 /**
- * In-memory certificates for grpc-js's certificate-provider credentials: the secure port serves
- * istiod's own certificate and requests (without requiring) client certificates issued by our roots.
- * `update` swaps them in without restarting the server (istiod cert renewal, root rotation).
+ * In-memory certificates for grpc-js's certificate-provider credentials, so a renewed certificate is
+ * used without recreating the server or channel: istiod's secure port serves its own certificate with
+ * it, and the proxy's xDS channel presents its current workload certificate on every reconnect.
+ * `update` swaps them in (renewal, root rotation).
  */
 export class InMemoryCertificateProvider implements CertificateProvider {
   private readonly identityListeners = new Set<IdentityListener>();
