@@ -133,7 +133,8 @@ export async function startAdsServer(
   options: AdsServerOptions & { host?: string; port?: number; credentials?: ServerCredentials },
 ): Promise<RunningAdsServer> {
   const grpc = new Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // Requests are small; a client must not make the server buffer more (Istio's 4 MiB).
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
     'grpc.max_send_message_length': 256 * 1024 * 1024,
   });
   const ads = new AdsServer(options);

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import {
   CaClient,
   createCsr,
@@ -98,8 +99,9 @@ async function startIstiod(caAlgorithm: KeyAlgorithm): Promise<IstiodUnderTest> 
     new Promise<number>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`istiod exited with ${code}`)));
       createInterface({ input: child.stdout }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; xdsPort?: number };
-        if (entry.msg === 'istiod is serving' && entry.xdsPort) resolve(entry.xdsPort);
+        // The CA is served on the TLS port only.
+        const entry = JSON.parse(line) as { msg?: string; secureXdsPort?: number };
+        if (entry.msg === 'istiod is serving' && entry.secureXdsPort) resolve(entry.secureXdsPort);
       });
     }),
     20_000,
@@ -118,7 +120,11 @@ async function startIstiod(caAlgorithm: KeyAlgorithm): Promise<IstiodUnderTest> 
 /** Through the gRPC service with `concurrency` calls in flight, each with a join token. */
 async function grpcRate(algorithm: KeyAlgorithm, seconds: number, concurrency: number): Promise<number> {
   const istiod = await startIstiod(algorithm);
-  const client = new CaClient({ address: `127.0.0.1:${istiod.port}` });
+  const client = new CaClient({
+    address: `127.0.0.1:${istiod.port}`,
+    credentials: grpcCredentials.createSsl(readFileSync(join(istiod.stateDir, STATE_FILES.rootCert))),
+    channelOptions: { 'grpc.ssl_target_name_override': 'istiod.istio-system.svc' },
+  });
   try {
     const token = await createJoinToken({
       signingKeyPem: readFileSync(join(istiod.stateDir, STATE_FILES.joinTokenKey), 'utf8'),

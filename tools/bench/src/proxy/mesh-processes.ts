@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { STATE_FILES } from '@mesh/pki';
+
 import { withTimeout } from '../common/bench-report.js';
 
 /**
@@ -153,7 +155,8 @@ export async function startSidecar(
   if (token.status !== 0) throw new Error(`meshctl local token create: ${token.stderr}`);
   const tokenFile = join(stateDir, `${spec.name}.token`);
   writeFileSync(tokenFile, token.stdout.trim(), { mode: 0o600 });
-  const xds = `127.0.0.1:${istiod.xdsPort}`;
+  // xDS (endpoints register only over mTLS), the CA and renewals: istiod's TLS port.
+  const secure = `127.0.0.1:${istiod.secureXdsPort}`;
   const logs: string[] = [];
   const child = spawnTracked(
     [
@@ -161,8 +164,8 @@ export async function startSidecar(
       BIN.proxy,
       ...['--pod-name', spec.name, '--namespace', 'default', '--service-account', spec.name],
       ...['--instance-ip', spec.address, '--labels', `app=${spec.name}`],
-      ...['--xds-address', xds, '--ca-address', xds],
-      ...['--ca-renewal-address', `127.0.0.1:${istiod.secureXdsPort}`, '--token-file', tokenFile],
+      ...['--xds-address', secure, '--xds-tls', '--ca-address', secure],
+      ...['--ca-root-cert', join(stateDir, STATE_FILES.rootCert), '--token-file', tokenFile],
       ...['--capture', 'explicit', '--drain-duration', '500ms', '--log-level', 'warn'],
       ...Object.entries(spec.inbound ?? {}).flatMap(([port, app]) => [
         '--inbound',
