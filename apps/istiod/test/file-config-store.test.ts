@@ -58,13 +58,13 @@ describe('FileConfigStore', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-  async function start(files: Record<string, string>) {
+  async function start(files: Record<string, string>, logger = pino({ level: 'silent' })) {
     const dir = tempDir('config-store-');
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
       writeFileSync(join(dir, name), text);
     }
-    const store = new FileConfigStore(dir, pino({ level: 'silent' }), { debounceMs: 20, pollMs: 200 });
+    const store = new FileConfigStore(dir, logger, { debounceMs: 20, pollMs: 200 });
     const events: ConfigEvent[] = [];
     store.subscribe((e) => events.push(e));
     await store.start();
@@ -157,5 +157,32 @@ describe('FileConfigStore', () => {
         message: 'also defined at a.yaml:1; this definition is ignored',
       },
     ]);
+  });
+
+  it('refuses a file above the size limit unread, naming the limit', async () => {
+    const { store } = await start({ 'huge.yaml': '#'.repeat(10 * 1024 * 1024 + 1) });
+    expect(store.status().invalid).toMatchObject([
+      {
+        code: 'SIZE_LIMIT',
+        source: { file: 'huge.yaml', line: 1 },
+        message: expect.stringContaining('above the limit of 10 MiB'),
+      },
+    ]);
+  });
+
+  it('logs a bounded number of lines for a file of garbage, and nothing again when it is rewritten unchanged', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const garbage = Array.from({ length: 5000 }, (_, i) => `a: b: c${i}\n---\n`).join('');
+    const { dir, store } = await start({ 'garbage.yaml': garbage }, logger);
+    expect(store.status().invalid).toHaveLength(101);
+    expect(store.status().invalid.at(-1)?.message).toBe(
+      '... and 4900 more findings in this file, not listed',
+    );
+    expect(lines).toHaveLength(101);
+
+    writeFileSync(join(dir, 'garbage.yaml'), `${garbage}# touched\n`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lines).toHaveLength(101);
   });
 });

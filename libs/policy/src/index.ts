@@ -28,6 +28,7 @@ export type * from './api/kubernetes/config.js';
 
 // Loading and validation.
 export { loadYaml, type LoadedResource, type LoadResult, type ResourceCategory } from './loader/load-yaml.js';
+export { limitFindings, MAX_CONFIG_FILE_BYTES, oversizeFile } from './loader/input-limits.js';
 export {
   validateLoadedResource,
   validateResource,

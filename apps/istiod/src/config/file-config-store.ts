@@ -6,6 +6,8 @@ import {
   ConfigIndex,
   diffConfigs,
   formatFinding,
+  MAX_CONFIG_FILE_BYTES,
+  oversizeFile,
   type ConfigStore,
   type ConfigStoreStatus,
   type Finding,
@@ -96,19 +98,27 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
       }
       const known = this.files.get(path);
       if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) continue;
-      const text = await readFile(path, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const parsed = parseConfigFile(
-        text,
-        relative(this.dir, path) || path,
-        { mtimeMs: info.mtimeMs, size: info.size },
-        () => String(++this.version),
-      );
-      for (const finding of parsed.invalid)
-        this.logger.warn({ file: path }, `invalid config skipped: ${formatFinding(finding)}`);
+      const file = relative(this.dir, path) || path;
+      const stamp = { mtimeMs: info.mtimeMs, size: info.size };
+      // Refused unread: a huge file would cost memory and parse time before any check could run.
+      const text =
+        info.size > MAX_CONFIG_FILE_BYTES ? undefined : await readFile(path, 'utf8').catch(() => null);
+      if (text === null) continue;
+      const parsed =
+        text === undefined
+          ? { ...stamp, configs: new Map(), invalid: [oversizeFile(file, info.size)], warnings: [] }
+          : parseConfigFile(text, file, stamp, () => String(++this.version));
+      this.logFindings(path, known, parsed);
       this.files.set(path, parsed);
     }
     this.publish();
+  }
+
+  /** Logs a file's errors when they differ from its last read (a touched file is not logged again). */
+  private logFindings(path: string, known: ParsedFile | undefined, parsed: ParsedFile): void {
+    const lines = parsed.invalid.map(formatFinding);
+    if (known && lines.join('\n') === known.invalid.map(formatFinding).join('\n')) return;
+    for (const line of lines) this.logger.warn({ file: path }, `invalid config skipped: ${line}`);
   }
 
   /** Merges the files (first path wins on duplicates) and emits the difference from the last snapshot. */

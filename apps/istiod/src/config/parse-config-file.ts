@@ -1,6 +1,7 @@
 import {
   configKey,
   kubernetesKindOf,
+  limitFindings,
   loadYaml,
   validateLoadedResource,
   type Finding,
@@ -52,5 +53,5 @@ export function parseConfigFile(
       source: resource.source,
     });
   }
-  return { ...stat, configs, invalid, warnings };
+  return { ...stat, configs, invalid: limitFindings(invalid, file), warnings: limitFindings(warnings, file) };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { validateYaml } from '../validate-yaml.js';
 import { formatFinding } from '../validation/finding.js';
+import { MAX_CONFIG_FILE_BYTES, MAX_DOCUMENT_BYTES, MAX_FINDINGS_PER_FILE } from './input-limits.js';
 import { loadYaml } from './load-yaml.js';
 
 const multiDoc = `# a comment before the first document
@@ -147,6 +148,65 @@ data: [unclosed
   it('returns nothing for an empty file', () => {
     expect(loadYaml('', 'empty.yaml')).toEqual({ resources: [], findings: [] });
     expect(loadYaml('# nothing here\n', 'comment.yaml')).toEqual({ resources: [], findings: [] });
+  });
+});
+
+describe('loadYaml on large and hostile input', () => {
+  // The YAML library's duplicate-key check compared every key with every earlier one: 88 s for this.
+  it('loads a ConfigMap of 30,000 keys in linear time, and still finds a repeated key among them', () => {
+    const keys = Array.from({ length: 30_000 }, (_, i) => `  k${i}: v${i}\n`).join('');
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n${keys}`;
+    const started = performance.now();
+    const { resources, findings } = loadYaml(text, 'big.yaml');
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(findings).toEqual([]);
+    expect(Object.keys(resources[0]!.object['data'] as object)).toHaveLength(30_000);
+
+    const repeated = loadYaml(`${text}  k17: again\n`, 'big.yaml').findings;
+    expect(repeated.map((f) => [f.code, f.source?.line, f.message])).toEqual([
+      ['YAML_SYNTAX', 30_005, 'Map keys must be unique: "k17" is repeated (first at line 22)'],
+    ]);
+  });
+
+  it('refuses a file above the size limit unparsed, naming the limit', () => {
+    const { resources, findings } = loadYaml('#'.repeat(MAX_CONFIG_FILE_BYTES + 1), 'huge.yaml');
+    expect(resources).toEqual([]);
+    expect(findings.map(formatFinding)).toEqual([
+      `Error [SIZE_LIMIT] (huge.yaml:1) the file is ${MAX_CONFIG_FILE_BYTES + 1} bytes, above the limit of 10 MiB per config file; split it`,
+    ]);
+  });
+
+  it('refuses a document above the size limit and loads the documents around it', () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ${'x'.repeat(MAX_DOCUMENT_BYTES)}\n`;
+    const small = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
+    const { resources, findings } = loadYaml(`${small('a')}---\n${big}---\n${small('b')}`, 'mixed.yaml');
+    expect(resources.map((r) => [r.name, r.source.line])).toEqual([
+      ['a', 1],
+      ['b', 11],
+    ]);
+    expect(findings.map((f) => [f.code, f.source?.line])).toEqual([['SIZE_LIMIT', 4]]);
+    expect(findings[0]!.message).toContain('above the limit of 1.5 MiB per document');
+  });
+
+  it('keeps a directive with the document it precedes', () => {
+    const text = `apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n...\n%YAML 1.2\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n`;
+    const { resources, findings } = loadYaml(text, 'directive.yaml');
+    expect(findings).toEqual([]);
+    expect(resources.map((r) => [r.name, r.source.line])).toEqual([
+      ['a', 1],
+      ['b', 7],
+    ]);
+  });
+
+  // 50 MB of garbage once meant 200,000 findings, each one a log line.
+  it('reports at most a bounded number of findings for garbage, counting the rest', () => {
+    const garbage = Array.from({ length: 20_000 }, (_, i) => `a: b: c${i}\n---\n`).join('');
+    const { findings } = loadYaml(garbage, 'garbage.yaml');
+    expect(findings).toHaveLength(MAX_FINDINGS_PER_FILE + 1);
+    expect(findings.at(-1)).toMatchObject({
+      code: 'FINDINGS_TRUNCATED',
+      message: expect.stringMatching(/^\.\.\. and \d+ more findings in this file, not listed$/),
+    });
   });
 });
 

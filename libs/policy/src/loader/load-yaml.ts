@@ -3,13 +3,26 @@ import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node 
 import { istioKindByName } from '../api-kinds.js';
 import { kubernetesKindOf } from '../api/kubernetes/kinds.js';
 import type { Finding, SourceLocation } from '../validation/finding.js';
-import { recordFieldLines } from './field-lines.js';
+import { findDuplicateKey } from './duplicate-keys.js';
+import { recordFieldLines, type LineAt } from './field-lines.js';
+import {
+  fileFinding as malformed,
+  limitFindings,
+  MAX_CONFIG_FILE_BYTES,
+  MAX_DOCUMENT_BYTES,
+  MAX_FINDINGS_PER_FILE,
+  oversizeDocument,
+  oversizeFile,
+} from './input-limits.js';
+import { splitYamlDocuments } from './yaml-documents.js';
 
 /**
  * Multi-document YAML → resources, each remembering where it came from. Pure: callers read files and
  * pass their text. Empty documents are skipped, `List` kinds are expanded into their items, kinds the
  * mesh does not know are returned as `unknown` resources (not errors), and YAML syntax errors become
  * findings with `file:line` (the broken document is skipped, the rest of the file still loads).
+ * Linear in the input, and bounded (./input-limits.ts): a file or document above its size limit is
+ * refused unparsed, and findings past the per-file cap are counted, not listed.
  */
 
 export type ResourceCategory = 'istio' | 'kubernetes' | 'unknown';
@@ -52,46 +65,71 @@ function isList(object: Record<string, unknown>): boolean {
 }
 
 export function loadYaml(text: string, fileName: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, merge: true });
   const result: LoadResult = { resources: [], findings: [] };
-  // An empty stream (no documents at all) is not an array.
-  if (!Array.isArray(documents)) return result;
-  for (const document of documents) loadDocument(document, fileName, lineCounter, result);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_FILE_BYTES) {
+    result.findings.push(oversizeFile(fileName, bytes));
+    return result;
+  }
+  let dropped = 0;
+  for (const chunk of splitYamlDocuments(text)) {
+    const chunkBytes = Buffer.byteLength(chunk.text);
+    if (chunkBytes > MAX_DOCUMENT_BYTES) {
+      result.findings.push(oversizeDocument(fileName, chunk.firstLine, chunkBytes));
+      continue;
+    }
+    const lineCounter = new LineCounter();
+    const documents = parseQuickly(chunk.text, lineCounter);
+    const lineAt: LineAt = (offset) => lineCounter.linePos(offset).line + chunk.firstLine - 1;
+    // An empty stream (no documents at all) is not an array.
+    if (Array.isArray(documents))
+      for (const document of documents) loadDocument(document, fileName, lineAt, result);
+    // Garbage yields an error every few bytes: count the ones past the cap instead of keeping them.
+    if (result.findings.length > MAX_FINDINGS_PER_FILE) {
+      dropped += result.findings.length - MAX_FINDINGS_PER_FILE;
+      result.findings.length = MAX_FINDINGS_PER_FILE;
+    }
+  }
+  result.findings = limitFindings(result.findings, fileName, dropped);
   return result;
 }
 
-function malformed(
-  file: string,
-  line: number,
-  message: string,
-  code: 'YAML_SYNTAX' | 'RESOURCE_MALFORMED',
-): Finding {
-  return {
-    code,
-    level: 'Error',
-    kind: '',
-    namespace: '',
-    name: '',
-    path: '',
-    message,
-    source: { file, line },
-  };
+/**
+ * The YAML library's parse, minus its costs that grow with the input: its duplicate-key check is
+ * quadratic (ours, in `loadDocument`, is linear), and every syntax error it finds is an `Error` whose
+ * stack trace it never uses but pays for (eight times the whole parse on garbage).
+ */
+function parseQuickly(text: string, lineCounter: LineCounter) {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
-function loadDocument(
-  document: Document.Parsed,
-  file: string,
-  lineCounter: LineCounter,
-  result: LoadResult,
-): void {
+function loadDocument(document: Document.Parsed, file: string, lineAt: LineAt, result: LoadResult): void {
   if (document.errors.length > 0) {
     for (const error of document.errors) {
-      const line = error.linePos?.[0].line ?? 1;
+      const line = lineAt(error.pos[0]);
       result.findings.push(
         malformed(file, line, error.message.split('\n')[0] ?? error.message, 'YAML_SYNTAX'),
       );
     }
+    return;
+  }
+  const duplicate = findDuplicateKey(document.contents);
+  if (duplicate) {
+    const key = String((duplicate.key as { value?: unknown }).value);
+    result.findings.push(
+      malformed(
+        file,
+        lineAt(duplicate.key.range?.[0] ?? 0),
+        `Map keys must be unique: "${key}" is repeated (first at line ${lineAt(duplicate.first.range?.[0] ?? 0)})`,
+        'YAML_SYNTAX',
+      ),
+    );
     return;
   }
   const contents = document.contents;
@@ -100,14 +138,14 @@ function loadDocument(
     value = document.toJS();
   } catch (error) {
     // `toJS` refuses alias bombs ("billion laughs") and unresolvable aliases.
-    const line = lineCounter.linePos(contents?.range?.[0] ?? 0).line;
+    const line = lineAt(contents?.range?.[0] ?? 0);
     result.findings.push(
       malformed(file, line, error instanceof Error ? error.message : String(error), 'YAML_SYNTAX'),
     );
     return;
   }
   if (value === null || value === undefined) return;
-  const line = lineCounter.linePos(contents?.range?.[0] ?? 0).line;
+  const line = lineAt(contents?.range?.[0] ?? 0);
   if (!isObject(value)) {
     result.findings.push(
       malformed(file, line, 'a document must be a mapping (a Kubernetes object)', 'RESOURCE_MALFORMED'),
@@ -119,20 +157,19 @@ function loadDocument(
     const itemNodes = isSeq(itemsNode) ? (itemsNode.items as Node[]) : [];
     (value['items'] as unknown[]).forEach((entry, index) => {
       const node = itemNodes[index];
-      const itemLine =
-        node?.range === undefined || node.range === null ? line : lineCounter.linePos(node.range[0]).line;
-      addResource(entry, node, { file, line: itemLine }, lineCounter, result);
+      const itemLine = node?.range === undefined || node.range === null ? line : lineAt(node.range[0]);
+      addResource(entry, node, { file, line: itemLine }, lineAt, result);
     });
     return;
   }
-  addResource(value, contents, { file, line }, lineCounter, result);
+  addResource(value, contents, { file, line }, lineAt, result);
 }
 
 function addResource(
   value: unknown,
   node: unknown,
   source: SourceLocation,
-  lineCounter: LineCounter,
+  lineAt: LineAt,
   result: LoadResult,
 ): void {
   if (!isObject(value) || typeof value['apiVersion'] !== 'string' || typeof value['kind'] !== 'string') {
@@ -157,6 +194,6 @@ function addResource(
     namespace: typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '',
     object: value,
     source,
-    fieldLines: recordFieldLines(node, lineCounter),
+    fieldLines: recordFieldLines(node, lineAt),
   });
 }

@@ -32,6 +32,8 @@ export interface Finding {
  */
 export const FINDING_CODES = {
   YAML_SYNTAX: { istio: 'IST0106', summary: 'The YAML document cannot be parsed.' },
+  SIZE_LIMIT: { istio: 'IST0106', summary: 'A config file or YAML document is above its size limit.' },
+  FINDINGS_TRUNCATED: { istio: 'IST0106', summary: 'A file has more findings than are listed.' },
   RESOURCE_MALFORMED: {
     istio: 'IST0106',
     summary: 'The document is not a Kubernetes object (apiVersion, kind, metadata).',
