@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
 
+import {
+  defaultConnectionLimit,
+  DOWNSTREAM_LIMIT_DEFAULTS,
+  type DownstreamLimits,
+} from './listeners/downstream-limits.js';
+
 /**
  * Everything the proxy starts with. In Kubernetes the values come from the environment the injected
  * sidecar container gets (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, `ISTIO_META_*`, the
@@ -37,6 +43,8 @@ export interface ProxyOptions {
   extraMetadata: Record<string, string>;
   accessLogFile: string;
   drainSeconds: number;
+  /** Timeouts and connection limits for downstream peers (defaults in `listeners/downstream-limits.ts`). */
+  downstreamLimits: DownstreamLimits;
   logLevel: string;
 }
 
@@ -55,6 +63,8 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--admin-port 15000] [--outbound-port 15001] [--inbound-port 15006]
                   [--status-port 15021] [--stats-port 15090]
                   [--access-log FILE] [--drain-duration 5s] [--log-level info]
+                  [--listener-filters-timeout 5s] [--tls-handshake-timeout 10s]
+                  [--request-headers-timeout 10s] [--idle-timeout 1h] [--max-connections N]
 Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
   ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, CA_ROOT_CA,
   PILOT_DISCOVERY_ADDRESS.`;
@@ -100,10 +110,24 @@ function parseInbound(values: readonly string[]): Map<number, { host: string; po
   return map;
 }
 
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
 function seconds(flag: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value);
-  if (!match) throw new UsageError(`--${flag}: "${value}" is not a duration like 500ms or 5s`);
-  return Number(match[1]) / (match[2] === 'ms' ? 1000 : 1);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (!match) throw new UsageError(`--${flag}: "${value}" is not a duration like 500ms, 5s, 10m or 1h`);
+  return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number);
+}
+
+/** A limit's duration in milliseconds; zero would disable it, which these flags do not allow. */
+function limitMs(flag: string, value: string): number {
+  const ms = Math.round(seconds(flag, value) * 1000);
+  if (ms <= 0) throw new UsageError(`--${flag}: "${value}" must be longer than 0`);
+  return ms;
+}
+
+function positiveCount(flag: string, value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--${flag}: "${value}" is not a positive number`);
+  return Number(value);
 }
 
 /** Parses the command line and environment; throws `UsageError` with one clear line. */
@@ -138,6 +162,11 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
         'access-log': { type: 'string' },
         'drain-duration': { type: 'string' },
         'log-level': { type: 'string' },
+        'listener-filters-timeout': { type: 'string' },
+        'tls-handshake-timeout': { type: 'string' },
+        'request-headers-timeout': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'max-connections': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -193,5 +222,29 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     accessLogFile: parsed['access-log'] ?? '',
     drainSeconds: seconds('drain-duration', parsed['drain-duration'] ?? '5s'),
     logLevel: parsed['log-level'] ?? 'info',
+    downstreamLimits: downstreamLimits(parsed),
+  };
+}
+
+/** The flag of each downstream timeout and its default in `DOWNSTREAM_LIMIT_DEFAULTS`. */
+const DOWNSTREAM_FLAGS = {
+  'listener-filters-timeout': 'listenerFiltersTimeout',
+  'tls-handshake-timeout': 'tlsHandshakeTimeout',
+  'request-headers-timeout': 'requestHeadersTimeout',
+  'idle-timeout': 'idleTimeout',
+} as const;
+
+function downstreamLimits(parsed: Record<string, string | boolean | string[] | undefined>): DownstreamLimits {
+  const duration = (flag: keyof typeof DOWNSTREAM_FLAGS) =>
+    limitMs(flag, (parsed[flag] as string | undefined) ?? DOWNSTREAM_LIMIT_DEFAULTS[DOWNSTREAM_FLAGS[flag]]);
+  const maxConnections = parsed['max-connections'] as string | undefined;
+  return {
+    listenerFiltersTimeoutMs: duration('listener-filters-timeout'),
+    tlsHandshakeTimeoutMs: duration('tls-handshake-timeout'),
+    requestHeadersTimeoutMs: duration('request-headers-timeout'),
+    idleTimeoutMs: duration('idle-timeout'),
+    maxConnectionsPerListener: maxConnections
+      ? positiveCount('max-connections', maxConnections)
+      : defaultConnectionLimit(),
   };
 }

@@ -15,7 +15,7 @@ import { UpstreamPools } from './http/upstream-pools.js';
 import { HttpProxyListener } from './listeners/http-proxy-listener.js';
 import { TrafficListeners } from './listeners/traffic-listeners.js';
 import type { ProxyOptions } from './options.js';
-import { AccessLogWriter, IstioMetrics } from './telemetry/index.js';
+import { AccessLogWriter, DownstreamStats, IstioMetrics } from './telemetry/index.js';
 import { TrafficReporter } from './telemetry/traffic-reporter.js';
 import { WorkloadTls } from './tls/workload-tls.js';
 import { ProxyConfigState } from './xds/proxy-config-state.js';
@@ -98,7 +98,13 @@ export class SidecarProxy {
       metrics,
       options.accessLogFile ? new AccessLogWriter(options.accessLogFile) : undefined,
     );
-    const deps: HttpDependencies = { snapshot: () => state.current, clusters, pools, reporter };
+    const deps: HttpDependencies = {
+      snapshot: () => state.current,
+      clusters,
+      pools,
+      reporter,
+      downstream: { limits: options.downstreamLimits, stats: new DownstreamStats(metrics.registry) },
+    };
     const servers = new HttpServers(deps);
     const traffic = new TrafficListeners({
       deps,

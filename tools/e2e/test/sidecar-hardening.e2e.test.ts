@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LoopbackMesh, waitFor, type SidecarProcess } from './mesh-processes.js';
 import { RawHttpConnection, send } from './raw-http-client.js';
+import { clientHello, slowClient } from './slow-clients.js';
 
 /**
  * A hostile caller against real sidecars: what it sends must never reach the app unchecked or
@@ -16,6 +17,23 @@ metadata: { name: guarded, namespace: default }
 spec:
   selector: { app: guarded }
   ports: [{ name: http, port: 8080, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: slow, namespace: default }
+spec:
+  selector: { app: slow }
+  ports:
+    - { name: http, port: 8080, targetPort: 8080 }
+    - { name: http-strict, port: 9080, targetPort: 9080 }
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: slow, namespace: default }
+spec:
+  selector: { matchLabels: { app: slow } }
+  mtls: { mode: PERMISSIVE }
+  portLevelMtls: { 9080: { mode: STRICT } }
 `;
 
 const ONLY_WS = `apiVersion: security.istio.io/v1
@@ -59,6 +77,17 @@ beforeAll(async () => {
     labels: { app: 'guarded' },
     address: '127.0.26.2',
     inbound: { 8080: await startGuardedApp('127.0.26.2') },
+  });
+  const slowApp = await mesh.startApp('slow', '127.0.26.3');
+  await mesh.startSidecar({
+    name: 'slow-1',
+    labels: { app: 'slow' },
+    address: '127.0.26.3',
+    inbound: { 8080: slowApp, 9080: slowApp },
+    extraArgs: [
+      ...['--listener-filters-timeout', '1s', '--tls-handshake-timeout', '1s'],
+      ...['--request-headers-timeout', '1s', '--max-connections', '100'],
+    ],
   });
   client = await mesh.startSidecar({ name: 'client-1', labels: { app: 'client' }, address: '127.0.26.1' });
   await waitFor(
@@ -183,4 +212,65 @@ describe('HTTP/1.1 upgrade answered without 101', () => {
     }
     expect(seen.map((r) => r.path)).not.toContain('/admin-via-sidecar');
   });
+});
+
+async function prometheusValue(name: string, label: string): Promise<number> {
+  const text = await (await fetch('http://127.0.26.3:15090/stats/prometheus')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`"${label}"`));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+describe('slow and numerous clients', () => {
+  it('are cut off and counted while readiness stays green and normal requests go through', async () => {
+    const hello = await clientHello('outbound_.9080_._.slow.default.svc.cluster.local');
+    const headers = Buffer.from(`Host: slow\r\nX-Padding: ${'a'.repeat(100)}\r\n\r\n`);
+    let ready = true;
+    let polling = true;
+    const readiness = (async () => {
+      while (polling) {
+        const status = await fetch('http://127.0.26.3:15021/healthz/ready').then(
+          (r) => r.status,
+          () => 0,
+        );
+        ready &&= status === 200;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    // 100 connections per listener are allowed; 50 more on each are refused as they arrive.
+    const clients = [
+      ...Array.from({ length: 150 }, () =>
+        slowClient('127.0.26.3', 8080, Buffer.from('GET / HTTP/1.1\r\n'), headers),
+      ),
+      ...Array.from({ length: 75 }, () =>
+        slowClient('127.0.26.3', 9080, hello.subarray(0, 1), hello.subarray(1)),
+      ),
+      ...Array.from({ length: 75 }, () => slowClient('127.0.26.3', 9080, hello, Buffer.alloc(0))),
+    ];
+    const cutAfterMs = await Promise.all(clients);
+    polling = false;
+    await readiness;
+    // Every limit is 1 s; each trickle would take 20 s or for ever.
+    expect(Math.max(...cutAfterMs)).toBeLessThan(8_000);
+    expect(ready).toBe(true);
+    expect(await prometheusValue('envoy_listener_downstream_cx_overflow', '127.0.26.3_8080')).toBeGreaterThan(
+      0,
+    );
+    expect(await prometheusValue('envoy_listener_downstream_cx_overflow', '127.0.26.3_9080')).toBeGreaterThan(
+      0,
+    );
+    expect(
+      await prometheusValue('envoy_http_downstream_rq_header_timeout', 'inbound_0.0.0.0_8080'),
+    ).toBeGreaterThan(0);
+    expect(
+      await prometheusValue('envoy_listener_downstream_pre_cx_timeout', '127.0.26.3_9080'),
+    ).toBeGreaterThan(0);
+    expect(
+      await prometheusValue(
+        'envoy_listener_downstream_cx_transport_socket_connect_timeout',
+        '127.0.26.3_9080',
+      ),
+    ).toBeGreaterThan(0);
+    expect((await send('http://127.0.26.3:8080/after-plaintext')).status).toBe(200);
+    expect((await send('http://slow:9080/after-mtls', {}, '127.0.26.1:15001')).status).toBe(200);
+  }, 30_000);
 });

@@ -16,12 +16,14 @@ import { Duplex } from 'node:stream';
 
 import type { DownstreamConnection, HttpDependencies } from './http-stream-context.js';
 import { handleRequest, localReply } from './request-handler.js';
-import { handleUpgrade, upgradeWithoutBody } from './upgrade-tunnel.js';
+import { enforceHttp1Limits, http1ServerOptions, trackHandedOverConnections } from './http1-limits.js';
+import { handleUpgrade } from './upgrade-tunnel.js';
 
 /**
  * Node's HTTP/1.1 and HTTP/2 servers used as codecs only (they never listen): the listeners hand them
  * connections whose filter chain runs the HTTP connection manager, and every request goes to
- * `handleRequest` with the connection it came on.
+ * `handleRequest` with the connection it came on. The downstream limits hold on both: HTTP/1.1
+ * header and keep-alive timeouts, and HTTP/2 sessions closed after `idleTimeoutMs` without frames.
  */
 export class HttpServers {
   readonly #http1: Server;
@@ -32,18 +34,20 @@ export class HttpServers {
   #draining = false;
 
   constructor(private readonly deps: HttpDependencies) {
-    this.#http1 = createHttp1Server(
-      {
-        keepAliveTimeout: 60_000,
-        requestTimeout: 0,
-        headersTimeout: 60_000,
-        shouldUpgradeCallback: upgradeWithoutBody,
-      },
-      (req, res) => this.#serve(req, res, this.#connections.get(req.socket)),
+    const { limits, stats } = deps.downstream;
+    this.#http1 = createHttp1Server(http1ServerOptions(limits), (req, res) =>
+      this.#serve(req, res, this.#connections.get(req.socket)),
     );
+    trackHandedOverConnections(this.#http1);
+    enforceHttp1Limits(this.#http1, stats, (socket) => this.#statPrefix(socket));
     this.#http2 = createHttp2Server({ settings: { enableConnectProtocol: false } }, (req, res) =>
       this.#serve(req, res, this.#connections.get(req.stream.session as object)),
     );
+    this.#http2.setTimeout(limits.idleTimeoutMs);
+    this.#http2.on('timeout', (session: ServerHttp2Session) => {
+      stats.idleTimeout(this.#statPrefix(session));
+      session.destroy();
+    });
     // The session is created synchronously while the connection is handed over.
     this.#http2.on('session', (session: ServerHttp2Session) => {
       if (this.#pending) this.#connections.set(session, this.#pending);
@@ -55,8 +59,12 @@ export class HttpServers {
       if (connection) handleUpgrade(req, socket, head, connection, this.deps, this.#http1);
       else socket.destroy();
     });
-    for (const server of [this.#http1, this.#http2])
-      server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
+    this.#http2.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
+  }
+
+  /** The HTTP manager's `stat_prefix` of a connection or session, for Envoy's HTTP statistics. */
+  #statPrefix(key: object): string {
+    return String(this.#connections.get(key)?.hcm['stat_prefix'] ?? '');
   }
 
   #serve(

@@ -1,4 +1,6 @@
 import type { ClusterManager } from '../clusters/cluster-manager.js';
+import type { DownstreamLimits } from '../listeners/downstream-limits.js';
+import type { DownstreamStats } from '../telemetry/downstream-stats.js';
 import type { ClientCertificate } from './forwarded-client-cert.js';
 import type { TrafficReporter } from '../telemetry/traffic-reporter.js';
 import type { ConfigSnapshot } from '../xds/proxy-config-state.js';
@@ -36,4 +38,6 @@ export interface HttpDependencies {
   clusters: ClusterManager;
   pools: UpstreamPools;
   reporter: TrafficReporter;
+  /** What a downstream peer may hold (timeouts, connections per listener) and the counters of their enforcement. */
+  downstream: { limits: DownstreamLimits; stats: DownstreamStats };
 }

@@ -7,6 +7,7 @@ import {
   selectFilterChain,
   type EnvoyFilterChain,
   type EnvoyListener,
+  type EnvoyTransportSocket,
 } from '@mesh/xds';
 
 import { clientCertificateOf } from '../http/forwarded-client-cert.js';
@@ -14,6 +15,7 @@ import type { DownstreamConnection, HttpDependencies } from '../http/http-stream
 import type { HttpServers } from '../http/http-servers.js';
 import { sniffConnection, type SniffedConnection } from './connection-sniffing.js';
 import { proxyTcp } from '../tcp/tcp-proxy.js';
+import { listenerAddress } from '../telemetry/index.js';
 import { peerPrincipal } from '../tls/peer-identity.js';
 import type { WorkloadTls } from '../tls/workload-tls.js';
 
@@ -26,8 +28,6 @@ import type { WorkloadTls } from '../tls/workload-tls.js';
  */
 
 const HCM = 'envoy.filters.network.http_connection_manager';
-/** Envoy's listener-filter timeout: a server-first protocol sends nothing and is then plaintext. */
-const SNIFF_TIMEOUT_MS = 5_000;
 
 export interface DispatchTarget {
   direction: 'inbound' | 'outbound';
@@ -59,6 +59,37 @@ function isTerminating(chain: EnvoyFilterChain): boolean {
   return chain.transport_socket?.name === 'envoy.transport_sockets.tls';
 }
 
+/**
+ * Envoy's listener filters under `listener_filters_timeout`: a server-first protocol sends nothing
+ * and goes on as plaintext (`continue_on_listener_filters_timeout`, as Istio sets it), counted.
+ */
+async function inspect(socket: Socket, parts: DispatchParts): Promise<SniffedConnection> {
+  const { limits, stats } = parts.deps.downstream;
+  const sniffed = await sniffConnection(socket, limits.listenerFiltersTimeoutMs);
+  if (sniffed.timedOut) stats.listenerFilterTimeout(listenerAddress(socket.localAddress, socket.localPort));
+  return sniffed;
+}
+
+/**
+ * TLS termination under Envoy's `transport_socket_connect_timeout`: a client that stops mid-handshake
+ * is cut when the limit passes (`downstream_cx_transport_socket_connect_timeout`).
+ */
+async function acceptTls(
+  socket: Socket,
+  transport: EnvoyTransportSocket,
+  parts: DispatchParts,
+): Promise<TLSSocket | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), parts.deps.downstream.limits.tlsHandshakeTimeoutMs);
+  });
+  try {
+    return await Promise.race([parts.tls.accept(socket, transport), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function dispatchConnection(
   socket: Socket,
   target: DispatchTarget,
@@ -66,7 +97,7 @@ export async function dispatchConnection(
 ): Promise<void> {
   socket.on('error', () => undefined);
   let sniffed: SniffedConnection | undefined = needsInspection(target.listener)
-    ? await sniffConnection(socket, SNIFF_TIMEOUT_MS)
+    ? await inspect(socket, parts)
     : undefined;
   const chain = selectFilterChain(target.listener, {
     port: target.port,
@@ -99,7 +130,16 @@ export async function dispatchConnection(
   let stream: Socket = socket;
   if (isTerminating(chain) && chain.transport_socket) {
     try {
-      const secure: TLSSocket = await parts.tls.accept(socket, chain.transport_socket);
+      const secure = await acceptTls(socket, chain.transport_socket, parts);
+      if (secure === 'timeout') {
+        parts.deps.downstream.stats.handshakeTimeout(listenerAddress(socket.localAddress, socket.localPort));
+        parts.log(
+          { listener: target.listener.name, chain: connection.chain },
+          'downstream TLS handshake timed out',
+        );
+        socket.destroy();
+        return;
+      }
       stream = secure;
       connection.tls = true;
       const principal = peerPrincipal(secure);
@@ -123,8 +163,7 @@ export async function dispatchConnection(
     return;
   }
   // HTTP clients speak first, so reading the first bytes never waits on a server-first protocol here.
-  if (!connection.tls && sniffed?.plaintext === undefined)
-    sniffed = await sniffConnection(socket, SNIFF_TIMEOUT_MS);
+  if (!connection.tls && sniffed?.plaintext === undefined) sniffed = await inspect(socket, parts);
   parts.log(
     {
       listener: connection.listener,

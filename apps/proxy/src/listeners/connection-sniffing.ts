@@ -13,6 +13,8 @@ export interface SniffedConnection {
   sni?: string;
   /** Plaintext only: what the first bytes look like. */
   plaintext?: 'http1' | 'h2c' | 'opaque';
+  /** Nothing conclusive arrived in time (Envoy's `downstream_pre_cx_timeout`). */
+  timedOut?: true;
 }
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -104,7 +106,7 @@ export function sniffConnection(socket: Socket, timeoutMs: number): Promise<Snif
     const onEnd = () =>
       finish(decide(data, true) ?? { transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' });
     const timer = setTimeout(
-      () => finish({ transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' }),
+      () => finish({ transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque', timedOut: true }),
       timeoutMs,
     );
     socket.on('data', onData);

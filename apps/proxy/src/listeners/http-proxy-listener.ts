@@ -5,7 +5,9 @@ import { originalDestinationListener, selectFilterChain, networkFilter, chainNam
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import { handleRequest, localReply } from '../http/request-handler.js';
-import { handleUpgrade, upgradeWithoutBody } from '../http/upgrade-tunnel.js';
+import { enforceHttp1Limits, http1ServerOptions } from '../http/http1-limits.js';
+import { handleUpgrade } from '../http/upgrade-tunnel.js';
+import { listenerAddress } from '../telemetry/index.js';
 import { resolveExplicitDestination } from './explicit-destination.js';
 import type { TrafficListeners } from './traffic-listeners.js';
 
@@ -21,29 +23,39 @@ const HCM = 'envoy.filters.network.http_connection_manager';
 
 export class HttpProxyListener {
   readonly server: Server;
+  /** `<ip>_<port>` once listening: the listener's and its HTTP manager's name in statistics. */
+  #address = '';
 
   constructor(
     private readonly deps: HttpDependencies,
     private readonly traffic: TrafficListeners,
     private readonly namespace: string,
   ) {
-    this.server = createServer(
-      { keepAliveTimeout: 60_000, requestTimeout: 0, shouldUpgradeCallback: upgradeWithoutBody },
-      (req, res) => this.#request(req, res),
-    );
+    const { limits, stats } = deps.downstream;
+    this.server = createServer(http1ServerOptions(limits), (req, res) => this.#request(req, res));
+    enforceHttp1Limits(this.server, stats, () => this.#address);
+    // The same connection limit as the traffic listeners; CONNECT tunnels count until they close.
+    this.server.maxConnections = limits.maxConnectionsPerListener;
+    this.server.on('drop', () => stats.overflow(this.#address));
+    this.server.on('connection', (socket: Socket) => stats.track(this.#address, socket));
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.#connect(req, socket, head),
     );
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.#upgrade(req, socket, head),
     );
-    this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
 
   listen(host: string, port: number): Promise<void> {
+    this.#address = listenerAddress(host, port);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host, port }, () => resolve());
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        // An accept error (EMFILE) must not end the process; Node keeps listening.
+        this.server.on('error', () => undefined);
+        resolve();
+      });
     });
   }
 

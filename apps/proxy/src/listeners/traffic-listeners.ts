@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { originalDestinationListener, type EnvoyListener } from '@mesh/xds';
 
 import { originalDestination } from '../capture/index.js';
+import { listenerAddress } from '../telemetry/index.js';
 import { dispatchConnection, type DispatchParts } from './connection-dispatch.js';
 
 /**
@@ -10,7 +11,9 @@ import { dispatchConnection, type DispatchParts } from './connection-dispatch.js
  * (15001) and `virtualInbound` (15006), the original destination read with SO_ORIGINAL_DST.
  * Explicit mode (local platform): one inbound listener per application port on the workload's own
  * address (the original destination is that address and port); outbound goes through the HTTP
- * proxy listener instead.
+ * proxy listener instead. Each listener holds at most `maxConnectionsPerListener` connections:
+ * beyond that Node closes a new connection as soon as it is accepted (Envoy's listener connection
+ * limit, `downstream_cx_overflow`), so a flood cannot take the descriptors readiness needs.
  */
 
 export const VIRTUAL_INBOUND = 'virtualInbound';
@@ -35,11 +38,21 @@ export class TrafficListeners {
     return this.parts.deps.snapshot().config.listeners.find((l) => l.name === name);
   }
 
-  #track(socket: Socket): boolean {
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
-    socket.setNoDelay(true);
-    return true;
+  /** A listening socket that counts and caps its connections and survives accept errors (EMFILE). */
+  #server(host: string, port: number, onConnection: (socket: Socket) => void): Server {
+    const { limits, stats } = this.parts.deps.downstream;
+    const address = listenerAddress(host, port);
+    const server = createServer((socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      socket.setNoDelay(true);
+      stats.track(address, socket);
+      onConnection(socket);
+    });
+    server.maxConnections = limits.maxConnectionsPerListener;
+    server.on('drop', () => stats.overflow(address));
+    server.on('error', (err) => this.parts.log({ listener: address, error: err.message }, 'accept failed'));
+    return server;
   }
 
   #inbound(socket: Socket, address: string, port: number): void {
@@ -53,8 +66,7 @@ export class TrafficListeners {
 
   /** Transparent inbound: everything iptables redirected to `port` (15006). */
   async listenVirtualInbound(host: string, port: number): Promise<void> {
-    const server = createServer((socket) => {
-      this.#track(socket);
+    const server = this.#server(host, port, (socket) => {
       const original = originalDestination(socket);
       this.#inbound(socket, original?.address ?? socket.localAddress ?? '', original?.port ?? port);
     });
@@ -63,8 +75,7 @@ export class TrafficListeners {
 
   /** Explicit inbound: the application's port on the workload's address. */
   async listenInboundPort(host: string, port: number): Promise<void> {
-    const server = createServer((socket) => {
-      this.#track(socket);
+    const server = this.#server(host, port, (socket) => {
       this.#inbound(socket, host, port);
     });
     this.servers.push(await listen(server, host, port));
@@ -72,8 +83,7 @@ export class TrafficListeners {
 
   /** Transparent outbound: `virtualOutbound` hands each connection to the listener of its original destination. */
   async listenVirtualOutbound(host: string, port: number): Promise<void> {
-    const server = createServer((socket) => {
-      this.#track(socket);
+    const server = this.#server(host, port, (socket) => {
       const original = originalDestination(socket) ?? { address: socket.localAddress ?? '', port };
       this.dispatchOutbound(socket, original.address, original.port);
     });

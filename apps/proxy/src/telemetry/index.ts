@@ -28,6 +28,7 @@ export {
   RBAC_DENIED_METRIC,
   REQUEST_LABELS,
 } from './istio-metrics.js';
+export { DownstreamStats, listenerAddress } from './downstream-stats.js';
 export { AccessLogWriter, formatAccessLogEntry, type AccessLogRecord } from './access-log.js';
 export {
   formatB3Single,

@@ -176,7 +176,12 @@ describe('sniffConnection', () => {
   it('calls a client that sends nothing opaque once the timeout passes, and the socket still works', async () => {
     let client!: Socket;
     const { socket, result } = await sniffed(() => (client = plainClient()), 50);
-    expect(result).toEqual({ transportProtocol: 'raw_buffer', alpn: [], plaintext: 'opaque' });
+    expect(result).toEqual({
+      transportProtocol: 'raw_buffer',
+      alpn: [],
+      plaintext: 'opaque',
+      timedOut: true,
+    });
     socket.write('220 mysql ready\r\n'); // a server-first protocol speaks first
     const greeting = await readUntil(client, (d) => d.includes('\n'));
     expect(greeting.toString()).toBe('220 mysql ready\r\n');

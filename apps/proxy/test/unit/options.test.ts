@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { connectionLimitFor, defaultConnectionLimit } from '../../src/listeners/downstream-limits.js';
 import { parseProxyOptions, UsageError } from '../../src/options.js';
 
 /** How the proxy reads its settings: the injected container's environment, or flags on the local platform. */
@@ -42,6 +43,13 @@ describe('parseProxyOptions', () => {
       accessLogFile: '',
       drainSeconds: 5,
       logLevel: 'info',
+      downstreamLimits: {
+        listenerFiltersTimeoutMs: 5_000,
+        tlsHandshakeTimeoutMs: 10_000,
+        requestHeadersTimeoutMs: 10_000,
+        idleTimeoutMs: 3_600_000,
+        maxConnectionsPerListener: defaultConnectionLimit(),
+      },
     });
   });
 
@@ -146,6 +154,26 @@ describe('parseProxyOptions', () => {
     expect(parseProxyOptions(['--drain-duration', '2.5s'], POD_ENV).drainSeconds).toBe(2.5);
   });
 
+  it('reads the downstream timeouts and the connection limit', () => {
+    const argv = [
+      ...['--listener-filters-timeout', '500ms', '--tls-handshake-timeout', '2s'],
+      ...['--request-headers-timeout', '1.5s', '--idle-timeout', '10m', '--max-connections', '300'],
+    ];
+    expect(parseProxyOptions(argv, POD_ENV).downstreamLimits).toEqual({
+      listenerFiltersTimeoutMs: 500,
+      tlsHandshakeTimeoutMs: 2_000,
+      requestHeadersTimeoutMs: 1_500,
+      idleTimeoutMs: 600_000,
+      maxConnectionsPerListener: 300,
+    });
+  });
+
+  it('derives the connection limit from the open-file limit, keeping room for the rest', () => {
+    expect(connectionLimitFor(20_000)).toBe(2_500);
+    expect(connectionLimitFor(256)).toBe(64);
+    expect(connectionLimitFor(undefined)).toBe(4_096);
+  });
+
   it.each([
     [['--admin-port', '99999'], '--admin-port: "99999" is not a port number'],
     [['--status-port=http'], '--status-port: "http" is not a port number'],
@@ -157,7 +185,13 @@ describe('parseProxyOptions', () => {
     [['--inbound', '9080'], '--inbound: "9080" is not APP_PORT=HOST:PORT'],
     [['--inbound', '9080=127.0.0.5'], '--inbound: "9080=127.0.0.5" is not APP_PORT=HOST:PORT'],
     [['--inbound', '9080=127.0.0.5:70000'], '--inbound: "70000" is not a port number'],
-    [['--drain-duration', '5'], '--drain-duration: "5" is not a duration like 500ms or 5s'],
+    [['--drain-duration', '5'], '--drain-duration: "5" is not a duration like 500ms, 5s, 10m or 1h'],
+    [['--idle-timeout', '0s'], '--idle-timeout: "0s" must be longer than 0'],
+    [
+      ['--request-headers-timeout', '1d'],
+      '--request-headers-timeout: "1d" is not a duration like 500ms, 5s, 10m or 1h',
+    ],
+    [['--max-connections', '0'], '--max-connections: "0" is not a positive number'],
   ])('refuses %j: %s', (argv, message) => {
     expect(usageError(argv).message).toBe(message);
   });
