@@ -97,8 +97,11 @@ function inboundHttpManager(ctx: SidecarContext, targetPort: number, bind: strin
         ...buildRbacFilters(ctx.authorization, 'http'),
         { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
       ],
-      // The app sees the caller's identity in x-forwarded-client-cert, as with Istio.
-      forward_client_cert_details: 'APPEND_FORWARD',
+      // The app sees the caller's verified identity in x-forwarded-client-cert, and only that: whatever
+      // XFCC a caller sends is dropped (SANITIZE_SET), so a workload holding a mesh certificate cannot
+      // prepend identities it does not have by skipping its own sidecar. (Istio's sidecars use
+      // APPEND_FORWARD; between two sidecars both give the app the same single element.)
+      forward_client_cert_details: 'SANITIZE_SET',
       set_current_client_cert_details: { subject: { value: true }, dns: true, uri: true },
       use_remote_address: { value: false },
       upgrade_configs: [WEBSOCKET_UPGRADE],
