@@ -94,6 +94,11 @@ export {
 } from './generation/sidecar/clusters/sidecar-clusters.js';
 export { generateSidecarLoadAssignments } from './generation/sidecar/clusters/sidecar-load-assignments.js';
 export {
+  parseFileSecretName,
+  SYSTEM_ROOTS,
+  type FileSecret,
+} from './generation/sidecar/clusters/file-secret-names.js';
+export {
   generateSidecarOwnListeners,
   generateSidecarSharedListeners,
 } from './generation/sidecar/listeners/sidecar-listeners.js';

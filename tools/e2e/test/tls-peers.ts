@@ -57,35 +57,49 @@ export function meshClientCertificate(
   sa: string,
 ): CertificateFiles {
   const rootCertPem = readFileSync(join(stateDir, STATE_FILES.rootCert), 'utf8');
-  const ca = CertificateAuthority.fromPem({
+  const authority = CertificateAuthority.fromPem({
     certPem: rootCertPem,
     keyPem: readFileSync(join(stateDir, STATE_FILES.rootKey), 'utf8'),
     rootCertPem,
   });
   const identity = `spiffe://cluster.local/ns/${namespace}/sa/${sa}`;
   const keys = generateKeyPair('ECDSA_P256');
-  const issued = ca.issueWorkloadCertificate({
+  const issued = authority.issueWorkloadCertificate({
     csrPem: createCsr({ privateKey: keys.privateKeyPem, identity }),
     identity,
   });
-  return writeFiles(dir, `mesh-${sa}`, issued.chainPem.join(''), keys.privateKeyPem, rootCertPem);
+  const ca = join(dir, 'mesh-root.pem');
+  writeFileSync(ca, rootCertPem);
+  return writeFiles(dir, `mesh-${sa}`, issued.chainPem.join(''), keys.privateKeyPem, ca);
 }
 
-/** A throwaway CA (a stand-in for a public CA) and a server certificate from it for `dnsNames`. */
-export function throwawayServerCertificate(dir: string, label: string, dnsNames: string[]): CertificateFiles {
-  const ca = createSelfSignedRoot({ trustDomain: 'example.test', organization: `throwaway CA ${label}` });
-  const issued = ca.issueServerCertificate({ dnsNames });
-  return writeFiles(dir, label, issued.chainPem.join(''), issued.privateKeyPem, ca.certificate.pem);
+/** A throwaway CA (a stand-in for a public one) whose root is in `ca` and which issues server certificates. */
+export class ThrowawayCa {
+  readonly ca: string;
+  readonly #authority: CertificateAuthority;
+
+  constructor(
+    private readonly dir: string,
+    label: string,
+  ) {
+    this.#authority = createSelfSignedRoot({
+      trustDomain: 'example.test',
+      organization: `throwaway CA ${label}`,
+    });
+    this.ca = join(dir, `${label}-ca.pem`);
+    writeFileSync(this.ca, this.#authority.certificate.pem);
+  }
+
+  serverCertificate(label: string, dnsNames: string[]): CertificateFiles {
+    const issued = this.#authority.issueServerCertificate({ dnsNames });
+    return writeFiles(this.dir, label, issued.chainPem.join(''), issued.privateKeyPem, this.ca);
+  }
 }
 
+/** Writes a certificate and key; `ca` is the roots' file, written here when given as PEM. */
 function writeFiles(dir: string, label: string, cert: string, key: string, ca: string): CertificateFiles {
-  const files = {
-    cert: join(dir, `${label}-cert.pem`),
-    key: join(dir, `${label}-key.pem`),
-    ca: join(dir, `${label}-ca.pem`),
-  };
+  const files = { cert: join(dir, `${label}-cert.pem`), key: join(dir, `${label}-key.pem`), ca };
   writeFileSync(files.cert, cert);
   writeFileSync(files.key, key, { mode: 0o600 });
-  writeFileSync(files.ca, ca);
   return files;
 }

@@ -6,6 +6,7 @@ import {
   type ProxyConfig,
 } from '@mesh/xds';
 
+import { withAutoSni } from '../tls/auto-sni.js';
 import { LoadBalancer, type LbPolicy } from './load-balancer.js';
 import { OutlierDetector, outlierConfigOf } from './outlier-detector.js';
 
@@ -105,7 +106,8 @@ export class ClusterManager {
   #endpoint(name: string, cluster: EnvoyCluster, lb: EnvoyLbEndpoint): UpstreamEndpoint | undefined {
     const socket = lb.endpoint?.address?.socket_address;
     if (!socket?.address || socket.port_value === undefined) return undefined;
-    return this.#make(name, socket.address, socket.port_value, transportSocketFor(cluster, lb).socket);
+    const transport = withAutoSni(cluster, transportSocketFor(cluster, lb).socket, socket.address);
+    return this.#make(name, socket.address, socket.port_value, transport);
   }
 
   #make(
@@ -144,7 +146,12 @@ export class ClusterManager {
     if (state.cluster.type === 'ORIGINAL_DST') {
       if (!original) return { error: 'UH', message: `${clusterName}: no original destination` };
       return {
-        endpoint: this.#make(clusterName, original.host, original.port, state.cluster.transport_socket),
+        endpoint: this.#make(
+          clusterName,
+          original.host,
+          original.port,
+          withAutoSni(state.cluster, state.cluster.transport_socket, original.host),
+        ),
       };
     }
     // Ejected outliers are skipped unless every endpoint is out (Envoy's panic mode then uses all).

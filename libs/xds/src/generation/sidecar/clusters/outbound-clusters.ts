@@ -42,8 +42,16 @@ function serviceSans(ctx: SidecarContext, service: MeshService, port: MeshServic
   return [...ids].sort();
 }
 
-/** Istio's cluster metadata: the service behind the cluster and, with a rule, where it came from. */
-export function clusterMetadata(service: MeshService, rule: DestinationRule | undefined): Obj {
+/**
+ * Istio's cluster metadata: the service behind the cluster, with a rule where it came from, and for TLS
+ * the rule originates `alpn_override: "false"` (Istio's ALPN filter then leaves the ALPN the rule's
+ * server negotiates alone instead of offering `istio-*` protocols).
+ */
+export function clusterMetadata(
+  service: MeshService,
+  rule: DestinationRule | undefined,
+  tlsMode?: string,
+): Obj {
   const fields: Obj = {
     services: {
       list_value: {
@@ -67,6 +75,7 @@ export function clusterMetadata(service: MeshService, rule: DestinationRule | un
       string_value: `/apis/networking.istio.io/v1/namespaces/${namespace}/destination-rule/${rule.metadata.name}`,
     };
   }
+  if (tlsMode === 'SIMPLE' || tlsMode === 'MUTUAL') fields['alpn_override'] = { string_value: 'false' };
   return { filter_metadata: { istio: { fields } } };
 }
 
@@ -140,7 +149,7 @@ export function outboundCluster(
     autoMtls: ctx.mesh.enableAutoMtls && cluster['type'] !== 'ORIGINAL_DST',
     ...(ctx.mesh.tlsDefaults ? { tlsDefaults: ctx.mesh.tlsDefaults } : {}),
   });
-  cluster['metadata'] = clusterMetadata(service, rule);
+  cluster['metadata'] = clusterMetadata(service, rule, policy.tls?.mode);
   return cluster;
 }
 
