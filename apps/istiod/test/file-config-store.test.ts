@@ -82,7 +82,7 @@ describe('FileConfigStore', () => {
       'reviews.yaml': `${VIRTUAL_SERVICE([90, 10])}---\n${DESTINATION_RULE}`,
       'mesh/peer.yml': PEER_AUTHENTICATION,
     });
-    expect(store.status()).toEqual({ synced: true, invalid: [] });
+    expect(store.status()).toEqual({ synced: true, invalid: [], stale: [] });
     expect(
       store
         .list()

@@ -129,6 +129,64 @@ describe('KubeConfigStore against the test API server', () => {
     expect(store!.get('VirtualService', 'default', 'details')).toBeUndefined();
   });
 
+  it('keeps the last good version of an object whose update is invalid, until a valid update or its deletion', async () => {
+    const { api, events } = await setup();
+    const metadata = () => store!.get('VirtualService', 'default', 'reviews')!.object['metadata'] as object;
+    const weights = () =>
+      (
+        store!.get('VirtualService', 'default', 'reviews')!.object['spec'] as {
+          http: { route: { weight: number }[] }[];
+        }
+      ).http[0]!.route.map((r) => r.weight);
+    events.length = 0;
+
+    // The CRD schema accepts weights 50/30, so the API server stores them; istiod must not apply them.
+    await api.replace({ ...virtualService('reviews', [50, 30]), metadata: metadata() } as KubernetesObject);
+    await eventually(() =>
+      expect(store!.status().invalid.map((f) => `${f.code} ${f.name}`)).toEqual(['WEIGHT_INVALID reviews']),
+    );
+    expect(weights()).toEqual([90, 10]);
+    expect(events).toEqual([]);
+    expect(store!.status().stale).toMatchObject([
+      {
+        kind: 'VirtualService',
+        namespace: 'default',
+        name: 'reviews',
+        reason: expect.stringMatching(/WEIGHT_INVALID.*last good version \(resourceVersion \d+\) kept$/),
+      },
+    ]);
+
+    const current = (await api.read({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'default' },
+    })) as KubernetesObject;
+    await api.replace({
+      ...virtualService('reviews', [20, 80]),
+      metadata: current.metadata,
+    } as KubernetesObject);
+    await eventually(() => expect(weights()).toEqual([20, 80]));
+    expect(store!.status()).toMatchObject({ invalid: [], stale: [] });
+
+    const again = (await api.read({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'default' },
+    })) as KubernetesObject;
+    await api.replace({
+      ...virtualService('reviews', [50, 30]),
+      metadata: again.metadata,
+    } as KubernetesObject);
+    await eventually(() => expect(store!.status().stale).toHaveLength(1));
+    await api.delete({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'default' },
+    });
+    await eventually(() => expect(store!.get('VirtualService', 'default', 'reviews')).toBeUndefined());
+    expect(store!.status()).toMatchObject({ invalid: [], stale: [] });
+  });
+
   it('relists after a forced 410 without losing or duplicating events', async () => {
     const { api, events, lists } = await setup();
     await api.create(virtualService('a') as KubernetesObject);

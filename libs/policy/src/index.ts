@@ -57,9 +57,11 @@ export { buildCrd, renderIstioCrds } from './crd/istio-crds.js';
 export {
   configKey,
   diffConfigs,
+  formatStale,
   type ConfigEvent,
   type ConfigStore,
   type ConfigStoreStatus,
+  type StaleConfig,
   type StoredConfig,
 } from './store/config-store.js';
 export { CompositeConfigStore } from './store/composite-store.js';

@@ -2,14 +2,24 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { effectivePeerAuthentication, loadYaml, type PeerAuthentication } from '@mesh/policy';
+import {
+  effectivePeerAuthentication,
+  formatFinding,
+  formatStale,
+  loadYaml,
+  type Finding,
+  type PeerAuthentication,
+  type StaleConfig,
+} from '@mesh/policy';
 
 import type { InstanceState, RunState } from './run-state.js';
 
 /**
  * What `meshctl local up` prints when ready and `meshctl local status` reports: every workload
  * instance with its identity, address, sidecar readiness, xDS sync state (asked of the sidecar's
- * admin `/control_plane`) and effective mTLS mode (PeerAuthentication from the config directory).
+ * admin `/control_plane`) and effective mTLS mode (PeerAuthentication from the config directory),
+ * then the config istiod refused (its `/debug/configz`): invalid documents, and the resources whose
+ * last good version istiod keeps in force because their new version is invalid.
  */
 
 export interface InstanceStatus {
@@ -31,6 +41,25 @@ export interface LocalStatus {
   startedAt: string;
   istiod: { xdsPort: number; monitoringPort: number; metrics: string };
   workloads: InstanceStatus[];
+  /** What istiod reports of the config directory; undefined when istiod did not answer. */
+  config?: { invalid: Finding[]; lastGoodKept: StaleConfig[] };
+}
+
+/** istiod's view of the config: asked of its `/debug/configz` (open to loopback callers). */
+async function configStatus(monitoringPort: number): Promise<LocalStatus['config']> {
+  const answer = await probe(`http://127.0.0.1:${monitoringPort}/debug/configz`);
+  if (answer?.status !== 200) return undefined;
+  const body = JSON.parse(answer.body) as { invalid?: Finding[]; lastGoodKept?: StaleConfig[] };
+  return {
+    invalid: body.invalid ?? [],
+    lastGoodKept: (body.lastGoodKept ?? []).map(({ kind, namespace, name, source, reason }) => ({
+      kind,
+      namespace,
+      name,
+      source,
+      reason,
+    })),
+  };
 }
 
 function peerAuthentications(configDir: string): PeerAuthentication[] {
@@ -116,10 +145,11 @@ export async function localStatus(state: RunState): Promise<LocalStatus> {
       metrics: `http://127.0.0.1:${state.istiod.monitoringPort}/metrics`,
     },
     workloads: await Promise.all(state.instances.map((i) => instanceStatus(i, policies))),
+    config: await configStatus(state.istiod.monitoringPort),
   };
 }
 
-/** The human table: one row per workload instance. */
+/** The human table: one row per workload instance, then any config istiod refused. */
 export function renderStatusTable(status: LocalStatus): string {
   const header = ['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'XDS', 'MTLS'];
   const rows = status.workloads.map((w) => [
@@ -137,5 +167,17 @@ export function renderStatusTable(status: LocalStatus): string {
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return [line(header), ...rows.map(line), ...renderConfigStatus(status.config)].join('\n');
+}
+
+/** Nothing when every config document is valid; otherwise each refusal, and what stays in force. */
+function renderConfigStatus(config: LocalStatus['config']): string[] {
+  if (!config) return ['', 'CONFIG: istiod did not answer on its monitoring port'];
+  if (config.invalid.length === 0 && config.lastGoodKept.length === 0) return [];
+  return [
+    '',
+    `INVALID CONFIG (${config.invalid.length} finding(s); fix the files, istiod applies them when valid)`,
+    ...config.invalid.map((f) => `  ${formatFinding(f)}`),
+    ...config.lastGoodKept.map((s) => `  last good version kept in force: ${formatStale(s)}`),
+  ];
 }

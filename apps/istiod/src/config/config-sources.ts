@@ -18,7 +18,7 @@ export interface ConfigSources {
  * both define the same object.
  */
 export async function startConfigSources(options: IstiodOptions, logger: Logger): Promise<ConfigSources> {
-  const files = new FileConfigStore(options.configDir, logger);
+  const files = new FileConfigStore(options.configDir, logger, { stateDir: options.stateDir });
   await files.start();
   if (!options.kubeconfig && !process.env['KUBERNETES_SERVICE_HOST']) {
     return { store: files, close: async () => files.close() };

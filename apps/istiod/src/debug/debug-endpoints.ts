@@ -1,4 +1,4 @@
-import type { ConfigStore, MeshSnapshot } from '@mesh/policy';
+import { configKey, formatStale, type ConfigStore, type MeshSnapshot } from '@mesh/policy';
 import { resourceTypeFor, shortNameOf, type AdsServer, type ResourceSource } from '@mesh/xds';
 
 export interface DebugDeps {
@@ -16,7 +16,8 @@ export interface DebugResponse {
 /**
  * istiod's debug endpoints on the monitoring port, as JSON: `/debug/syncz` (per proxy and type: sent,
  * ACKed and NACKed versions), `/debug/config_dump?proxyID=` (what that proxy is served), `/debug/registryz`
- * (services and endpoints), `/debug/configz` (config objects and the invalid ones skipped).
+ * (services and endpoints), `/debug/configz` (config objects, the invalid ones skipped, and the last good
+ * versions kept in force because their new version is invalid).
  */
 export async function handleDebug(
   deps: DebugDeps,
@@ -75,8 +76,13 @@ function registryz(snapshot: MeshSnapshot) {
   }));
 }
 
+/**
+ * Config objects in force, the invalid ones skipped, and the objects whose invalid new version left
+ * their last good version in force (`lastGoodKept`, also marked on the resource).
+ */
 function configz(config: ConfigStore) {
   const status = config.status();
+  const stale = new Map(status.stale.map((s) => [configKey(s.kind, s.namespace, s.name), s]));
   return {
     synced: status.synced,
     resources: config.list().map((c) => ({
@@ -85,8 +91,10 @@ function configz(config: ConfigStore) {
       name: c.name,
       resourceVersion: c.resourceVersion,
       source: c.source,
+      ...(stale.has(configKey(c.kind, c.namespace, c.name)) ? { lastGoodKept: true } : {}),
     })),
     invalid: status.invalid,
+    lastGoodKept: status.stale.map((s) => ({ ...s, message: formatStale(s) })),
   };
 }
 

@@ -15,10 +15,12 @@ import {
 import {
   ConfigIndex,
   configKey,
+  formatFinding,
   validateResource,
   type ConfigStore,
   type ConfigStoreStatus,
   type Finding,
+  type StaleConfig,
   type StoredConfig,
 } from '@mesh/policy';
 
@@ -58,10 +60,13 @@ interface KindWatch {
  * istiod's config source on a cluster: one list-then-watch informer per kind (client-node's ListWatch:
  * resumes from the last resourceVersion, relists on 410 Gone and reconciles the cache without losing
  * or duplicating events). When a list or watch fails, the informer is restarted after a capped
- * exponential backoff. Objects that fail validation are kept out and reported, as the file store does.
+ * exponential backoff. Objects that fail validation are kept out and reported, as the file store does;
+ * an invalid update of an object in force leaves its last good version in force (fail closed: a typo
+ * must not delete an ALLOW policy) until a valid update or its deletion.
  */
 export class KubeConfigStore extends ConfigIndex implements ConfigStore {
   private readonly invalid = new Map<string, Finding[]>();
+  private readonly stale = new Map<string, StaleConfig>();
   private readonly watches: KindWatch[] = [];
   private readonly clock: Clock;
   private stopped = false;
@@ -106,7 +111,11 @@ export class KubeConfigStore extends ConfigIndex implements ConfigStore {
   }
 
   status(): ConfigStoreStatus {
-    return { synced: this.watches.every((w) => w.synced), invalid: [...this.invalid.values()].flat() };
+    return {
+      synced: this.watches.every((w) => w.synced),
+      invalid: [...this.invalid.values()].flat(),
+      stale: [...this.stale.values()],
+    };
   }
 
   private async startInformer(state: KindWatch): Promise<void> {
@@ -141,10 +150,18 @@ export class KubeConfigStore extends ConfigIndex implements ConfigStore {
     const { errors } = validateResource(object);
     if (errors.length > 0) {
       this.invalid.set(key, errors);
-      this.drop(key);
+      const lastGood = this.configs.get(key);
+      if (lastGood)
+        this.stale.set(key, {
+          kind: kind.kind,
+          namespace,
+          name,
+          reason: `its new version (resourceVersion ${obj.metadata?.resourceVersion ?? '?'}) is invalid: ${formatFinding(errors[0] as Finding)}; last good version (resourceVersion ${lastGood.resourceVersion}) kept`,
+        });
       return;
     }
     this.invalid.delete(key);
+    this.stale.delete(key);
     const config: StoredConfig = {
       apiVersion: String(object.apiVersion),
       kind: kind.kind,
@@ -161,6 +178,7 @@ export class KubeConfigStore extends ConfigIndex implements ConfigStore {
   private remove(kind: WatchedKind, obj: KubernetesObject): void {
     const key = configKey(kind.kind, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
     this.invalid.delete(key);
+    this.stale.delete(key);
     this.drop(key);
   }
 

@@ -112,10 +112,12 @@ function parseQuickly(text: string, lineCounter: LineCounter) {
 function loadDocument(document: Document.Parsed, file: string, lineAt: LineAt, result: LoadResult): void {
   if (document.errors.length > 0) {
     for (const error of document.errors) {
-      const line = lineAt(error.pos[0]);
-      result.findings.push(
-        malformed(file, line, error.message.split('\n')[0] ?? error.message, 'YAML_SYNTAX'),
+      // The library's message repeats the position (within the chunk) that the finding gives.
+      const message = (error.message.split('\n')[0] ?? error.message).replace(
+        / at line \d+, column \d+:$/,
+        '',
       );
+      result.findings.push(malformed(file, lineAt(error.pos[0]), message, 'YAML_SYNTAX'));
     }
     return;
   }

@@ -28,6 +28,6 @@ describe('CompositeConfigStore', () => {
     ).toEqual(['reviews:9080', 'ratings:9080']);
     expect(store.get('Service', 'default', 'ratings')?.name).toBe('ratings');
     expect(events.map((e) => e.type)).toEqual(['add', 'add', 'add']);
-    expect(store.status()).toEqual({ synced: true, invalid: [] });
+    expect(store.status()).toEqual({ synced: true, invalid: [], stale: [] });
   });
 });

@@ -37,6 +37,10 @@ export class CompositeConfigStore implements ConfigStore {
 
   status(): ConfigStoreStatus {
     const statuses = this.stores.map((store) => store.status());
-    return { synced: statuses.every((s) => s.synced), invalid: statuses.flatMap((s) => s.invalid) };
+    return {
+      synced: statuses.every((s) => s.synced),
+      invalid: statuses.flatMap((s) => s.invalid),
+      stale: statuses.flatMap((s) => s.stale),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import type { Finding, SourceLocation } from '../validation/finding.js';
+import { findingOrigin, type Finding, type SourceLocation } from '../validation/finding.js';
 
 /**
  * One config object as the mesh holds it, whatever its source (a directory of YAML, the Kubernetes
@@ -24,11 +24,34 @@ export type ConfigEvent =
   | { type: 'update'; config: StoredConfig; previous: StoredConfig }
   | { type: 'delete'; config: StoredConfig };
 
+/**
+ * An object whose source now holds an invalid or unreadable version, so the last good version stays
+ * in force (fail closed: a typo must not delete an ALLOW policy). It goes away only with a valid
+ * change or an explicit deletion.
+ */
+export interface StaleConfig {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Where the version in force was read from, when it came from a file. */
+  source?: SourceLocation;
+  /** Why the newer version is not in force, ending in "last good version kept". */
+  reason: string;
+}
+
+/** `Kind namespace/name (file:line): reason`: a stale object in logs, `/debug/configz` readers and status. */
+export function formatStale(stale: StaleConfig): string {
+  const where = stale.source ? ` (${stale.source.file}:${stale.source.line})` : '';
+  return `${findingOrigin(stale)}${where}: ${stale.reason}`;
+}
+
 export interface ConfigStoreStatus {
   /** The initial load (or list) has completed; before that, `list` may be incomplete. */
   synced: boolean;
   /** Objects currently skipped because they are invalid, with why (shown in status and metrics). */
   invalid: Finding[];
+  /** Objects whose last good version is kept while their current version is invalid. */
+  stale: StaleConfig[];
 }
 
 /**

@@ -43,6 +43,6 @@ export class MemoryConfigStore extends ConfigIndex implements ConfigStore {
   }
 
   status(): ConfigStoreStatus {
-    return { synced: true, invalid: [] };
+    return { synced: true, invalid: [], stale: [] };
   }
 }
