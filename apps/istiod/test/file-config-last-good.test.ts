@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ConfigEvent } from '@mesh/policy';
@@ -170,6 +170,20 @@ describe('FileConfigStore keeps the last good version of a resource', () => {
     writeFileSync(file, SERVICE);
     const third = await open(configDir, stateDir);
     expect(third.store.list().map((c) => c.kind)).toEqual(['Service']);
+  });
+
+  it('keeps its copy out of a config directory inside the state directory (the local platform)', async () => {
+    const { stateDir } = dirs();
+    const configDir = join(stateDir, 'config');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'authz.yaml'), ALLOW('frontend'));
+    const first = await open(configDir, stateDir);
+    await until(() => existsSync(join(stateDir, LAST_GOOD_FILE)), 'the copy to be saved');
+    first.store.close();
+    const second = await open(configDir, stateDir);
+    expect(second.store.status().invalid).toEqual([]);
+    expect(second.store.list().map((c) => c.kind)).toEqual(['AuthorizationPolicy']);
+    second.store.close();
   });
 
   it('keeps what a file defined when it grows past the size limit', async () => {

@@ -11,7 +11,9 @@ import { validateResource, type StoredConfig } from '@mesh/policy';
  * enforced. Owner-only (0600 in a 0700 directory): it holds the mesh's policies. Written atomically
  * (a fresh temporary file renamed over the old one), so a crash mid-write leaves the previous copy.
  */
-export const LAST_GOOD_FILE = 'config/last-good.json';
+// Not under `config/`: the local platform's config directory is `<state-dir>/config`, and the copy
+// must never be read as config itself.
+export const LAST_GOOD_FILE = 'last-good/config.json';
 
 type SavedConfig = Omit<StoredConfig, 'resourceVersion'>;
 
