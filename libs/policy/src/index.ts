@@ -46,9 +46,21 @@ export {
   type SourceLocation,
 } from './validation/finding.js';
 export { parseDuration } from './validation/rules/primitives.js';
-export { validateMeshConfigTls, type MeshConfigTlsValidation } from './validation/mesh-config-tls.js';
 export { cipherSuiteNames, isValidEcdhCurve } from './validation/rules/tls-names.js';
-export type { MeshConfigTls, MeshTlsConfig, MeshTlsProtocol } from './api/mesh/mesh-tls-config.js';
+
+// MeshConfig: Istio's mesh-wide settings, their defaults, validation and YAML parsing.
+export {
+  DEFAULT_MESH_CONFIG,
+  type MeshConfig,
+  type OutboundTrafficPolicyMode,
+  type ResolvedMeshConfig,
+} from './api/mesh/mesh-config.js';
+export type { MeshTlsConfig, MeshTlsProtocol } from './api/mesh/mesh-tls-config.js';
+export type { ProxyConfig } from './api/mesh/proxy-config.js';
+export type { ExtensionProvider, ExtensionProviderKind } from './api/mesh/extension-provider.js';
+export { validateMeshConfig, type MeshConfigValidation } from './validation/mesh-config.js';
+export { parseMeshConfigYaml } from './loader/mesh-config-yaml.js';
+
 
 // CRDs of the `base` chart.
 export { buildCrd, renderIstioCrds } from './crd/istio-crds.js';

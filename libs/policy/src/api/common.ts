@@ -101,6 +101,13 @@ export const SELECTOR_OR_TARGET_REFS = {
   message: 'only one of targetRefs or selector can be set',
 };
 
+/** `TcpKeepalive`: `SO_KEEPALIVE` on upstream connections (connection pools, MeshConfig). */
+export const TcpKeepalive = obj({
+  probes: opt(uint32()),
+  time: opt(duration()),
+  interval: opt(duration()),
+});
+
 /** `ConnectionPoolSettings` (DestinationRule traffic policies and Sidecar inbound pools). */
 export const ConnectionPoolSettings = obj({
   tcp: opt(
@@ -108,13 +115,7 @@ export const ConnectionPoolSettings = obj({
       {
         maxConnections: opt(int32('Maximum number of HTTP1 /TCP connections to a destination host.')),
         connectTimeout: opt(duration('TCP connection timeout.')),
-        tcpKeepalive: opt(
-          obj({
-            probes: opt(uint32()),
-            time: opt(duration()),
-            interval: opt(duration()),
-          }),
-        ),
+        tcpKeepalive: opt(TcpKeepalive),
         maxConnectionDuration: opt(duration('The maximum duration of a connection.')),
         idleTimeout: opt(duration('The idle timeout for TCP connections.', false)),
       },

@@ -60,6 +60,14 @@ export function int32(description?: string, extra: Record<string, unknown> = {})
   return Type.Integer({ format: 'int32', ...(description === undefined ? {} : { description }), ...extra });
 }
 
+/** A proto `int64` (or `Int64Value`): proto JSON writes it as a number or a decimal string. */
+export function int64(description?: string) {
+  return Type.Union(
+    [Type.Integer(), Type.String({ pattern: '^-?[0-9]+$' })],
+    description === undefined ? {} : { description },
+  );
+}
+
 /** A proto `double`. */
 export function double(description?: string, extra: Record<string, unknown> = {}) {
   return Type.Number({ format: 'double', ...(description === undefined ? {} : { description }), ...extra });

@@ -9,21 +9,13 @@ import type { FindingCollector } from './collector.js';
 import { field, item, pointerToPath } from '../field-paths.js';
 
 /**
- * Structural validation of a `spec` against its kind's TypeBox schema, with TypeBox's errors translated
- * into findings (code, field path, reason). Mutually exclusive fields (`x-mesh-one-of`) are checked in
+ * Structural validation of a `spec` against its kind's TypeBox schema (or of MeshConfig against its
+ * own), with TypeBox's errors translated into findings (code, field path, reason). Mutually exclusive fields (`x-mesh-one-of`) are checked in
  * a second walk once the shape is right, because JSON Schema's `oneOf` errors are unreadable.
  */
 
-const validators = new Map<IstioKindName, Validator>();
-
-function validatorFor(kind: IstioKindName): Validator {
-  let validator = validators.get(kind);
-  if (validator === undefined) {
-    validator = Compile(SPEC_SCHEMAS[kind]) as Validator;
-    validators.set(kind, validator);
-  }
-  return validator;
-}
+/** Compiled once per schema: compiling is far slower than checking. */
+const validators = new WeakMap<TSchema, Validator>();
 
 /** Validates `spec` (at `specPath`); returns false when the shape is wrong and semantic checks must not run. */
 export function checkSpecSchema(
@@ -32,18 +24,32 @@ export function checkSpecSchema(
   collector: FindingCollector,
   specPath = 'spec',
 ): boolean {
-  const validator = validatorFor(kind);
-  if (validator.Check(spec)) {
-    checkOneOf(SPEC_SCHEMAS[kind], spec, specPath, collector);
+  return checkSchema(SPEC_SCHEMAS[kind], spec, collector, specPath);
+}
+
+/** Validates `value` (at `path`) against any of the API's schemas; false when the shape is wrong. */
+export function checkSchema(
+  schema: TSchema,
+  value: unknown,
+  collector: FindingCollector,
+  path: string,
+): boolean {
+  let validator = validators.get(schema);
+  if (validator === undefined) {
+    validator = Compile(schema) as Validator;
+    validators.set(schema, validator);
+  }
+  if (validator.Check(value)) {
+    checkOneOf(schema, value, path, collector);
     return true;
   }
   const seen = new Set<string>();
-  for (const error of validator.Errors(spec)) {
-    for (const [code, path, message] of translate(error, specPath, spec)) {
-      const key = `${path}\u0000${message}`;
+  for (const error of validator.Errors(value)) {
+    for (const [code, at, message] of translate(error, path, value)) {
+      const key = `${at}\u0000${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      collector.error(code, path, message);
+      collector.error(code, at, message);
     }
   }
   return false;

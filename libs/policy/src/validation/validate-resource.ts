@@ -36,7 +36,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Finds the line of a field, or of its closest enclosing field the file spells out, or of the document. */
-function locator(options: ValidateOptions): Locator {
+export function fieldLocator(options: ValidateOptions): Locator {
   const { source, fieldLines } = options;
   if (source === undefined) return () => undefined;
   return (path) => {
@@ -63,7 +63,7 @@ export function validateResource(object: unknown, options: ValidateOptions = {})
       namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
       name: typeof metadata.name === 'string' ? metadata.name : '',
     },
-    locator(options),
+    fieldLocator(options),
   );
   if (!isObject(object) || kind === '' || apiVersion === '') {
     c.error('RESOURCE_MALFORMED', '', 'a Kubernetes object needs a string apiVersion and kind');
@@ -137,7 +137,7 @@ function checkIstioResource(
  * `field:` with no value is null in YAML. Kubernetes prunes such fields and Istio reads them as unset,
  * so they are dropped before validation rather than reported as type errors.
  */
-function withoutNullFields(value: unknown): unknown {
+export function withoutNullFields(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNullFields);
   if (!isObject(value)) return value;
   return Object.fromEntries(

@@ -1,3 +1,7 @@
+import { type Static } from 'typebox';
+
+import { enumOf, obj, opt, stringList } from '../schema-helpers.js';
+
 /**
  * The TLS part of Istio's MeshConfig (`mesh` of the `istio` ConfigMap): `meshMTLS` shapes the server
  * side of Istio mTLS on every sidecar's inbound ports; `tlsDefaults` applies to TLS a DestinationRule
@@ -9,15 +13,11 @@ export const MESH_TLS_PROTOCOLS = ['TLS_AUTO', 'TLSV1_2', 'TLSV1_3'] as const;
 export type MeshTlsProtocol = (typeof MESH_TLS_PROTOCOLS)[number];
 
 /** `MeshConfig.TLSConfig`. */
-export interface MeshTlsConfig {
-  minProtocolVersion?: MeshTlsProtocol;
-  /** Not allowed in `meshMTLS` (Istio rejects it there). */
-  ecdhCurves?: string[];
-  /** TLS 1.2 suites by OpenSSL name; TLS 1.3 suites are not configurable in Envoy. */
-  cipherSuites?: string[];
-}
-
-export interface MeshConfigTls {
-  meshMTLS?: MeshTlsConfig;
-  tlsDefaults?: MeshTlsConfig;
-}
+export const MeshTlsConfig = obj({
+  minProtocolVersion: opt(enumOf([...MESH_TLS_PROTOCOLS], 'The minimum TLS protocol version.')),
+  ecdhCurves: opt(stringList('ECDH curves offered; not allowed in `meshMTLS` (Istio rejects it there).')),
+  cipherSuites: opt(
+    stringList('TLS 1.2 suites by OpenSSL name; TLS 1.3 suites are not configurable in Envoy.'),
+  ),
+});
+export type MeshTlsConfig = Static<typeof MeshTlsConfig>;

@@ -52,7 +52,8 @@ const ConsistentHashLB = obj(
   },
 );
 
-const LocalityLoadBalancerSetting = obj({
+/** Also MeshConfig's mesh-wide `localityLbSetting`. */
+export const LocalityLoadBalancerSetting = obj({
   distribute: opt(
     listOf(
       obj({ from: opt(str("Originating locality, '/' separated, e.g.")), to: opt(mapOf(uint32())) }),

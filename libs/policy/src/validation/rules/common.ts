@@ -118,10 +118,10 @@ export function checkExportTo(
   exportTo: readonly string[] | undefined,
   namespace: string,
   c: FindingCollector,
-  options: { serviceEntry?: boolean; workloadSelector?: boolean } = {},
+  options: { serviceEntry?: boolean; workloadSelector?: boolean; path?: string } = {},
 ): void {
   if (exportTo === undefined || exportTo.length === 0) return;
-  const path = 'spec.exportTo';
+  const path = options.path ?? 'spec.exportTo';
   const seen = new Set<string>();
   exportTo.forEach((entry, i) => {
     const key = entry === '.' ? namespace : entry;
