@@ -2,12 +2,13 @@
 import { pino } from 'pino';
 
 import { CaMaterialError } from './ca/ca-material.js';
+import { MeshConfigError } from './config/mesh-config-source.js';
 import { parseIstiodOptions, UsageError, USAGE } from './options.js';
 import { startIstiod } from './server/istiod.js';
 
 /**
- * istiod: the mesh control plane. Bad flags, unreadable directories or unusable CA material print one
- * line and exit with code 2; SIGINT/SIGTERM shut down cleanly.
+ * istiod: the mesh control plane. Bad flags, unreadable directories, unusable CA material or an invalid
+ * MeshConfig print one line and exit with code 2; SIGINT/SIGTERM shut down cleanly.
  */
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -29,7 +30,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     istiod = await startIstiod(options, logger);
   } catch (err) {
-    if (err instanceof CaMaterialError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    if (
+      err instanceof CaMaterialError ||
+      err instanceof MeshConfigError ||
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    ) {
       console.error(`istiod: ${(err as Error).message}`);
       return 2;
     }

@@ -18,7 +18,13 @@ export interface IstiodOptions {
   xdsPort: number | null;
   secureXdsPort: number;
   monitoringPort: number;
-  trustDomain: string;
+  /**
+   * `--trust-domain`; when absent, MeshConfig's `trustDomain` (cluster.local by default). Either way it
+   * is fixed at start: the CA and every identity istiod checks depend on it.
+   */
+  trustDomain?: string;
+  /** `--mesh-config`: Istio's MeshConfig YAML (`/etc/istio/config/mesh` in Istio's pod), watched. */
+  meshConfigFile?: string;
   /** Namespace istiod runs in: its own certificate is for `istiod.<ns>.svc`. */
   istioNamespace: string;
   workloadCertTtlSeconds: number;
@@ -42,7 +48,8 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir DIR] [--listen-address 0.0.0.0]
               [--xds-listen-address 127.0.0.1] [--xds-port 15010|off] [--secure-xds-port 15012]
-              [--monitoring-port 15014] [--trust-domain cluster.local] [--istio-namespace istio-system]
+              [--monitoring-port 15014] [--istio-namespace istio-system]
+              [--trust-domain DOMAIN] [--mesh-config FILE]
               [--workload-cert-ttl 24h] [--max-workload-cert-ttl 90d] [--max-join-token-ttl 7d]
               [--kubeconfig FILE] [--push-debounce 100ms] [--grpc-max-message-size 4MiB] [--log-level info]`;
 
@@ -95,6 +102,21 @@ function readableDir(flag: string, dir: string): string {
   return path;
 }
 
+/** A file istiod reads at start and watches afterwards: it must exist and be readable now. */
+function readableFile(flag: string, file: string): string {
+  const path = resolve(file);
+  try {
+    if (!statSync(path).isFile()) throw new UsageError(`--${flag}: ${path} is not a file`);
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(
+      `--${flag}: cannot read file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return path;
+}
+
 /** The state directory is created when missing; it must be writable (the CA root is persisted there). */
 function writableDir(flag: string, dir: string): string {
   const path = resolve(dir);
@@ -127,7 +149,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'xds-port': { type: 'string', default: '15010' },
         'secure-xds-port': { type: 'string', default: '15012' },
         'monitoring-port': { type: 'string', default: '15014' },
-        'trust-domain': { type: 'string', default: 'cluster.local' },
+        'trust-domain': { type: 'string' },
+        'mesh-config': { type: 'string' },
         'istio-namespace': { type: 'string', default: 'istio-system' },
         'workload-cert-ttl': { type: 'string', default: '24h' },
         'max-workload-cert-ttl': { type: 'string', default: '90d' },
@@ -143,8 +166,9 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
   }
   if (!values['config-dir']) throw new UsageError('--config-dir is required');
   if (!values['state-dir']) throw new UsageError('--state-dir is required');
-  if (!/^[a-z0-9.-]+$/.test(values['trust-domain']))
-    throw new UsageError(`--trust-domain: "${values['trust-domain']}" is not a valid trust domain`);
+  const trustDomain = values['trust-domain'];
+  if (trustDomain !== undefined && !/^[a-z0-9.-]+$/.test(trustDomain))
+    throw new UsageError(`--trust-domain: "${trustDomain}" is not a valid trust domain`);
   const workloadTtl = parseDurationSeconds('workload-cert-ttl', values['workload-cert-ttl']);
   const maxTtl = parseDurationSeconds('max-workload-cert-ttl', values['max-workload-cert-ttl']);
   if (workloadTtl > maxTtl) throw new UsageError('--workload-cert-ttl cannot exceed --max-workload-cert-ttl');
@@ -157,7 +181,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     xdsPort: values['xds-port'] === 'off' ? null : parsePort('xds-port', values['xds-port']),
     secureXdsPort: parsePort('secure-xds-port', values['secure-xds-port']),
     monitoringPort: parsePort('monitoring-port', values['monitoring-port']),
-    trustDomain: values['trust-domain'],
+    trustDomain,
+    meshConfigFile: values['mesh-config'] ? readableFile('mesh-config', values['mesh-config']) : undefined,
     istioNamespace: values['istio-namespace'],
     workloadCertTtlSeconds: workloadTtl,
     maxWorkloadCertTtlSeconds: maxTtl,

@@ -81,6 +81,7 @@ export {
 export {
   buildSidecarContext,
   DEFAULT_MESH_SETTINGS,
+  meshSettingsOf,
   sidecarProxyOf,
   type InboundPort,
   type MeshSettings,

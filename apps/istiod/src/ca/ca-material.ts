@@ -45,7 +45,7 @@ function readOptional(dir: string, file: string): string | undefined {
  * Istio's precedence: a plug-in CA (`cacerts` layout in `--ca-dir`) wins; otherwise the self-signed
  * root kept in the state directory is reused, or created on first start (key file mode 0600).
  */
-export function loadCa(options: IstiodOptions): LoadedCa {
+export function loadCa(options: IstiodOptions & { trustDomain: string }): LoadedCa {
   const ttl = {
     maxWorkloadTtlSeconds: options.maxWorkloadCertTtlSeconds,
     defaultWorkloadTtlSeconds: options.workloadCertTtlSeconds,

@@ -1,9 +1,12 @@
-import { configKey, formatStale, type ConfigStore, type MeshSnapshot } from '@mesh/policy';
+import { configKey, formatFinding, formatStale, type ConfigStore, type MeshSnapshot } from '@mesh/policy';
 import { resourceTypeFor, shortNameOf, type AdsServer, type ResourceSource } from '@mesh/xds';
+
+import type { MeshConfigStatus } from '../config/mesh-config-source.js';
 
 export interface DebugDeps {
   ads: AdsServer;
   config: ConfigStore;
+  meshConfig: () => MeshConfigStatus;
   snapshot: () => MeshSnapshot;
   source: ResourceSource;
 }
@@ -16,8 +19,8 @@ export interface DebugResponse {
 /**
  * istiod's debug endpoints on the monitoring port, as JSON: `/debug/syncz` (per proxy and type: sent,
  * ACKed and NACKed versions), `/debug/config_dump?proxyID=` (what that proxy is served), `/debug/registryz`
- * (services and endpoints), `/debug/configz` (config objects, the invalid ones skipped, and the last good
- * versions kept in force because their new version is invalid).
+ * (services and endpoints), `/debug/configz` (config objects, the invalid ones skipped, the last good
+ * versions kept in force because their new version is invalid, and the MeshConfig under `meshConfig`).
  */
 export async function handleDebug(
   deps: DebugDeps,
@@ -30,7 +33,7 @@ export async function handleDebug(
     case '/debug/registryz':
       return { status: 200, body: registryz(deps.snapshot()) };
     case '/debug/configz':
-      return { status: 200, body: configz(deps.config) };
+      return { status: 200, body: { ...configz(deps.config), meshConfig: meshConfigz(deps.meshConfig()) } };
     case '/debug/config_dump':
       return configDump(deps, query.get('proxyID') ?? '');
     default:
@@ -95,6 +98,20 @@ function configz(config: ConfigStore) {
     })),
     invalid: status.invalid,
     lastGoodKept: status.stale.map((s) => ({ ...s, message: formatStale(s) })),
+  };
+}
+
+/**
+ * The MeshConfig in force (Istio's defaults applied) and where it came from; when the source's current
+ * version is invalid, its errors and `lastGoodKept`.
+ */
+function meshConfigz(status: MeshConfigStatus) {
+  return {
+    source: status.source,
+    inForce: status.inForce,
+    lastGoodKept: status.invalid.length > 0,
+    invalid: status.invalid.map((finding) => ({ ...finding, message: formatFinding(finding) })),
+    warnings: status.warnings.map(formatFinding),
   };
 }
 

@@ -6,13 +6,14 @@ import {
   type CertificateAuthority,
 } from '@mesh/pki';
 import { MeshSnapshot, type ConfigStore } from '@mesh/policy';
-import { AdsServer, PUSH_ORDER, TypeUrl, type ConnectionStatus } from '@mesh/xds';
+import { AdsServer, meshSettingsOf, PUSH_ORDER, TypeUrl, type ConnectionStatus } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { certificateServiceHandlers } from '../ca/certificate-service.js';
-import { loadCa } from '../ca/ca-material.js';
+import { loadCa, type LoadedCa } from '../ca/ca-material.js';
 import { startConfigSources } from '../config/config-sources.js';
+import { MeshConfigSource } from '../config/mesh-config-source.js';
 import type { IstiodOptions } from '../options.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { ClientCertAuthenticator } from '../security/client-cert-authenticator.js';
@@ -34,6 +35,8 @@ export interface RunningIstiod {
   ports: { xds: number | null; secureXds: number; monitoring: number };
   ca: CertificateAuthority;
   config: ConfigStore;
+  /** Istio's MeshConfig: the one in force and any invalid version kept out. */
+  meshConfig: MeshConfigSource;
   /** The snapshot proxies are served from right now. */
   snapshot(): MeshSnapshot;
   xdsConnections(): ConnectionStatus[];
@@ -79,19 +82,34 @@ function servingCertificate(ca: CertificateAuthority, istioNamespace: string) {
  * default), and the monitoring port (15014).
  */
 export async function startIstiod(options: IstiodOptions, logger: Logger): Promise<RunningIstiod> {
-  const loaded = loadCa(options);
+  // Config first: MeshConfig may name the trust domain, which the CA and every identity check use.
+  const sources = await startConfigSources(options, logger);
+  const config = sources.store;
+  let meshConfig: MeshConfigSource | undefined;
+  let loaded: LoadedCa;
+  let trustDomain: string;
+  try {
+    meshConfig = await MeshConfigSource.start(
+      { file: options.meshConfigFile, store: config, istioNamespace: options.istioNamespace },
+      logger,
+    );
+    trustDomain = options.trustDomain ?? meshConfig.current.trustDomain;
+    loaded = loadCa({ ...options, trustDomain });
+  } catch (err) {
+    meshConfig?.close();
+    await sources.close();
+    throw err;
+  }
+  const mesh = meshConfig;
   const ca = loaded.ca;
-  logger.info(
-    { source: loaded.source, root: ca.root.subject, trustDomain: options.trustDomain },
-    'certificate authority ready',
-  );
+  logger.info({ source: loaded.source, root: ca.root.subject, trustDomain }, 'certificate authority ready');
 
   const authenticators: Authenticator[] = [
     new ClientCertAuthenticator(() => ca),
-    new JoinTokenAuthenticator(options.stateDir, options.trustDomain, options.maxJoinTokenTtlSeconds),
+    new JoinTokenAuthenticator(options.stateDir, trustDomain, options.maxJoinTokenTtlSeconds),
   ];
   if (options.kubeconfig || process.env['KUBERNETES_SERVICE_HOST']) {
-    authenticators.push(KubeTokenAuthenticator.fromEnvironment(options.trustDomain, options.kubeconfig));
+    authenticators.push(KubeTokenAuthenticator.fromEnvironment(trustDomain, options.kubeconfig));
   }
 
   const registry = new Registry();
@@ -105,10 +123,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   });
 
   // Config → immutable snapshot → generated resources; a (debounced) change rebuilds the snapshot and
-  // pushes every type, and each stream sends only what changed for its client.
-  const sources = await startConfigSources(options, logger);
-  const config = sources.store;
-  const xdsMetrics = registerXdsMetrics(registry, () => config.status().invalid.length);
+  // pushes every type, and each stream sends only what changed for its client. An invalid MeshConfig
+  // counts as one more invalid object.
+  const xdsMetrics = registerXdsMetrics(
+    registry,
+    () => config.status().invalid.length + (mesh.status().invalid.length > 0 ? 1 : 0),
+  );
+  // MeshConfig's settings for generation, under the trust domain the CA was started with.
+  const meshSettings = () => ({ ...meshSettingsOf(mesh.current), trustDomain });
   // Proxies that connect with workload metadata become endpoints (local platform, VMs).
   // The push runs from a timer, after `source` and `ads` below exist.
   // Endpoint-only changes push EDS alone: listeners, routes and clusters are not regenerated, unless the
@@ -117,7 +139,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   let accounts = '';
   const debouncer = new PushDebouncer(() => {
     const next = snapshot();
-    source.update(next);
+    source.update(next, meshSettings());
     const nextAccounts = serviceAccountsSignature(next);
     const types = configChanged
       ? PUSH_ORDER
@@ -136,13 +158,15 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
   const initial = snapshot();
   accounts = serviceAccountsSignature(initial);
-  const source = new MeshResourceSource(initial, (what, error) =>
-    logger.error({ err: error.message }, `config left out of the push: ${what}`),
+  const source = new MeshResourceSource(
+    initial,
+    (what, error) => logger.error({ err: error.message }, `config left out of the push: ${what}`),
+    meshSettings(),
   );
   const ads = new AdsServer({
     source,
     logger,
-    authorize: authorizeXdsClient(options.trustDomain),
+    authorize: authorizeXdsClient(trustDomain),
     hooks: {
       ...xdsMetrics.hooks,
       onConnect: (connection) => {
@@ -158,6 +182,15 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   config.subscribe((event) => {
     xdsMetrics.configChanged(event);
     if (!ENDPOINT_KINDS.has(event.config.kind)) configChanged = true;
+    debouncer.changed();
+  });
+  mesh.onChange((next) => {
+    if (options.trustDomain === undefined && next.trustDomain !== trustDomain)
+      logger.warn(
+        { meshConfig: next.trustDomain, inForce: trustDomain },
+        'MeshConfig trustDomain changed; it takes effect when istiod restarts (its CA and identity checks are fixed at start)',
+      );
+    configChanged = true;
     debouncer.changed();
   });
 
@@ -203,7 +236,12 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     host: options.listenAddress,
     port: options.monitoringPort,
     registry,
-    debug: (path, query) => handleDebug({ ads, config, snapshot: () => source.current, source }, path, query),
+    debug: (path, query) =>
+      handleDebug(
+        { ads, config, meshConfig: () => mesh.status(), snapshot: () => source.current, source },
+        path,
+        query,
+      ),
     authorizeDebug: debugAuthorization(authenticators, options.istioNamespace),
   });
   monitoring.setReady(true);
@@ -216,12 +254,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     ports: { xds, secureXds, monitoring: monitoring.port },
     ca,
     config,
+    meshConfig: mesh,
     snapshot: () => source.current,
     xdsConnections: () => ads.status(),
     close: async () => {
       clearTimeout(renewTimer);
       debouncer.stop();
       registered.stop();
+      mesh.close();
       await sources.close();
       ads.closeAll();
       monitoring.setReady(false);

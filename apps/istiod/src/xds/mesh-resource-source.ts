@@ -3,6 +3,7 @@ import type { MeshSnapshot } from '@mesh/policy';
 import { preparedByName, type NamedResources } from './named-resources.js';
 import { SidecarResources } from './sidecar-resources.js';
 import {
+  DEFAULT_MESH_SETTINGS,
   generateProxyless,
   generateSecrets,
   sidecarProxyOf,
@@ -10,6 +11,7 @@ import {
   resourceTypeFor,
   TypeUrl,
   type GenerationRequest,
+  type MeshSettings,
   type PreparedResource,
   type ResourceRequest,
   type ResourceSource,
@@ -39,6 +41,7 @@ export function isRouter(connection: XdsConnection): boolean {
  */
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
+  private mesh: MeshSettings;
   /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
   private prepared: NamedResources = new Map();
   /** Sidecar config, shared per scope within the snapshot. */
@@ -53,21 +56,25 @@ export class MeshResourceSource implements ResourceSource {
 
   /**
    * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
-   * client keeps what it had) instead of failing the whole push.
+   * client keeps what it had) instead of failing the whole push. `mesh`: MeshConfig's settings.
    */
   constructor(
     initial: MeshSnapshot,
     private readonly onError: (what: string, error: Error) => void = () => undefined,
+    mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
   ) {
     this.snapshot = initial;
+    this.mesh = mesh;
   }
 
   get current(): MeshSnapshot {
     return this.snapshot;
   }
 
-  update(snapshot: MeshSnapshot): void {
+  /** A new snapshot, and MeshConfig's settings when they changed: everything is generated anew. */
+  update(snapshot: MeshSnapshot, mesh: MeshSettings = this.mesh): void {
     this.snapshot = snapshot;
+    this.mesh = mesh;
     this.prepared = new Map();
     this.sidecars.reset();
     this.secrets = new Map();
@@ -80,7 +87,7 @@ export class MeshResourceSource implements ResourceSource {
         ? this.gatewaySecrets(request)
         : [];
     if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
-      return this.sidecars.resources(this.snapshot, request);
+      return this.sidecars.resources(this.snapshot, this.mesh, request);
     if (!isProxylessGrpc(request.connection)) return [];
     const type = resourceTypeFor(request.typeUrl);
     if (!type) return [];

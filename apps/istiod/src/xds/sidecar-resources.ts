@@ -9,6 +9,7 @@ import {
   generateSidecarSharedListeners,
   sidecarProxyOf,
   TypeUrl,
+  type MeshSettings,
   type PreparedResource,
   type ResourceRequest,
   type SidecarContext,
@@ -44,8 +45,8 @@ export class SidecarResources {
     this.named = new Map();
   }
 
-  resources(snapshot: MeshSnapshot, request: ResourceRequest): PreparedResource[] {
-    const ctx = this.context(snapshot, request);
+  resources(snapshot: MeshSnapshot, mesh: MeshSettings, request: ResourceRequest): PreparedResource[] {
+    const ctx = this.context(snapshot, mesh, request);
     const names = request.only ?? request.names;
     const wildcard = request.wildcard && request.only === undefined;
     const scope = this.scope(ctx);
@@ -92,11 +93,11 @@ export class SidecarResources {
     }
   }
 
-  private context(snapshot: MeshSnapshot, request: ResourceRequest): SidecarContext {
+  private context(snapshot: MeshSnapshot, mesh: MeshSettings, request: ResourceRequest): SidecarContext {
     const node = request.connection.node;
     let ctx = this.contexts.get(node.id);
     if (!ctx) {
-      ctx = buildSidecarContext(snapshot, sidecarProxyOf(node));
+      ctx = buildSidecarContext(snapshot, sidecarProxyOf(node), mesh);
       this.contexts.set(node.id, ctx);
     }
     return ctx;

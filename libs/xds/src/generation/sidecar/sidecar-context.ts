@@ -1,6 +1,6 @@
 import {
   buildAuthorizationModel,
-  DEFAULT_ROOT_NAMESPACE,
+  DEFAULT_MESH_CONFIG,
   effectivePeerAuthentication,
   serviceSelects,
   type AuthorizationModel,
@@ -9,6 +9,8 @@ import {
   type MeshServicePort,
   type MeshSnapshot,
   type MeshTlsConfig,
+  type OutboundTrafficPolicyMode,
+  type ResolvedMeshConfig,
 } from '@mesh/policy';
 
 import type { XdsNodeInfo } from '../../server/resource-source.js';
@@ -18,19 +20,26 @@ export interface MeshSettings {
   trustDomain: string;
   rootNamespace: string;
   enableAutoMtls: boolean;
-  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** MeshConfig `meshMTLS`: versions and cipher suites of inbound mTLS; unset means Istio's defaults. */
   meshMtls?: MeshTlsConfig;
   /** MeshConfig `tlsDefaults`: curves and cipher suites of TLS a DestinationRule originates. */
   tlsDefaults?: MeshTlsConfig;
 }
 
-export const DEFAULT_MESH_SETTINGS: MeshSettings = {
-  trustDomain: 'cluster.local',
-  rootNamespace: DEFAULT_ROOT_NAMESPACE,
-  enableAutoMtls: true,
-  outboundTrafficPolicy: 'ALLOW_ANY',
-};
+/** The settings a MeshConfig (Istio's defaults applied) gives sidecar generation. */
+export function meshSettingsOf(config: ResolvedMeshConfig): MeshSettings {
+  return {
+    trustDomain: config.trustDomain,
+    rootNamespace: config.rootNamespace,
+    enableAutoMtls: config.enableAutoMtls,
+    outboundTrafficPolicy: config.outboundTrafficPolicy.mode,
+    ...(config.meshMTLS ? { meshMtls: config.meshMTLS } : {}),
+    ...(config.tlsDefaults ? { tlsDefaults: config.tlsDefaults } : {}),
+  };
+}
+
+export const DEFAULT_MESH_SETTINGS: MeshSettings = meshSettingsOf(DEFAULT_MESH_CONFIG);
 
 /** The workload a sidecar fronts, from the node metadata Istio's agent sends (DESIGN §2, istio-facts §7.4). */
 export interface SidecarProxy {

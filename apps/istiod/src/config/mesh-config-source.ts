@@ -1,0 +1,228 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import {
+  DEFAULT_MESH_CONFIG,
+  formatFinding,
+  MAX_CONFIG_FILE_BYTES,
+  oversizeFile,
+  parseMeshConfigYaml,
+  type ConfigStore,
+  type Finding,
+  type MeshConfigValidation,
+  type ResolvedMeshConfig,
+} from '@mesh/policy';
+import type { Logger } from 'pino';
+
+/** Istio's MeshConfig ConfigMap: `istio` in istiod's namespace, the YAML under the key `mesh`. */
+export const MESH_CONFIG_MAP = { name: 'istio', key: 'mesh' } as const;
+
+/** The MeshConfig istiod is started with does not parse or validate: istiod refuses to start. */
+export class MeshConfigError extends Error {
+  override readonly name = 'MeshConfigError';
+  readonly code = 'ISTIOD_MESH_CONFIG';
+}
+
+export interface MeshConfigSourceOptions {
+  /** `--mesh-config`: a MeshConfig YAML file, which wins over the ConfigMap. */
+  file?: string;
+  /** The config store, for the `istio` ConfigMap in `istioNamespace` (Kubernetes). */
+  store: ConfigStore;
+  istioNamespace: string;
+  debounceMs?: number;
+  pollMs?: number;
+}
+
+/** What `/debug/configz` shows under `meshConfig`. */
+export interface MeshConfigStatus {
+  /** The file, `ConfigMap <namespace>/istio`, or `defaults`. */
+  source: string;
+  /** The MeshConfig in force, Istio's defaults applied. */
+  inForce: ResolvedMeshConfig;
+  /** The errors of the source's current version, when it is invalid and the last good one is kept. */
+  invalid: Finding[];
+  warnings: Finding[];
+}
+
+/**
+ * Istio's MeshConfig for istiod, from `--mesh-config` (watched: the directory, since Kubernetes swaps
+ * a mounted ConfigMap's files by renaming a symlink, plus a slow poll as a safety net), else from the
+ * `istio` ConfigMap in the config store, else Istio's defaults. It fails closed (DESIGN.md §12): an
+ * invalid or unreadable version is logged with `file:line` and reported while the last good MeshConfig
+ * stays in force; deleting the ConfigMap is an explicit return to the defaults. At start an invalid
+ * MeshConfig is an error: istiod does not start on config it cannot apply, as Istio does not.
+ */
+export class MeshConfigSource {
+  private status_: MeshConfigStatus;
+  /** The text last read, so a touched but unchanged source is neither parsed nor logged again. */
+  private lastText?: string;
+  private lastStamp = '';
+  private readonly listeners: ((config: ResolvedMeshConfig) => void)[] = [];
+  private watcher?: FSWatcher;
+  private poller?: NodeJS.Timeout;
+  private debounce?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private reading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly options: MeshConfigSourceOptions,
+    private readonly logger: Logger,
+  ) {
+    const source = options.file ?? `ConfigMap ${options.istioNamespace}/${MESH_CONFIG_MAP.name}`;
+    this.status_ = { source, inForce: DEFAULT_MESH_CONFIG, invalid: [], warnings: [] };
+  }
+
+  /** Reads the MeshConfig (a `MeshConfigError` if it is invalid), then watches its source. */
+  static async start(options: MeshConfigSourceOptions, logger: Logger): Promise<MeshConfigSource> {
+    const source = new MeshConfigSource(options, logger);
+    await source.refresh();
+    if (source.status_.invalid.length > 0)
+      throw new MeshConfigError(
+        `invalid MeshConfig: ${source.status_.invalid.map(formatFinding).join('; ')}`,
+      );
+    logger.info({ source: source.status_.source }, 'MeshConfig read');
+    source.watch();
+    return source;
+  }
+
+  get current(): ResolvedMeshConfig {
+    return this.status_.inForce;
+  }
+
+  status(): MeshConfigStatus {
+    return this.status_;
+  }
+
+  /** `listener` hears every MeshConfig that replaces the one in force. */
+  onChange(listener: (config: ResolvedMeshConfig) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Waits for a read in progress (tests use it to know a change landed). */
+  async settled(): Promise<void> {
+    await this.reading;
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearInterval(this.poller);
+    clearTimeout(this.debounce);
+    this.unsubscribe?.();
+  }
+
+  private watch(): void {
+    const { file } = this.options;
+    if (file === undefined) {
+      this.unsubscribe = this.options.store.subscribe(({ config }) => {
+        if (config.kind === 'ConfigMap' && config.namespace === this.options.istioNamespace)
+          if (config.name === MESH_CONFIG_MAP.name) this.schedule(0);
+      });
+      return;
+    }
+    this.watcher = watch(dirname(file), () => this.schedule(this.options.debounceMs ?? 50));
+    this.watcher.on('error', (err) =>
+      this.logger.warn({ file, err: err.message }, 'mesh config watch failed; polling continues'),
+    );
+    this.poller = setInterval(() => this.schedule(0), this.options.pollMs ?? 5000).unref();
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.reading = this.reading
+        .then(() => this.refresh())
+        .catch((err: Error) => this.logger.warn({ err: err.message }, 'mesh config read failed'));
+    }, delayMs);
+  }
+
+  private async refresh(): Promise<void> {
+    const read =
+      this.options.file === undefined ? this.readConfigMap() : await this.readMeshFile(this.options.file);
+    if (read === undefined) return;
+    if ('text' in read) {
+      if (read.text === this.lastText) return;
+      this.lastText = read.text;
+    } else this.lastText = undefined;
+    const result = 'text' in read ? parseMeshConfigYaml(read.text, read.name) : read;
+    this.apply(result, 'text' in read ? read.name : 'defaults');
+  }
+
+  /** The file's text, a finding when it cannot be read, or undefined when it has not changed. */
+  private async readMeshFile(
+    file: string,
+  ): Promise<{ text: string; name: string } | MeshConfigValidation | undefined> {
+    const unreadable = (err: unknown): MeshConfigValidation => ({
+      errors: [
+        meshFinding(
+          file,
+          `cannot read the mesh config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        ),
+      ],
+      warnings: [],
+    });
+    let info;
+    try {
+      info = await stat(file);
+    } catch (err) {
+      this.lastStamp = '';
+      return unreadable(err);
+    }
+    const stamp = `${info.ino}/${info.mtimeMs}/${info.size}`;
+    if (stamp === this.lastStamp) return undefined;
+    this.lastStamp = stamp;
+    // Refused unread: a huge file would cost memory before any check could run.
+    if (info.size > MAX_CONFIG_FILE_BYTES)
+      return { errors: [{ ...oversizeFile(file, info.size), kind: 'MeshConfig' }], warnings: [] };
+    try {
+      return { text: await readFile(file, 'utf8'), name: file };
+    } catch (err) {
+      this.lastStamp = '';
+      return unreadable(err);
+    }
+  }
+
+  /** The ConfigMap's `mesh` text; its absence means Istio's defaults. */
+  private readConfigMap(): { text: string; name: string } | MeshConfigValidation {
+    const { istioNamespace } = this.options;
+    const configMap = this.options.store.get('ConfigMap', istioNamespace, MESH_CONFIG_MAP.name);
+    if (configMap === undefined) return { meshConfig: DEFAULT_MESH_CONFIG, errors: [], warnings: [] };
+    const name = `ConfigMap ${istioNamespace}/${MESH_CONFIG_MAP.name} data.${MESH_CONFIG_MAP.key}`;
+    const data = configMap.object['data'] as Record<string, unknown> | undefined;
+    const text = data?.[MESH_CONFIG_MAP.key];
+    if (typeof text === 'string') return { text, name };
+    return { errors: [meshFinding(name, `the ConfigMap has no "${MESH_CONFIG_MAP.key}" key`)], warnings: [] };
+  }
+
+  private apply(result: MeshConfigValidation, source: string): void {
+    const { meshConfig } = result;
+    if (meshConfig === undefined) {
+      // An unreadable file is found again at every poll: say so once.
+      const known = JSON.stringify(result.errors) === JSON.stringify(this.status_.invalid);
+      this.status_ = { ...this.status_, invalid: result.errors, warnings: result.warnings };
+      if (known) return;
+      for (const finding of result.errors)
+        this.logger.error(`invalid MeshConfig, the last good one stays in force: ${formatFinding(finding)}`);
+      return;
+    }
+    for (const finding of result.warnings) this.logger.warn(`MeshConfig: ${formatFinding(finding)}`);
+    const changed = JSON.stringify(meshConfig) !== JSON.stringify(this.status_.inForce);
+    this.status_ = { source, inForce: meshConfig, invalid: [], warnings: result.warnings };
+    if (!changed) return;
+    this.logger.info({ source }, 'MeshConfig in force');
+    for (const listener of this.listeners) listener(meshConfig);
+  }
+}
+
+function meshFinding(file: string, message: string): Finding {
+  return {
+    code: 'RESOURCE_MALFORMED',
+    level: 'Error',
+    kind: 'MeshConfig',
+    namespace: '',
+    name: '',
+    path: '',
+    message,
+    source: { file, line: 1 },
+  };
+}
