@@ -59,8 +59,7 @@ export type { MeshTlsConfig, MeshTlsProtocol } from './api/mesh/mesh-tls-config.
 export type { ProxyConfig } from './api/mesh/proxy-config.js';
 export type { ExtensionProvider, ExtensionProviderKind } from './api/mesh/extension-provider.js';
 export { validateMeshConfig, type MeshConfigValidation } from './validation/mesh-config.js';
-export { parseMeshConfigYaml } from './loader/mesh-config-yaml.js';
-
+export { parseMeshConfigYaml, refuseOversizeMeshConfig } from './loader/mesh-config-yaml.js';
 
 // CRDs of the `base` chart.
 export { buildCrd, renderIstioCrds } from './crd/istio-crds.js';

@@ -5,9 +5,8 @@ import { dirname } from 'node:path';
 import {
   DEFAULT_MESH_CONFIG,
   formatFinding,
-  MAX_CONFIG_FILE_BYTES,
-  oversizeFile,
   parseMeshConfigYaml,
+  refuseOversizeMeshConfig,
   type ConfigStore,
   type Finding,
   type MeshConfigValidation,
@@ -172,8 +171,8 @@ export class MeshConfigSource {
     if (stamp === this.lastStamp) return undefined;
     this.lastStamp = stamp;
     // Refused unread: a huge file would cost memory before any check could run.
-    if (info.size > MAX_CONFIG_FILE_BYTES)
-      return { errors: [{ ...oversizeFile(file, info.size), kind: 'MeshConfig' }], warnings: [] };
+    const oversize = refuseOversizeMeshConfig(file, info.size);
+    if (oversize) return oversize;
     try {
       return { text: await readFile(file, 'utf8'), name: file };
     } catch (err) {

@@ -7,6 +7,15 @@ import { recordFieldLines } from './field-lines.js';
 import { fileFinding, limitFindings, MAX_DOCUMENT_BYTES, oversizeDocument } from './input-limits.js';
 
 /**
+ * The refusal of a mesh config of `bytes` bytes, unread: above the size of a Kubernetes object (the
+ * ConfigMap it lives in could not be stored), or undefined when it is small enough to parse.
+ */
+export function refuseOversizeMeshConfig(file: string, bytes: number): MeshConfigValidation | undefined {
+  if (bytes <= MAX_DOCUMENT_BYTES) return undefined;
+  return { errors: [{ ...oversizeDocument(file, 1, bytes), kind: 'MeshConfig' }], warnings: [] };
+}
+
+/**
  * A MeshConfig written as YAML (a `--mesh-config` file, or the `mesh` key of the `istio` ConfigMap) →
  * the validated MeshConfig with Istio's defaults, or every problem with `file:line`. One document, with
  * the loader's bounds: refused unparsed above the size of a Kubernetes object, duplicate keys found in
@@ -17,8 +26,8 @@ export function parseMeshConfigYaml(text: string, file: string): MeshConfigValid
     errors: [{ ...finding, kind: 'MeshConfig' }],
     warnings: [],
   });
-  const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_DOCUMENT_BYTES) return refused(oversizeDocument(file, 1, bytes));
+  const oversize = refuseOversizeMeshConfig(file, Buffer.byteLength(text));
+  if (oversize) return oversize;
   const lineCounter = new LineCounter();
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   const refuse = (offset: number, message: string, code: FindingCode = 'YAML_SYNTAX') =>
