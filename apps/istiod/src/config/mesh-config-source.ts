@@ -29,9 +29,11 @@ export interface MeshConfigSourceOptions {
   /** The config store, for the `istio` ConfigMap in `istioNamespace` (Kubernetes). */
   store: ConfigStore;
   istioNamespace: string;
-  debounceMs?: number;
-  pollMs?: number;
 }
+
+/** Quiet time after a file event (an editor's save is several), and the safety-net poll. */
+const WATCH_DEBOUNCE_MS = 50;
+const POLL_MS = 5000;
 
 /** What `/debug/configz` shows under `meshConfig`. */
 export interface MeshConfigStatus {
@@ -53,7 +55,7 @@ export interface MeshConfigStatus {
  * MeshConfig is an error: istiod does not start on config it cannot apply, as Istio does not.
  */
 export class MeshConfigSource {
-  private status_: MeshConfigStatus;
+  private state: MeshConfigStatus;
   /** The text last read, so a touched but unchanged source is neither parsed nor logged again. */
   private lastText?: string;
   private lastStamp = '';
@@ -69,38 +71,31 @@ export class MeshConfigSource {
     private readonly logger: Logger,
   ) {
     const source = options.file ?? `ConfigMap ${options.istioNamespace}/${MESH_CONFIG_MAP.name}`;
-    this.status_ = { source, inForce: DEFAULT_MESH_CONFIG, invalid: [], warnings: [] };
+    this.state = { source, inForce: DEFAULT_MESH_CONFIG, invalid: [], warnings: [] };
   }
 
   /** Reads the MeshConfig (a `MeshConfigError` if it is invalid), then watches its source. */
   static async start(options: MeshConfigSourceOptions, logger: Logger): Promise<MeshConfigSource> {
     const source = new MeshConfigSource(options, logger);
     await source.refresh();
-    if (source.status_.invalid.length > 0)
-      throw new MeshConfigError(
-        `invalid MeshConfig: ${source.status_.invalid.map(formatFinding).join('; ')}`,
-      );
-    logger.info({ source: source.status_.source }, 'MeshConfig read');
+    if (source.state.invalid.length > 0)
+      throw new MeshConfigError(`invalid MeshConfig: ${source.state.invalid.map(formatFinding).join('; ')}`);
+    logger.info({ source: source.state.source }, 'MeshConfig read');
     source.watch();
     return source;
   }
 
   get current(): ResolvedMeshConfig {
-    return this.status_.inForce;
+    return this.state.inForce;
   }
 
   status(): MeshConfigStatus {
-    return this.status_;
+    return this.state;
   }
 
   /** `listener` hears every MeshConfig that replaces the one in force. */
   onChange(listener: (config: ResolvedMeshConfig) => void): void {
     this.listeners.push(listener);
-  }
-
-  /** Waits for a read in progress (tests use it to know a change landed). */
-  async settled(): Promise<void> {
-    await this.reading;
   }
 
   close(): void {
@@ -113,17 +108,18 @@ export class MeshConfigSource {
   private watch(): void {
     const { file } = this.options;
     if (file === undefined) {
+      const { istioNamespace } = this.options;
       this.unsubscribe = this.options.store.subscribe(({ config }) => {
-        if (config.kind === 'ConfigMap' && config.namespace === this.options.istioNamespace)
-          if (config.name === MESH_CONFIG_MAP.name) this.schedule(0);
+        const ours = config.namespace === istioNamespace && config.name === MESH_CONFIG_MAP.name;
+        if (config.kind === 'ConfigMap' && ours) this.schedule(0);
       });
       return;
     }
-    this.watcher = watch(dirname(file), () => this.schedule(this.options.debounceMs ?? 50));
+    this.watcher = watch(dirname(file), () => this.schedule(WATCH_DEBOUNCE_MS));
     this.watcher.on('error', (err) =>
       this.logger.warn({ file, err: err.message }, 'mesh config watch failed; polling continues'),
     );
-    this.poller = setInterval(() => this.schedule(0), this.options.pollMs ?? 5000).unref();
+    this.poller = setInterval(() => this.schedule(0), POLL_MS).unref();
   }
 
   private schedule(delayMs: number): void {
@@ -197,16 +193,16 @@ export class MeshConfigSource {
     const { meshConfig } = result;
     if (meshConfig === undefined) {
       // An unreadable file is found again at every poll: say so once.
-      const known = JSON.stringify(result.errors) === JSON.stringify(this.status_.invalid);
-      this.status_ = { ...this.status_, invalid: result.errors, warnings: result.warnings };
+      const known = JSON.stringify(result.errors) === JSON.stringify(this.state.invalid);
+      this.state = { ...this.state, invalid: result.errors, warnings: result.warnings };
       if (known) return;
       for (const finding of result.errors)
         this.logger.error(`invalid MeshConfig, the last good one stays in force: ${formatFinding(finding)}`);
       return;
     }
     for (const finding of result.warnings) this.logger.warn(`MeshConfig: ${formatFinding(finding)}`);
-    const changed = JSON.stringify(meshConfig) !== JSON.stringify(this.status_.inForce);
-    this.status_ = { source, inForce: meshConfig, invalid: [], warnings: result.warnings };
+    const changed = JSON.stringify(meshConfig) !== JSON.stringify(this.state.inForce);
+    this.state = { source, inForce: meshConfig, invalid: [], warnings: result.warnings };
     if (!changed) return;
     this.logger.info({ source }, 'MeshConfig in force');
     for (const listener of this.listeners) listener(meshConfig);

@@ -78,6 +78,7 @@ export function checkMeshConfigRules(config: MeshConfig, c: FindingCollector): v
     'defaultDestinationRuleExportTo',
   ] as const)
     checkExportTo(config[name], '', c, { serviceEntry: true, path: name });
+  // Mesh-wide there is no DestinationRule outlier detection to require: Istio passes an empty one.
   if (config.localityLbSetting) checkLocalityLb(config.localityLbSetting, {}, 'localityLbSetting', c);
   if (config.defaultHttpRetryPolicy) checkRetries(config.defaultHttpRetryPolicy, 'defaultHttpRetryPolicy', c);
   config.serviceSettings?.forEach((settings, i) =>
