@@ -110,19 +110,63 @@ export {
   type SecretProxy,
 } from './generation/secrets/credential-secrets.js';
 
-export { proxyConfig, sidecarConfig, simulate } from './simulation/simulate.js';
-// Envoy's semantics over generated config, shared by the simulation and the proxy.
+// Envoy's data-plane semantics over xDS resources: the one implementation the proxy runs and the
+// simulation explains with.
+export type {
+  EnvoyCluster,
+  EnvoyFilter,
+  EnvoyFilterChain,
+  EnvoyLbEndpoint,
+  EnvoyListener,
+  EnvoyLoadAssignment,
+  EnvoyRoute,
+  EnvoyRouteConfiguration,
+  EnvoyTransportSocket,
+  EnvoyVirtualHost,
+} from './envoy/envoy-resources.js';
+export {
+  filterConfig,
+  filterConfigs,
+  filterTypeOf,
+  isTlsTransportSocket,
+  KNOWN_FILTERS,
+  knownFilterOf,
+  TLS_TRANSPORT_SOCKET,
+  type KnownFilter,
+} from './envoy/known-filters.js';
+export { durationMs } from './envoy/durations.js';
+export { proxyConfig, routeTableOf, type ProxyConfig } from './envoy/proxy-config.js';
+export {
+  compiledFilterChain,
+  filterChainsOf,
+  httpConnectionManagerOf,
+  type CompiledFilterChain,
+  type HttpConnectionManager,
+} from './envoy/compiled-filter-chains.js';
 export {
   chainName,
+  downstreamTlsOf,
   originalDestinationListener,
   selectFilterChain,
   type ConnectionFacts,
-} from './simulation/filter-chains.js';
-export { routeClusters, selectRoute, selectVirtualHost } from './simulation/http-routing.js';
-export { managedPath, runRbacFilters } from './simulation/rbac-filters.js';
-export { networkFilter, requestHeaders } from './simulation/simulate-outbound.js';
-export { transportSocketFor, upstreamTlsOf } from './simulation/upstream-endpoints.js';
-export { cidrContains, parseIp, type EnvoyCidrRange } from './simulation/envoy-addresses-and-metadata.js';
+  type DownstreamTls,
+} from './envoy/filter-chains.js';
+export {
+  compiledRouteTable,
+  selectRoute,
+  type CompiledRoute,
+  type CompiledVirtualHost,
+  type ForwardAction,
+  type RouteAction,
+  type RouteCluster,
+  type RouteTable,
+} from './envoy/route-table.js';
+export type { FaultPolicy, HeaderMutation, RetryPolicy } from './envoy/route-actions.js';
+export { redirectLocation, type Redirect } from './envoy/route-redirects.js';
+export { ClusterChoice, type ClusterEntry } from './envoy/weighted-clusters.js';
+export { edsServiceNameOf, loadAssignmentOf, transportSocketFor } from './envoy/upstream-clusters.js';
+export { managedPath, runRbacFilters, type RbacOutcome } from './envoy/rbac-filters.js';
+export { cidrContains, parseIp, type EnvoyCidrRange } from './envoy/addresses-and-metadata.js';
 export {
   evaluateEnvoyRbac,
   evaluateRbacRules,
@@ -137,7 +181,7 @@ export {
   type EnvoyRbacRequest,
   type EnvoyRbacResult,
   type EnvoyRbacRules,
-} from './simulation/envoy-rbac.js';
+} from './envoy/rbac-engine.js';
 export {
   headerValues,
   matchesHeader,
@@ -147,26 +191,20 @@ export {
   type EnvoyHeaderMatcher,
   type EnvoyStringMatcher,
   type HeaderValues,
-} from './simulation/envoy-matchers.js';
+} from './envoy/matchers.js';
+
+// The replay of a call through one proxy's generated config (Istio's `pilot/pkg/simulation`), for tests
+// and diagnostics.
+export { sidecarConfig, simulate } from './simulation/simulate.js';
+export { requestHeaders } from './simulation/simulate-outbound.js';
+export { upstreamTlsOf } from './simulation/cluster-endpoints.js';
 export type {
   Call,
-  EnvoyCluster,
-  EnvoyFilter,
-  EnvoyFilterChain,
-  EnvoyLbEndpoint,
-  EnvoyListener,
-  EnvoyLoadAssignment,
-  EnvoyRoute,
-  EnvoyRouteConfiguration,
-  EnvoyTransportSocket,
-  EnvoyVirtualHost,
   HttpHeaders,
   InboundCall,
   InboundResult,
   OutboundCall,
   OutboundResult,
-  ProxyConfig,
-  RbacOutcome,
   SimulatedEndpoint,
   UpstreamTls,
 } from './simulation/simulation-types.js';

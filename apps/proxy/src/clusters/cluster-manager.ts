@@ -1,4 +1,6 @@
 import {
+  isTlsTransportSocket,
+  loadAssignmentOf,
   transportSocketFor,
   type EnvoyCluster,
   type EnvoyLbEndpoint,
@@ -88,11 +90,7 @@ export class ClusterManager {
   }
 
   #endpointsOf(config: ProxyConfig, name: string, cluster: EnvoyCluster): UpstreamEndpoint[] {
-    const eds = (cluster as { eds_cluster_config?: { service_name?: string } }).eds_cluster_config;
-    const assignment =
-      cluster.type === 'EDS'
-        ? config.loadAssignments.get(eds?.service_name || name)
-        : cluster.load_assignment;
+    const assignment = loadAssignmentOf(cluster, config.loadAssignments);
     const endpoints: UpstreamEndpoint[] = [];
     for (const locality of assignment?.endpoints ?? [])
       for (const lb of locality.lb_endpoints ?? []) {
@@ -122,7 +120,7 @@ export class ClusterManager {
       host: real.host,
       port: real.port,
       key: `${real.host}:${real.port}`,
-      ...(transport && transport.name === 'envoy.transport_sockets.tls' ? { transport } : {}),
+      ...(isTlsTransportSocket(transport) ? { transport } : {}),
     };
   }
 

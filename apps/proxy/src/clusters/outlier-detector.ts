@@ -1,4 +1,4 @@
-import { durationMs } from '../xds/envoy-duration.js';
+import { durationMs } from '@mesh/xds';
 
 /**
  * Envoy's outlier detection, consecutive-errors flavour (what Istio's DestinationRule

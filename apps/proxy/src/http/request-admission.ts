@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 import {
-  chainName,
+  httpConnectionManagerOf,
   managedPath,
-  networkFilter,
-  type EnvoyFilter,
-  type EnvoyRouteConfiguration,
+  routeTableOf,
+  type HttpConnectionManager,
+  type ProxyConfig,
 } from '@mesh/xds';
 
 import { hashKeyOf } from './hash-key.js';
@@ -21,8 +21,6 @@ import { decideRoute, type RouteDecision } from './route-decision.js';
  */
 
 type Obj = Record<string, unknown>;
-
-const HCM = 'envoy.filters.network.http_connection_manager';
 
 export type Admission =
   | {
@@ -44,25 +42,14 @@ export interface AdmittedRequest {
 }
 
 /**
- * The HTTP manager config for a request: that of the same listener and chain in the current config,
- * so a policy change applies to the next request on a kept-alive connection (Envoy drains the
- * connections of a replaced chain for the same effect); the accepting one if the chain is gone.
+ * The HTTP manager for a request: that of the same listener and chain in the current config, so a
+ * policy change applies to the next request on a kept-alive connection (Envoy drains the connections
+ * of a replaced chain for the same effect); the accepting one if the chain is gone. Both were
+ * compiled when their config was accepted: this is two map lookups.
  */
-function currentHcm(deps: HttpDependencies, connection: DownstreamConnection): Obj {
-  const listener = deps.snapshot().config.listeners.find((l) => l.name === connection.listener);
-  const chain =
-    listener &&
-    [
-      ...(listener.filter_chains ?? []),
-      ...(listener.default_filter_chain ? [listener.default_filter_chain] : []),
-    ].find((c) => chainName(listener, c) === connection.chain);
-  return (chain && networkFilter(chain, HCM)) ?? connection.hcm;
-}
-
-function routeConfigOf(deps: HttpDependencies, hcm: Obj): EnvoyRouteConfiguration | undefined {
-  const rds = hcm['rds'] as { route_config_name?: string } | undefined;
-  if (rds?.route_config_name) return deps.snapshot().config.routes.get(rds.route_config_name);
-  return hcm['route_config'] as EnvoyRouteConfiguration | undefined;
+function currentManager(config: ProxyConfig, connection: DownstreamConnection): HttpConnectionManager {
+  const chain = config.chains.get(connection.listener)?.get(connection.chain);
+  return chain?.http ?? httpConnectionManagerOf(connection.hcm);
 }
 
 export function admitRequest(
@@ -70,8 +57,10 @@ export function admitRequest(
   connection: DownstreamConnection,
   deps: HttpDependencies,
 ): Admission {
-  const hcm = currentHcm(deps, connection);
-  const path = connection.direction === 'inbound' ? managedPath(hcm, request.path) : request.path;
+  const config = deps.snapshot().config;
+  const manager = currentManager(config, connection);
+  const path =
+    connection.direction === 'inbound' ? managedPath(manager.pathNormalization, request.path) : request.path;
   if (path === undefined)
     return {
       kind: 'reply',
@@ -83,7 +72,7 @@ export function admitRequest(
   const scheme = connection.tls ? 'https' : 'http';
   const headers = routingHeaders(request.headers, request.method, path, request.authority, scheme);
 
-  const rbac = enforceRbac((hcm['http_filters'] ?? []) as EnvoyFilter[], connection, deps, headers);
+  const rbac = enforceRbac(manager.rbac, connection, deps, headers);
   if (rbac.denied) {
     const policy = rbac.policy;
     return {
@@ -95,8 +84,8 @@ export function admitRequest(
     };
   }
 
-  const routeConfig = routeConfigOf(deps, hcm);
-  const decision = routeConfig ? decideRoute(routeConfig, headers) : ({ kind: 'no-route' } as const);
+  const routes = routeTableOf(config, manager);
+  const decision = routes ? decideRoute(routes, headers) : ({ kind: 'no-route' } as const);
   switch (decision.kind) {
     case 'no-route':
       return { kind: 'reply', status: 404, body: '', flags: 'NR', details: 'route_not_found' };
@@ -121,7 +110,12 @@ export function admitRequest(
       };
     default: {
       const hashKey = hashKeyOf(decision.hashPolicy, headers, connection.remoteAddress);
-      return { kind: 'forward', decision, hcm, ...(hashKey === undefined ? {} : { hashKey }) };
+      return {
+        kind: 'forward',
+        decision,
+        hcm: manager.config,
+        ...(hashKey === undefined ? {} : { hashKey }),
+      };
     }
   }
 }

@@ -1,18 +1,12 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
-import {
-  chainName,
-  networkFilter,
-  selectFilterChain,
-  type EnvoyFilterChain,
-  type EnvoyListener,
-  type EnvoyTransportSocket,
-} from '@mesh/xds';
+import type { DownstreamTls } from '@mesh/xds';
 
 import { clientCertificateOf } from '../http/forwarded-client-cert.js';
-import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
+import type { HttpDependencies } from '../http/http-stream-context.js';
 import type { HttpServers } from '../http/http-servers.js';
+import { chooseFilterChain, downstreamConnectionOf, type DispatchTarget } from './chain-selection.js';
 import { sniffConnection, type SniffedConnection } from './connection-sniffing.js';
 import { proxyTcp } from '../tcp/tcp-proxy.js';
 import { listenerAddress } from '../telemetry/index.js';
@@ -27,36 +21,11 @@ import type { WorkloadTls } from '../tls/workload-tls.js';
  * or to tcp_proxy.
  */
 
-const HCM = 'envoy.filters.network.http_connection_manager';
-
-export interface DispatchTarget {
-  direction: 'inbound' | 'outbound';
-  listener: EnvoyListener;
-  /** The original destination. */
-  address: string;
-  port: number;
-}
-
 export interface DispatchParts {
   deps: HttpDependencies;
   servers: HttpServers;
   tls: WorkloadTls;
   log: (fields: Record<string, unknown>, message: string) => void;
-}
-
-function needsInspection(listener: EnvoyListener): boolean {
-  return (listener.filter_chains ?? []).some((c) => {
-    const m = c.filter_chain_match ?? {};
-    return (
-      m.transport_protocol !== undefined ||
-      (m.server_names?.length ?? 0) > 0 ||
-      (m.application_protocols?.length ?? 0) > 0
-    );
-  });
-}
-
-function isTerminating(chain: EnvoyFilterChain): boolean {
-  return chain.transport_socket?.name === 'envoy.transport_sockets.tls';
 }
 
 /**
@@ -76,7 +45,7 @@ async function inspect(socket: Socket, parts: DispatchParts): Promise<SniffedCon
  */
 async function acceptTls(
   socket: Socket,
-  transport: EnvoyTransportSocket,
+  tls: DownstreamTls,
   parts: DispatchParts,
 ): Promise<TLSSocket | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
@@ -84,7 +53,7 @@ async function acceptTls(
     timer = setTimeout(() => resolve('timeout'), parts.deps.downstream.limits.tlsHandshakeTimeoutMs);
   });
   try {
-    return await Promise.race([parts.tls.accept(socket, transport), timeout]);
+    return await Promise.race([parts.tls.accept(socket, tls), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -96,16 +65,9 @@ export async function dispatchConnection(
   parts: DispatchParts,
 ): Promise<void> {
   socket.on('error', () => undefined);
-  let sniffed: SniffedConnection | undefined = needsInspection(target.listener)
-    ? await inspect(socket, parts)
-    : undefined;
-  const chain = selectFilterChain(target.listener, {
-    port: target.port,
-    address: target.address,
-    transportProtocol: sniffed?.transportProtocol ?? 'raw_buffer',
-    alpn: sniffed?.alpn ?? [],
-    ...(sniffed?.sni ? { sni: sniffed.sni } : {}),
-  });
+  const choice = await chooseFilterChain(socket, target, (s) => inspect(s, parts));
+  let sniffed = choice.sniffed;
+  const chain = choice.chain;
   if (!chain) {
     parts.log(
       { listener: target.listener.name, port: target.port, transport: sniffed?.transportProtocol },
@@ -114,23 +76,11 @@ export async function dispatchConnection(
     socket.destroy();
     return;
   }
-  const connection: DownstreamConnection = {
-    direction: target.direction,
-    listener: target.listener.name,
-    chain: chainName(target.listener, chain),
-    hcm: networkFilter(chain, HCM) ?? {},
-    tls: false,
-    localAddress: target.address,
-    localPort: target.port,
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    originalDestination: { host: target.address, port: target.port },
-    ...(sniffed?.sni ? { sni: sniffed.sni } : {}),
-  };
+  const connection = downstreamConnectionOf(socket, target, chain, sniffed);
   let stream: Socket = socket;
-  if (isTerminating(chain) && chain.transport_socket) {
+  if (chain.tls) {
     try {
-      const secure = await acceptTls(socket, chain.transport_socket, parts);
+      const secure = await acceptTls(socket, chain.tls, parts);
       if (secure === 'timeout') {
         parts.deps.downstream.stats.handshakeTimeout(listenerAddress(socket.localAddress, socket.localPort));
         parts.log(
@@ -158,7 +108,7 @@ export async function dispatchConnection(
       return;
     }
   }
-  if (networkFilter(chain, HCM) === undefined) {
+  if (chain.http === undefined) {
     proxyTcp(stream, chain, connection, parts.deps);
     return;
   }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-import { networkFilter, type EnvoyListener, type ProxyConfig } from '@mesh/xds';
+import { filterConfig, KNOWN_FILTERS, type EnvoyListener, type ProxyConfig } from '@mesh/xds';
 
 /**
  * Explicit mode has no iptables and no service VIPs in DNS: an application asks its sidecar for
@@ -9,8 +9,6 @@ import { networkFilter, type EnvoyListener, type ProxyConfig } from '@mesh/xds';
  * address of the outbound listener that serves that service on that port. HTTP ports share the
  * `0.0.0.0_<port>` listener and are routed by Host, so the name itself is kept.
  */
-
-const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 
 /** `name`, `name.ns`, `name.ns.svc`, ... expanded as a pod's resolv.conf search list would. */
 export function searchCandidates(host: string, namespace: string, domainSuffix = 'cluster.local'): string[] {
@@ -28,7 +26,7 @@ export function searchCandidates(host: string, namespace: string, domainSuffix =
 
 function tcpClusterOf(listener: EnvoyListener): string[] {
   return (listener.filter_chains ?? []).flatMap((chain) => {
-    const tcp = networkFilter(chain, TCP_PROXY) as
+    const tcp = filterConfig(chain.filters, KNOWN_FILTERS.tcpProxy) as
       | { cluster?: string; stat_prefix?: string; weighted_clusters?: { clusters?: { name?: string }[] } }
       | undefined;
     const weighted = (tcp?.weighted_clusters?.clusters ?? []).map((c) => c.name);

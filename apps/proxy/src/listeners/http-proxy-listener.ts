@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-import { originalDestinationListener, selectFilterChain, networkFilter, chainName } from '@mesh/xds';
+import { compiledFilterChain, originalDestinationListener, selectFilterChain } from '@mesh/xds';
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import { handleRequest, localReply } from '../http/request-handler.js';
@@ -18,8 +18,6 @@ import type { TrafficListeners } from './traffic-listeners.js';
  * Host exactly as in transparent mode; `CONNECT host:port` tunnels become outbound connections to
  * that destination (HTTP/2, gRPC and TCP ride these).
  */
-
-const HCM = 'envoy.filters.network.http_connection_manager';
 
 export class HttpProxyListener {
   readonly server: Server;
@@ -76,16 +74,16 @@ export class HttpProxyListener {
     const chain =
       listener &&
       selectFilterChain(listener, { port, address, transportProtocol: 'raw_buffer', alpn: ['http/1.1'] });
-    const hcm = chain && networkFilter(chain, HCM);
-    if (!listener || !chain || !hcm) return `no HTTP listener for ${url.host} in the mesh configuration`;
+    const compiled = listener && chain && compiledFilterChain(listener, chain);
+    if (!listener || !compiled?.http) return `no HTTP listener for ${url.host} in the mesh configuration`;
     req.url = `${url.pathname}${url.search}`;
     req.headers.host = url.host;
     delete req.headers['proxy-connection'];
     return {
       direction: 'outbound',
       listener: listener.name,
-      chain: chainName(listener, chain),
-      hcm,
+      chain: compiled.name,
+      hcm: compiled.http.config,
       tls: false,
       localAddress: address,
       localPort: port,

@@ -1,20 +1,21 @@
-import { runRbacFilters, type EnvoyFilter, type HeaderValues } from '@mesh/xds';
+import { runRbacFilters, type EnvoyRbacConfig, type HeaderValues } from '@mesh/xds';
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 
 /**
- * The RBAC filters of a chain (network) or an HTTP manager, run with libs/xds's Envoy semantics on what
- * the connection proved (the verified peer identity, addresses, SNI) and, for HTTP, the request.
- * Dry-run denials and enforced denials are counted by policy; returns the deciding policy of a denial.
+ * The RBAC filters of a chain (network) or an HTTP manager, as the compiled chain holds them, run with
+ * libs/xds's Envoy semantics on what the connection proved (the verified peer identity, addresses,
+ * SNI) and, for HTTP, the request. Dry-run denials and enforced denials are counted by policy; returns
+ * the deciding policy of a denial.
  */
 export function enforceRbac(
-  filters: readonly EnvoyFilter[],
+  rbac: readonly EnvoyRbacConfig[],
   connection: DownstreamConnection,
   deps: HttpDependencies,
   headers?: HeaderValues,
 ): { denied: false } | { denied: true; policy: string } {
   const filter = headers ? 'http' : 'network';
-  const rbac = runRbacFilters(filters, {
+  const outcome = runRbacFilters(rbac, {
     destinationPort: connection.localPort,
     requestedServerName: connection.sni ?? '',
     directRemoteIp: connection.remoteAddress,
@@ -24,11 +25,11 @@ export function enforceRbac(
       ? { peerCertificate: { uriSans: [`spiffe://${connection.peerPrincipal}`] } }
       : {}),
   });
-  for (const shadow of rbac?.shadow ?? [])
+  for (const shadow of outcome?.shadow ?? [])
     if (shadow.effect === 'denied')
       deps.reporter.rbac({ policy: shadow.policy ?? 'none', filter, shadow: true });
-  if (rbac?.decision !== 'DENY') return { denied: false };
-  const policy = rbac.policy ?? 'none';
+  if (outcome?.decision !== 'DENY') return { denied: false };
+  const policy = outcome.policy ?? 'none';
   deps.reporter.rbac({ policy, filter, shadow: false });
   return { denied: true, policy };
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 
-import { networkFilter, type EnvoyFilterChain } from '@mesh/xds';
+import type { CompiledFilterChain } from '@mesh/xds';
 
 import type { DownstreamConnection, HttpDependencies } from '../http/http-stream-context.js';
 import { enforceRbac } from '../rbac/rbac-enforcement.js';
@@ -12,24 +12,23 @@ import type { AccessLogRecord } from '../telemetry/index.js';
  * ways until either side closes. A denied connection is closed before anything is forwarded.
  */
 
-const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 /** What Istio's client sidecars offer for TCP over mTLS (the cluster's `alpn_protocols`). */
 const TCP_ALPN = ['istio-peer-exchange', 'istio'];
 
-function chooseCluster(config: Record<string, unknown>): string | undefined {
-  if (typeof config['cluster'] === 'string') return config['cluster'];
-  const weighted =
-    (config['weighted_clusters'] as { clusters?: { name: string; weight?: number }[] } | undefined)
-      ?.clusters ?? [];
-  const total = weighted.reduce((sum, c) => sum + (c.weight ?? 0), 0);
-  let point = Math.random() * total;
-  for (const c of weighted) if ((point -= c.weight ?? 0) < 0) return c.name;
-  return weighted.at(-1)?.name;
+/** tcp_proxy's decision for a connection: closed by the chain's RBAC, or the cluster it goes to. */
+export function admitConnection(
+  chain: CompiledFilterChain,
+  connection: DownstreamConnection,
+  deps: HttpDependencies,
+): { kind: 'denied'; policy: string } | { kind: 'forward'; clusterName: string } {
+  const rbac = enforceRbac(chain.rbac, connection, deps);
+  if (rbac.denied) return { kind: 'denied', policy: rbac.policy };
+  return { kind: 'forward', clusterName: chain.tcp?.clusters.pick()?.name ?? '' };
 }
 
 export function proxyTcp(
   downstream: Socket,
-  chain: EnvoyFilterChain,
+  chain: CompiledFilterChain,
   connection: DownstreamConnection,
   deps: HttpDependencies,
 ): void {
@@ -43,19 +42,17 @@ export function proxyTcp(
     downstreamRemoteAddress: `${connection.remoteAddress}:${connection.remotePort}`,
     ...(connection.sni ? { requestedServerName: connection.sni } : {}),
   };
-  const rbac = enforceRbac(chain.filters, connection, deps);
-  if (rbac.denied) {
-    const policy = rbac.policy;
+  const admission = admitConnection(chain, connection, deps);
+  if (admission.kind === 'denied') {
     deps.reporter.writeAccessLog({
       ...log,
-      connectionTerminationDetails: `rbac_access_denied_matched_policy[${policy}]`,
+      connectionTerminationDetails: `rbac_access_denied_matched_policy[${admission.policy}]`,
       responseFlags: '-',
     });
     downstream.destroy();
     return;
   }
-  const config = networkFilter(chain, TCP_PROXY) ?? {};
-  const clusterName = chooseCluster(config) ?? '';
+  const clusterName = admission.clusterName;
   const picked = deps.clusters.pick(clusterName, connection.originalDestination);
   const facts = {
     direction: connection.direction,

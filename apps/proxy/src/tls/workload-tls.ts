@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 
-import type { EnvoyTransportSocket } from '@mesh/xds';
+import type { DownstreamTls, EnvoyTransportSocket } from '@mesh/xds';
 
 import type { WorkloadCertificate } from '../agent/index.js';
 import { TlsError } from './tls-error.js';
@@ -58,29 +58,28 @@ export class WorkloadTls {
   }
 
   /**
-   * Terminates TLS on an accepted connection as the chain's DownstreamTlsContext says; resolves once
-   * the handshake is done and a required client certificate has been verified against the roots.
+   * Terminates TLS on an accepted connection as the chain's DownstreamTlsContext says (libs/xds
+   * `downstreamTlsOf` decides whether a client certificate is required); resolves once the handshake
+   * is done and a required client certificate has been verified against the roots.
    * The handshake runs in a `tls.Server` (one per distinct chain config and certificate, never
    * listening): Node verifies client certificates only there, and HTTP/2 sessions work only on
    * sockets it made.
    */
-  accept(socket: Socket, transport: EnvoyTransportSocket): Promise<TLSSocket> {
-    const server = this.#serverFor(transport);
+  accept(socket: Socket, tls: DownstreamTls): Promise<TLSSocket> {
+    const server = this.#serverFor(tls);
     return new Promise((resolve, reject) => {
       this.#pending.set(socket, { resolve, reject });
       server.emit('connection', socket);
     });
   }
 
-  #serverFor(transport: EnvoyTransportSocket): TlsServer {
+  #serverFor(tls: DownstreamTls): TlsServer {
     const certificate = this.#workload();
-    const key = `${certificate.serial}|${JSON.stringify(transport.typed_config ?? {})}`;
+    const key = `${certificate.serial}|${JSON.stringify(tls.socket.typed_config ?? {})}`;
     let server = this.#servers.get(key);
     if (server) return server;
-    const common = commonOf(transport);
-    const required =
-      (transport.typed_config?.['require_client_certificate'] as { value?: boolean } | undefined)?.value ===
-      true;
+    const common = commonOf(tls.socket);
+    const required = tls.requireClientCertificate;
     const offered = (common['alpn_protocols'] ?? []) as string[];
     server = createTlsServer({
       key: certificate.privateKeyPem,

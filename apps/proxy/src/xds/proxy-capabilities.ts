@@ -1,4 +1,15 @@
-import { re2ToRegExp, TypeUrl, type ResourceUpdate } from '@mesh/xds';
+import {
+  compiledFilterChain,
+  compiledRouteTable,
+  filterChainsOf,
+  filterTypeOf,
+  knownFilterOf,
+  re2ToRegExp,
+  TypeUrl,
+  type EnvoyListener,
+  type EnvoyRouteConfiguration,
+  type ResourceUpdate,
+} from '@mesh/xds';
 
 import { transportSocketErrors } from '../tls/tls-parameters.js';
 
@@ -6,26 +17,15 @@ import { transportSocketErrors } from '../tls/tls-parameters.js';
  * What this proxy can run, checked before an update is ACKed: an update naming a filter, cluster type
  * or load-balancing policy the proxy does not implement, a regex it cannot compile, or a cipher suite
  * or curve its TLS library lacks, is NACKed with the resource and field, and the last good config
- * stays in force (Envoy rejects unknown filters the same way). The protocol-level validation of each resource already ran in the ADS client.
+ * stays in force (Envoy rejects unknown filters the same way). The protocol-level validation of each
+ * resource already ran in the ADS client.
  */
 
-/** Filters are known by their config type (Envoy's factory lookup); names are free-form instances. */
-const NETWORK_FILTERS = new Set([
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-  'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-  'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
-]);
-
-/** HTTP filters the proxy runs (CORS is passed through: preflights reach the application). */
-const HTTP_FILTERS = new Set([
-  'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-  'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
-  'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
-  'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
-]);
-
-const typeOf = (filter: { typed_config?: Obj }) =>
-  String(filter.typed_config?.['@type'] ?? '(no typed_config)');
+/**
+ * The filters the proxy runs are the known ones (libs/xds `KNOWN_FILTERS`), each at its level, known by
+ * its config type (Envoy's factory lookup); names are free-form instances.
+ */
+const typeOf = (filter: { name: string; typed_config?: Obj }) => filterTypeOf(filter) ?? '(no typed_config)';
 
 const CLUSTER_TYPES = new Set(['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST']);
 const LB_POLICIES = new Set([
@@ -73,14 +73,14 @@ function listenerErrors(name: string, listener: Obj, errors: string[]): void {
     );
     ((chain['filters'] ?? []) as { name: string; typed_config?: Obj }[]).forEach((filter, f) => {
       const at = `Listener ${name}: ${chainPath}.filters[${f}]`;
-      if (!NETWORK_FILTERS.has(typeOf(filter)))
+      if (!knownFilterOf(filterTypeOf(filter), 'network'))
         errors.push(`${at}.typed_config: unsupported network filter ${filter.name} (${typeOf(filter)})`);
       const httpFilters = (filter.typed_config?.['http_filters'] ?? []) as {
         name: string;
         typed_config?: Obj;
       }[];
       httpFilters.forEach((h, i) => {
-        if (!HTTP_FILTERS.has(typeOf(h)))
+        if (!knownFilterOf(filterTypeOf(h), 'http'))
           errors.push(
             `${at}.typed_config.http_filters[${i}].typed_config: unsupported HTTP filter ${h.name} (${typeOf(h)})`,
           );
@@ -116,15 +116,35 @@ function clusterErrors(name: string, cluster: Obj, errors: string[]): void {
     errors.push(`Cluster ${name}: lb_policy: unsupported load-balancing policy "${lb}"`);
 }
 
+/**
+ * Compiles what the proxy runs per connection and per request (filter chains with their inline routes,
+ * route configurations) now, so the snapshot built from an ACKed update only looks it up, and a config
+ * that passed every check above but still cannot be compiled is NACKed instead of failing later.
+ */
+function compileErrors(typeUrl: string, name: string, resource: Obj, errors: string[]): void {
+  try {
+    if (typeUrl === TypeUrl.Listener) {
+      const listener = resource as unknown as EnvoyListener;
+      for (const chain of filterChainsOf(listener)) compiledFilterChain(listener, chain);
+    } else if (typeUrl === TypeUrl.RouteConfiguration)
+      compiledRouteTable(resource as unknown as EnvoyRouteConfiguration);
+  } catch (err) {
+    const kind = typeUrl === TypeUrl.Listener ? 'Listener' : 'RouteConfiguration';
+    errors.push(`${kind} ${name}: cannot be compiled: ${(err as Error).message}`);
+  }
+}
+
 /** The reasons to NACK an update; empty when the proxy can apply it. */
 export function proxyCapabilityErrors(update: ResourceUpdate): string[] {
   const errors: string[] = [];
   for (const { name, resource } of update.updated) {
     const obj = resource as Obj;
+    const before = errors.length;
     if (update.typeUrl === TypeUrl.Listener) listenerErrors(name, obj, errors);
     else if (update.typeUrl === TypeUrl.Cluster) clusterErrors(name, obj, errors);
     else if (update.typeUrl === TypeUrl.RouteConfiguration)
       regexErrors(obj, `RouteConfiguration ${name}`, errors);
+    if (errors.length === before) compileErrors(update.typeUrl, name, obj, errors);
   }
   return errors;
 }

@@ -17,6 +17,10 @@ import { proxyCapabilityErrors } from './proxy-capabilities.js';
 
 /** One accepted configuration, immutable: requests started on it finish on it. */
 export interface ConfigSnapshot {
+  /**
+   * The resources, with every route configuration and filter chain compiled (libs/xds `envoy/`):
+   * compiled when each update was checked before its ACK, so per-request work is a lookup.
+   */
   config: ProxyConfig;
   /** Increases with every snapshot, for logs and `/config_dump`. */
   generation: number;

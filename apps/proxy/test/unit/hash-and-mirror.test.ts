@@ -1,4 +1,4 @@
-import { headerValues } from '@mesh/xds';
+import { compiledRouteTable, headerValues } from '@mesh/xds';
 import { describe, expect, it } from 'vitest';
 
 import { hashKeyOf } from '../../src/http/hash-key.js';
@@ -43,7 +43,7 @@ describe('mirrors', () => {
   it('a VirtualService mirror becomes a mirror cluster with its percentage', () => {
     const config = goldenRouteConfig('resilience', '9080');
     const mirrored = config.virtual_hosts
-      ?.map((vhost) => decideRoute(config, request(vhost.domains[0] ?? '', '/')))
+      ?.map((vhost) => decideRoute(compiledRouteTable(config), request(vhost.domains[0] ?? '', '/')))
       .find((d) => d.kind === 'forward' && d.mirrors.length > 0);
     expect(mirrored?.kind === 'forward' && mirrored.mirrors[0]).toEqual({
       cluster: 'outbound|9080||ratings-shadow.default.svc.cluster.local',

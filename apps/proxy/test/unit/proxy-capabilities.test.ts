@@ -124,4 +124,26 @@ describe('proxyCapabilityErrors on what this proxy cannot run', () => {
     const errors = proxyCapabilityErrors(update(TypeUrl.Cluster, [a, b, c]));
     expect(errors.map((e) => e.split(':')[0])).toEqual(['Cluster a', 'Cluster c']);
   });
+
+  /**
+   * The proxy compiles what it runs per request when it checks an update, so a route configuration
+   * that passes every check but cannot be compiled is NACKed (the last good config stays) instead of
+   * failing on every request that reaches it.
+   */
+  it('names a route configuration the proxy cannot compile', () => {
+    const web = copy(goldenRouteConfigs('redirect-rewrite'), '80');
+    web['virtual_hosts'][0].request_headers_to_add = [{ append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }];
+    const errors = proxyCapabilityErrors(update(TypeUrl.RouteConfiguration, [web]));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^RouteConfiguration 80: cannot be compiled: /);
+  });
+
+  it('names a listener whose inline routes the proxy cannot compile', () => {
+    const inbound = copy(listeners, 'virtualInbound');
+    const chain = inbound['filter_chains'].find((c: Obj) => c.name === '0.0.0.0_8080-plaintext');
+    chain.filters.at(-1).typed_config.route_config.virtual_hosts[0].response_headers_to_add = [{}];
+    expect(proxyCapabilityErrors(update(TypeUrl.Listener, [inbound]))).toEqual([
+      expect.stringMatching(/^Listener virtualInbound: cannot be compiled: /),
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { headerValues, type EnvoyRoute, type EnvoyRouteConfiguration } from '@mesh/xds';
+import { compiledRouteTable, headerValues, type EnvoyRoute, type EnvoyRouteConfiguration } from '@mesh/xds';
 import { describe, expect, it } from 'vitest';
 
 import { decideRoute, type RouteDecision } from '../../src/http/route-decision.js';
@@ -27,18 +27,27 @@ describe('decideRoute: direct responses', () => {
   it('answers a POST to /maintenance with the 503 and its body', () => {
     const decision = as(
       'direct',
-      decideRoute(web80, request('web', '/maintenance/now?force=true&debug', { ':method': 'POST' })),
+      decideRoute(
+        compiledRouteTable(web80),
+        request('web', '/maintenance/now?force=true&debug', { ':method': 'POST' }),
+      ),
     );
     expect(decision).toMatchObject({ route: 'maintenance', status: 503, body: '{"error":"maintenance"}' });
   });
 
   it('forwards the same path with GET (the method is part of the match)', () => {
-    const decision = as('forward', decideRoute(web80, request('web', '/maintenance/now?force=true&debug')));
+    const decision = as(
+      'forward',
+      decideRoute(compiledRouteTable(web80), request('web', '/maintenance/now?force=true&debug')),
+    );
     expect(decision.cluster).toBe('outbound|80||web.default.svc.cluster.local');
   });
 
   it('answers /admin on port 8080 with a bodiless 403', () => {
-    const decision = as('direct', decideRoute(web8080, request('web:8080', '/admin/users')));
+    const decision = as(
+      'direct',
+      decideRoute(compiledRouteTable(web8080), request('web:8080', '/admin/users')),
+    );
     expect(decision).toMatchObject({ route: 'admin-only', status: 403 });
     expect('body' in decision).toBe(false);
   });
@@ -52,10 +61,12 @@ describe('decideRoute: redirects', () => {
     ['80', 'web', '/same', 301, 'http://web/elsewhere'],
     ['8080', 'web:8080', '/same/x', 301, 'http://web:8080/elsewhere'],
   ])('istiod routes %s: %s%s → %i %s', (port, host, path, status, location) => {
-    expect(as('redirect', decideRoute(byPort[port]!, request(host, path)))).toMatchObject({
-      status,
-      location,
-    });
+    expect(as('redirect', decideRoute(compiledRouteTable(byPort[port]!), request(host, path)))).toMatchObject(
+      {
+        status,
+        location,
+      },
+    );
   });
 
   it.each([
@@ -68,7 +79,9 @@ describe('decideRoute: redirects', () => {
     [{ path_redirect: '/n', response_code: 'SEE_OTHER' }, 'web', '/', 303, 'http://web/n'],
     [{ path_redirect: '/n', response_code: 'TEMPORARY_REDIRECT' }, 'web', '/', 307, 'http://web/n'],
   ])('as Envoy builds it: %o for %s%s → %i %s', (redirect, host, path, status, location) => {
-    expect(as('redirect', decideRoute(oneRoute({ redirect }), request(host, path)))).toMatchObject({
+    expect(
+      as('redirect', decideRoute(compiledRouteTable(oneRoute({ redirect })), request(host, path))),
+    ).toMatchObject({
       status,
       location,
     });
@@ -80,7 +93,7 @@ describe('decideRoute: path and host rewrites', () => {
     ['/legacy/books/1?q=2', '/books/1?q=2'],
     ['/legacy/', '/'],
   ])('rewrites the /legacy/ prefix: %s → %s, and the authority', (path, rewritten) => {
-    const decision = as('forward', decideRoute(web80, request('web', path)));
+    const decision = as('forward', decideRoute(compiledRouteTable(web80), request('web', path)));
     expect(decision).toMatchObject({
       route: 'legacy',
       cluster: 'outbound|8000||legacy.legacy.svc.cluster.local',
@@ -90,7 +103,10 @@ describe('decideRoute: path and host rewrites', () => {
   });
 
   it('leaves path and authority alone on routes without rewrites', () => {
-    const decision = as('forward', decideRoute(web80, request('web', '/legacy/books', { 'x-skip': '1' })));
+    const decision = as(
+      'forward',
+      decideRoute(compiledRouteTable(web80), request('web', '/legacy/books', { 'x-skip': '1' })),
+    );
     expect(decision.path).toBe('/legacy/books');
     expect(decision.authority).toBeUndefined();
   });
@@ -104,7 +120,7 @@ describe('decideRoute: path and host rewrites', () => {
     (random, subset, authority) => {
       const decision = as(
         'forward',
-        decideRoute(web80, request('web', '/api/v2/users/7?full=1', api), () => random),
+        decideRoute(compiledRouteTable(web80), request('web', '/api/v2/users/7?full=1', api), () => random),
       );
       expect(decision.cluster).toBe(`outbound|80|${subset}|web.default.svc.cluster.local`);
       expect(decision.path).toBe('/v2/users/7?full=1');
@@ -117,13 +133,15 @@ describe('decideRoute: path and host rewrites', () => {
     ['one', 'two', '/xxx/one/yyy/one/zzz', '/xxx/two/yyy/two/zzz'],
   ])("regex_rewrite %s → %s (Envoy's documented examples)", (regex, substitution, path, rewritten) => {
     const route = { route: { cluster: 'c', regex_rewrite: { pattern: { regex }, substitution } } };
-    expect(as('forward', decideRoute(oneRoute(route), request('web', path))).path).toBe(rewritten);
+    expect(as('forward', decideRoute(compiledRouteTable(oneRoute(route)), request('web', path))).path).toBe(
+      rewritten,
+    );
   });
 });
 
 describe('decideRoute: header mutations', () => {
   it("carries the VirtualService's header operations", () => {
-    const decision = as('forward', decideRoute(web80, request('web', '/legacy/x')));
+    const decision = as('forward', decideRoute(compiledRouteTable(web80), request('web', '/legacy/x')));
     expect(decision.request).toEqual({
       set: [
         { key: 'x-forwarded-prefix', value: '/legacy', append: false },
@@ -167,7 +185,7 @@ describe('decideRoute: header mutations', () => {
         },
       },
     };
-    const decision = as('forward', decideRoute(leveled(weighted), request('web', '/')));
+    const decision = as('forward', decideRoute(compiledRouteTable(leveled(weighted)), request('web', '/')));
     expect(decision.request.set).toEqual([
       { key: 'x-level', value: 'cluster', append: false },
       { key: 'x-level', value: 'route', append: true },
@@ -181,7 +199,7 @@ describe('decideRoute: header mutations', () => {
     ['direct', { direct_response: { status: 204 } }],
     ['redirect', { redirect: { path_redirect: '/n' } }],
   ] as const)('gives a %s response the response header changes', (kind, action) => {
-    const decision = as(kind, decideRoute(leveled(action), request('web', '/')));
+    const decision = as(kind, decideRoute(compiledRouteTable(leveled(action)), request('web', '/')));
     expect(decision.response).toEqual({
       set: ['route', 'vhost', 'config'].map((value) => ({ key: 'x-level', value, append: false })),
       remove: ['x-config'],

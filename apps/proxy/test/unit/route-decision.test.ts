@@ -1,4 +1,4 @@
-import { headerValues, type EnvoyRoute, type EnvoyRouteConfiguration } from '@mesh/xds';
+import { compiledRouteTable, headerValues, type EnvoyRoute, type EnvoyRouteConfiguration } from '@mesh/xds';
 import { describe, expect, it } from 'vitest';
 
 import { decideRoute, type RouteDecision } from '../../src/http/route-decision.js';
@@ -45,11 +45,11 @@ describe('decideRoute: virtual host by Host', () => {
     ['reviews:9081', 'allow_any'],
     ['example.com', 'allow_any'],
   ])('istiod routes: Host %s → virtual host %s', (host, name) => {
-    expect(forward(decideRoute(canary, request(host), () => 0)).virtualHost).toBe(name);
+    expect(forward(decideRoute(compiledRouteTable(canary), request(host), () => 0)).virtualHost).toBe(name);
   });
 
   it('sends unknown hosts to PassthroughCluster with no retries and no timeout', () => {
-    const decision = forward(decideRoute(canary, request('example.com', '/x')));
+    const decision = forward(decideRoute(compiledRouteTable(canary), request('example.com', '/x')));
     expect(decision).toMatchObject({ route: 'allow_any', cluster: 'PassthroughCluster', timeoutMs: 0 });
     expect(decision.retry).toBeUndefined();
   });
@@ -72,15 +72,18 @@ describe('decideRoute: virtual host by Host', () => {
     ['api.example.com:80', 'prefix'],
     ['example.com', 'any'],
   ])('wildcard domains: Host %s → %s', (host, name) => {
-    expect(forward(decideRoute(wildcards, request(host))).cluster).toBe(name);
+    expect(forward(decideRoute(compiledRouteTable(wildcards), request(host))).cluster).toBe(name);
   });
 
   it('is no-route without a matching virtual host, and names the virtual host without a route', () => {
     const noCatchAll = { name: '80', virtual_hosts: [vhost('web', ['web'])] };
-    expect(decideRoute(noCatchAll, request('other'))).toEqual({ kind: 'no-route' });
+    expect(decideRoute(compiledRouteTable(noCatchAll), request('other'))).toEqual({ kind: 'no-route' });
     const onlyApi = { name: '80', virtual_hosts: [vhost('web', ['web'], [catchAll('api')])] };
     onlyApi.virtual_hosts[0]!.routes[0]!.match = { prefix: '/api' };
-    expect(decideRoute(onlyApi, request('web', '/other'))).toEqual({ kind: 'no-route', virtualHost: 'web' });
+    expect(decideRoute(compiledRouteTable(onlyApi), request('web', '/other'))).toEqual({
+      kind: 'no-route',
+      virtualHost: 'web',
+    });
   });
 });
 
@@ -95,7 +98,11 @@ describe('decideRoute: first matching route and weighted clusters', () => {
     ['bob', 0.95, 'canary', v('v3')],
   ])('end-user %s, random %f → route %s, cluster %s', (user, random, route, cluster) => {
     const decision = forward(
-      decideRoute(canary, request('reviews:9080', '/', { 'end-user': user }), () => random),
+      decideRoute(
+        compiledRouteTable(canary),
+        request('reviews:9080', '/', { 'end-user': user }),
+        () => random,
+      ),
     );
     expect([decision.route, decision.cluster]).toEqual([route, cluster]);
   });
@@ -112,7 +119,9 @@ describe('decideRoute: first matching route and weighted clusters', () => {
     };
     const config = { name: '80', virtual_hosts: [vhost('web', ['*'], [weighted])] };
     for (const random of [0, 0.5, 0.999])
-      expect(forward(decideRoute(config, request('web'), () => random)).cluster).toBe('on');
+      expect(forward(decideRoute(compiledRouteTable(config), request('web'), () => random)).cluster).toBe(
+        'on',
+      );
   });
 });
 
@@ -123,11 +132,11 @@ describe('decideRoute: timeout and retries', () => {
     ['1.5s', resilience, request('ratings', '/'), 1_500],
     ['absent', { name: '80', virtual_hosts: [vhost('web', ['*'])] }, request('web'), 15_000],
   ])('timeout %s → %i ms', (_label, config, headers, timeoutMs) => {
-    expect(forward(decideRoute(config, headers, () => 0)).timeoutMs).toBe(timeoutMs);
+    expect(forward(decideRoute(compiledRouteTable(config), headers, () => 0)).timeoutMs).toBe(timeoutMs);
   });
 
   it("parses Istio's default retry policy", () => {
-    const { retry } = forward(decideRoute(canary, request('reviews'), () => 0));
+    const { retry } = forward(decideRoute(compiledRouteTable(canary), request('reviews'), () => 0));
     expect(retry).toEqual({
       retryOn: new Set(ISTIO_RETRY_ON),
       numRetries: 2,
@@ -136,7 +145,7 @@ describe('decideRoute: timeout and retries', () => {
   });
 
   it('parses a VirtualService retry policy with per-try timeout and status codes', () => {
-    const { retry } = forward(decideRoute(resilience, request('ratings', '/slow')));
+    const { retry } = forward(decideRoute(compiledRouteTable(resilience), request('ratings', '/slow')));
     expect(retry).toEqual({
       retryOn: new Set(['gateway-error', 'connect-failure', 'retriable-status-codes']),
       numRetries: 3,
@@ -146,7 +155,9 @@ describe('decideRoute: timeout and retries', () => {
   });
 
   it('has no retry policy when the VirtualService disables retries (attempts: 0)', () => {
-    const decision = forward(decideRoute(resilience, request('ratings', '/', { 'x-chaos': 'grpc' })));
+    const decision = forward(
+      decideRoute(compiledRouteTable(resilience), request('ratings', '/', { 'x-chaos': 'grpc' })),
+    );
     expect(decision.route).toBe('grpc-abort');
     expect(decision.retry).toBeUndefined();
   });
@@ -170,11 +181,13 @@ describe('decideRoute: timeout and retries', () => {
         },
       ],
     };
-    expect(forward(decideRoute(config, request('web', '/own'))).retry).toMatchObject({
+    expect(forward(decideRoute(compiledRouteTable(config), request('web', '/own'))).retry).toMatchObject({
       retryOn: new Set(['reset']),
       numRetries: 1,
     });
-    expect(forward(decideRoute(config, request('web', '/'))).retry?.retryOn).toEqual(new Set(['5xx']));
+    expect(forward(decideRoute(compiledRouteTable(config), request('web', '/'))).retry?.retryOn).toEqual(
+      new Set(['5xx']),
+    );
   });
 });
 
@@ -187,7 +200,9 @@ describe('decideRoute: fault injection', () => {
     ],
     ['grpc', 'grpc-abort', { delayMs: 100, delayFraction: 0.05, abortGrpcStatus: 14 }], // HUNDRED
   ])('x-chaos: %s → route %s with %o', (chaos, route, fault) => {
-    const decision = forward(decideRoute(resilience, request('ratings', '/', { 'x-chaos': chaos })));
+    const decision = forward(
+      decideRoute(compiledRouteTable(resilience), request('ratings', '/', { 'x-chaos': chaos })),
+    );
     expect(decision.route).toBe(route);
     expect(decision.fault).toMatchObject(fault);
   });
@@ -202,7 +217,7 @@ describe('decideRoute: fault injection', () => {
       },
     });
     const config = { name: '80', virtual_hosts: [vhost('web', ['*'], [route])] };
-    expect(forward(decideRoute(config, request('web'))).fault).toEqual({
+    expect(forward(decideRoute(compiledRouteTable(config), request('web'))).fault).toEqual({
       delayMs: 2_000,
       delayFraction: 0.0025,
       abortFraction: 0,
@@ -210,6 +225,8 @@ describe('decideRoute: fault injection', () => {
   });
 
   it('has no fault on routes without one', () => {
-    expect(forward(decideRoute(resilience, request('ratings', '/slow'))).fault).toBeUndefined();
+    expect(
+      forward(decideRoute(compiledRouteTable(resilience), request('ratings', '/slow'))).fault,
+    ).toBeUndefined();
   });
 });

@@ -7,37 +7,11 @@ import {
   type SidecarProxy,
 } from '../generation/sidecar/sidecar-context.js';
 import { generateSidecar } from '../generation/sidecar/sidecar-generator.js';
+import { proxyConfig, type ProxyConfig } from '../envoy/proxy-config.js';
 import { TypeUrl } from '../type-urls.js';
 import { simulateInbound } from './simulate-inbound.js';
 import { simulateOutbound } from './simulate-outbound.js';
-import type {
-  EnvoyCluster,
-  EnvoyListener,
-  EnvoyLoadAssignment,
-  EnvoyRouteConfiguration,
-  InboundCall,
-  InboundResult,
-  OutboundCall,
-  OutboundResult,
-  ProxyConfig,
-} from './simulation-types.js';
-
-/** Indexes generated resources as Envoy holds them: listeners in order, the rest by name. */
-export function proxyConfig(resources: {
-  listeners: readonly object[];
-  routes: readonly object[];
-  clusters: readonly object[];
-  loadAssignments: readonly object[];
-}): ProxyConfig {
-  const byName = <T>(items: readonly object[], key: (item: T) => string) =>
-    new Map((items as T[]).map((item) => [key(item), item]));
-  return {
-    listeners: resources.listeners as EnvoyListener[],
-    routes: byName<EnvoyRouteConfiguration>(resources.routes, (r) => r.name),
-    clusters: byName<EnvoyCluster>(resources.clusters, (c) => c.name),
-    loadAssignments: byName<EnvoyLoadAssignment>(resources.loadAssignments, (a) => a.cluster_name),
-  };
-}
+import type { InboundCall, InboundResult, OutboundCall, OutboundResult } from './simulation-types.js';
 
 /** Everything istiod would send `proxy` (LDS, RDS, CDS, EDS by wildcard), ready to simulate against. */
 export function sidecarConfig(
@@ -70,7 +44,5 @@ export function simulate(
   config: ProxyConfig,
   call: OutboundCall | InboundCall,
 ): OutboundResult | InboundResult {
-  return call.direction === 'outbound'
-    ? simulateOutbound(config, call)
-    : simulateInbound(config.listeners, call);
+  return call.direction === 'outbound' ? simulateOutbound(config, call) : simulateInbound(config, call);
 }

@@ -1,8 +1,8 @@
 /**
  * Envoy's string, header and query-parameter matchers, evaluated the way Envoy evaluates them
- * (`source/common/common/matchers.cc`, `source/common/http/header_utility.cc`). Shared by the route
- * simulation and by `envoy-rbac.ts`, which the proxy runs per request: compiled regexes are cached
- * per matcher object, so evaluating a config twice compiles nothing.
+ * (`source/common/common/matchers.cc`, `source/common/http/header_utility.cc`). Route matching and
+ * the RBAC engine use them on every request: compiled regexes are cached per matcher object, so
+ * evaluating a config twice compiles nothing.
  */
 
 /** `envoy.type.matcher.v3.StringMatcher`. */

@@ -1,4 +1,4 @@
-import { matchesString, type EnvoyStringMatcher } from './envoy-matchers.js';
+import { matchesString, type EnvoyStringMatcher } from './matchers.js';
 
 /**
  * Envoy's `CidrRange` matching (`Network::Address::CidrRange::isInRange`): an address matches a range

@@ -1,7 +1,6 @@
 import { normalizeRequestPath } from '@mesh/policy';
 
-import { evaluateEnvoyRbac, type EnvoyRbacConfig, type EnvoyRbacRequest } from './envoy-rbac.js';
-import type { EnvoyFilter, RbacOutcome } from './simulation-types.js';
+import { evaluateEnvoyRbac, type EnvoyRbacConfig, type EnvoyRbacRequest } from './rbac-engine.js';
 
 /**
  * The RBAC filters of one filter chain or HTTP manager, run as Envoy runs them (in order, the first
@@ -9,22 +8,29 @@ import type { EnvoyFilter, RbacOutcome } from './simulation-types.js';
  * call these, so `meshctl` explains exactly what the proxy enforces.
  */
 
-const RBAC_TYPES = new Set([
-  'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
-  'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
-]);
+export interface RbacOutcome {
+  decision: 'ALLOW' | 'DENY';
+  /** The policy that decided: the DENY rule that denied or the ALLOW rule that allowed. */
+  policy?: string;
+  /** The AUDIT (RBAC `LOG`) rule that marked the request, if any. */
+  audit?: string;
+  /** Shadow (dry-run) results of the filters the request reached. */
+  shadow?: { action: string; policy?: string; effect: 'allowed' | 'denied' }[];
+}
 
-/** Runs RBAC filters in order until one denies; reports the deciding policy and the shadow results. */
+/**
+ * Runs the configs of a chain's (or manager's) RBAC filters in order until one denies; reports the
+ * deciding policy and the shadow results. Undefined when there are none.
+ */
 export function runRbacFilters(
-  filters: readonly EnvoyFilter[],
+  rbac: readonly EnvoyRbacConfig[],
   request: EnvoyRbacRequest,
 ): RbacOutcome | undefined {
-  const rbac = filters.filter((f) => RBAC_TYPES.has(String(f.typed_config?.['@type'])));
   if (rbac.length === 0) return undefined;
   const outcome: RbacOutcome = { decision: 'ALLOW' };
   const shadow: NonNullable<RbacOutcome['shadow']> = [];
-  for (const filter of rbac) {
-    const result = evaluateEnvoyRbac(filter.typed_config as EnvoyRbacConfig, request);
+  for (const config of rbac) {
+    const result = evaluateEnvoyRbac(config, request);
     if (result.shadow !== undefined) {
       const { action, policy, allowed } = result.shadow;
       shadow.push({
@@ -46,12 +52,19 @@ export function runRbacFilters(
   return shadow.length > 0 ? { ...outcome, shadow } : outcome;
 }
 
-/** The path Envoy matches and authorizes on, after the manager's own normalization. */
-export function managedPath(hcm: Record<string, unknown>, path: string): string | undefined {
+/** How an HTTP manager normalizes `:path` before routing and RBAC (`normalize_path`, `merge_slashes`). */
+export type PathNormalization = 'none' | 'BASE' | 'MERGE_SLASHES';
+
+export function pathNormalizationOf(hcm: Record<string, unknown>): PathNormalization {
   const normalize = (hcm['normalize_path'] as { value?: boolean } | undefined)?.value === true;
   const merge = hcm['merge_slashes'] === true;
-  if (!normalize && !merge) return path;
+  return merge ? 'MERGE_SLASHES' : normalize ? 'BASE' : 'none';
+}
+
+/** The path Envoy matches and authorizes on; undefined when normalization rejects it (400). */
+export function managedPath(normalization: PathNormalization, path: string): string | undefined {
+  if (normalization === 'none') return path;
   const q = path.search(/[?#]/);
-  const normalized = normalizeRequestPath(path, merge ? 'MERGE_SLASHES' : 'BASE');
+  const normalized = normalizeRequestPath(path, normalization);
   return normalized.ok ? normalized.path + (q < 0 ? '' : path.slice(q)) : undefined;
 }

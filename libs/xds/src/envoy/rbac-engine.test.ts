@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { headerValues, matchesHeader, re2ToRegExp } from './envoy-matchers.js';
+import { headerValues, matchesHeader, re2ToRegExp } from './matchers.js';
 import {
   evaluateEnvoyRbac,
   matchesPermission,
   matchesPrincipal,
   type EnvoyRbacConfig,
   type EnvoyRbacRequest,
-} from './envoy-rbac.js';
+} from './rbac-engine.js';
 
 /** Envoy RBAC semantics, case by case, as the proxy will rely on them at runtime. */
 const GET_API: EnvoyRbacRequest = {

@@ -5,14 +5,14 @@ import {
   type EnvoyHeaderMatcher,
   type EnvoyStringMatcher,
   type HeaderValues,
-} from './envoy-matchers.js';
+} from './matchers.js';
 import {
   cidrContains,
   matchesMetadata,
   type EnvoyCidrRange,
   type EnvoyMetadataMatcher,
   type FilterMetadata,
-} from './envoy-addresses-and-metadata.js';
+} from './addresses-and-metadata.js';
 
 /**
  * Envoy's RBAC engine (`source/extensions/filters/common/rbac/`) over the config istiod generates:
