@@ -12,13 +12,7 @@ export {
   type KnownTypeUrl,
 } from './type-urls.js';
 
-export {
-  ListenerType,
-  HTTP_CONNECTION_MANAGER_TYPE,
-  ROUTER_TYPE,
-  TCP_PROXY_TYPE,
-  type Listener,
-} from './resources/listener.js';
+export { ListenerType, type Listener } from './resources/listener.js';
 export { RouteConfigurationType, type RouteConfiguration } from './resources/route-configuration.js';
 export { ClusterType, type Cluster } from './resources/cluster.js';
 export {

@@ -46,6 +46,15 @@ export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
 
 const byType = new Map<string, KnownFilter>(Object.values(KNOWN_FILTERS).map((f) => [f.type, f]));
 
+/** A filter as istiod writes it: its name (canonical unless given) and its config, `@type` first. */
+export function filterOf(
+  kind: KnownFilter,
+  config: Record<string, unknown> = {},
+  name: string = kind.name,
+): { name: string; typed_config: Record<string, unknown> } {
+  return { name, typed_config: { '@type': kind.type, ...config } };
+}
+
 /** The `@type` of a filter's config, or undefined when it has none. */
 export function filterTypeOf(filter: EnvoyFilter): string | undefined {
   const type = filter.typed_config?.['@type'];

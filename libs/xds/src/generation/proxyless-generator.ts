@@ -1,6 +1,6 @@
 import type { MeshService, MeshServicePort, MeshSnapshot } from '@mesh/policy';
 
-import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../resources/listener.js';
+import { filterOf, KNOWN_FILTERS } from '../envoy/known-filters.js';
 import { TypeUrl } from '../type-urls.js';
 import { edsCluster, loadAssignment, outboundClusterNames, subsetsOf } from './clusters-and-endpoints.js';
 import { httpRoutes } from './http-routes.js';
@@ -83,10 +83,10 @@ function apiListener(name: string): Obj {
     name,
     api_listener: {
       api_listener: {
-        '@type': HTTP_CONNECTION_MANAGER_TYPE,
+        '@type': KNOWN_FILTERS.httpConnectionManager.type,
         stat_prefix: name,
         rds: { route_config_name: name, config_source: ADS },
-        http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+        http_filters: [filterOf(KNOWN_FILTERS.router)],
       },
     },
   };

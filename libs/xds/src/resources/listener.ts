@@ -1,4 +1,5 @@
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.js';
+import { KNOWN_FILTERS } from '../envoy/known-filters.js';
 import { TypeUrl } from '../type-urls.js';
 import {
   checkAddress,
@@ -16,10 +17,8 @@ export type { Listener };
 
 type Obj = Record<string, unknown>;
 
-export const HTTP_CONNECTION_MANAGER_TYPE =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-export const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
-export const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+const HTTP_CONNECTION_MANAGER_TYPE = KNOWN_FILTERS.httpConnectionManager.type;
+const TCP_PROXY_TYPE = KNOWN_FILTERS.tcpProxy.type;
 
 function checkHttpConnectionManager(at: IssueCollector, hcm: CanonicalAny): void {
   at.field('stat_prefix').requireString(hcm['stat_prefix'] as string | undefined, 'stat_prefix is required');
@@ -46,8 +45,8 @@ function checkHttpConnectionManager(at: IssueCollector, hcm: CanonicalAny): void
   });
   const last = filters[filters.length - 1]?.['typed_config'] as CanonicalAny | undefined;
   at.field('http_filters').check(
-    last?.['@type'] === ROUTER_TYPE,
-    'the last HTTP filter must be the router (envoy.filters.http.router)',
+    last?.['@type'] === KNOWN_FILTERS.router.type,
+    `the last HTTP filter must be the router (${KNOWN_FILTERS.router.name})`,
   );
 }
 

@@ -1,5 +1,6 @@
 import type { ClientTLSSettings, MeshTlsConfig } from '@mesh/policy';
 
+import { TLS_TRANSPORT_SOCKET } from '../../../envoy/known-filters.js';
 import { UPSTREAM_TLS_CONTEXT_TYPE } from '../../../resources/tls-context.js';
 import { upstreamTlsParams } from '../../tls-parameters.js';
 import { SDS_ROOT_CA, SDS_WORKLOAD_CERT, sdsSecretConfig } from '../listeners/tls-context.js';
@@ -16,7 +17,7 @@ function istioAlpn(http2: boolean): string[] {
 
 function tlsSocket(context: Obj): Obj {
   return {
-    name: 'envoy.transport_sockets.tls',
+    name: TLS_TRANSPORT_SOCKET,
     typed_config: { '@type': UPSTREAM_TLS_CONTEXT_TYPE, ...context },
   };
 }

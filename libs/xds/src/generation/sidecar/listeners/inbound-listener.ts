@@ -1,6 +1,6 @@
 import { mtlsModeForPort, type EffectiveMtlsMode } from '@mesh/policy';
 
-import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../../../resources/listener.js';
+import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { inboundClusterName } from '../../resource-names.js';
 import type { InboundPort, SidecarContext } from '../sidecar-context.js';
 import { buildRbacFilters } from './rbac-filters.js';
@@ -68,45 +68,38 @@ function chainVariants(mode: EffectiveMtlsMode, http: boolean): ChainVariant[] {
 
 function inboundHttpManager(ctx: SidecarContext, targetPort: number, bind: string): Obj {
   const cluster = inboundClusterName(targetPort);
-  return {
-    name: 'envoy.filters.network.http_connection_manager',
-    typed_config: {
-      '@type': HTTP_CONNECTION_MANAGER_TYPE,
-      stat_prefix: `inbound_${bind}_${targetPort}`,
-      // Istio's default path normalization (BASE): RBAC must see `/a/../admin` as `/admin`.
-      normalize_path: { value: true },
-      route_config: {
-        name: cluster,
-        virtual_hosts: [
-          {
-            name: `inbound|http|${targetPort}`,
-            domains: ['*'],
-            routes: [
-              {
-                name: 'default',
-                match: { prefix: '/' },
-                // Istio disables Envoy's 15s default: the caller's sidecar owns the timeout.
-                route: { cluster, timeout: { seconds: 0 } },
-              },
-            ],
-          },
-        ],
-        validate_clusters: { value: false },
-      },
-      http_filters: [
-        ...buildRbacFilters(ctx.authorization, 'http'),
-        { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
+  return filterOf(KNOWN_FILTERS.httpConnectionManager, {
+    stat_prefix: `inbound_${bind}_${targetPort}`,
+    // Istio's default path normalization (BASE): RBAC must see `/a/../admin` as `/admin`.
+    normalize_path: { value: true },
+    route_config: {
+      name: cluster,
+      virtual_hosts: [
+        {
+          name: `inbound|http|${targetPort}`,
+          domains: ['*'],
+          routes: [
+            {
+              name: 'default',
+              match: { prefix: '/' },
+              // Istio disables Envoy's 15s default: the caller's sidecar owns the timeout.
+              route: { cluster, timeout: { seconds: 0 } },
+            },
+          ],
+        },
       ],
-      // The app sees the caller's verified identity in x-forwarded-client-cert, and only that: whatever
-      // XFCC a caller sends is dropped (SANITIZE_SET), so a workload holding a mesh certificate cannot
-      // prepend identities it does not have by skipping its own sidecar. (Istio's sidecars use
-      // APPEND_FORWARD; between two sidecars both give the app the same single element.)
-      forward_client_cert_details: 'SANITIZE_SET',
-      set_current_client_cert_details: { subject: { value: true }, dns: true, uri: true },
-      use_remote_address: { value: false },
-      upgrade_configs: [WEBSOCKET_UPGRADE],
+      validate_clusters: { value: false },
     },
-  };
+    http_filters: [...buildRbacFilters(ctx.authorization, 'http'), filterOf(KNOWN_FILTERS.router)],
+    // The app sees the caller's verified identity in x-forwarded-client-cert, and only that: whatever
+    // XFCC a caller sends is dropped (SANITIZE_SET), so a workload holding a mesh certificate cannot
+    // prepend identities it does not have by skipping its own sidecar. (Istio's sidecars use
+    // APPEND_FORWARD; between two sidecars both give the app the same single element.)
+    forward_client_cert_details: 'SANITIZE_SET',
+    set_current_client_cert_details: { subject: { value: true }, dns: true, uri: true },
+    use_remote_address: { value: false },
+    upgrade_configs: [WEBSOCKET_UPGRADE],
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { TCP_PROXY_TYPE } from '../../../resources/listener.js';
+import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 
 /** Pieces shared by the inbound and outbound sidecar listeners (Istio's special clusters, istio-facts §7.2). */
 
@@ -24,10 +24,7 @@ export function socketAddress(address: string, port: number): Obj {
 
 /** A tcp_proxy to one cluster; Istio uses the cluster name as the stat prefix. */
 export function tcpProxy(cluster: string): Obj {
-  return {
-    name: 'envoy.filters.network.tcp_proxy',
-    typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: cluster, cluster },
-  };
+  return filterOf(KNOWN_FILTERS.tcpProxy, { stat_prefix: cluster, cluster });
 }
 
 /** Envoy's TLS inspector: without it a listener cannot see TLS, ALPN or SNI to match filter chains on. */

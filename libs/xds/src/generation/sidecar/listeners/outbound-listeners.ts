@@ -1,6 +1,6 @@
 import type { MeshService, MeshServicePort } from '@mesh/policy';
 
-import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE } from '../../../resources/listener.js';
+import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { outboundClusterName } from '../../resource-names.js';
 import type { SidecarContext } from '../sidecar-context.js';
 import type { ExplicitEgressListener } from './sidecar-listeners-explicit.js';
@@ -27,9 +27,6 @@ type Obj = Record<string, unknown>;
 export const VIRTUAL_OUTBOUND = 'virtualOutbound';
 export const VIRTUAL_OUTBOUND_PORT = 15001;
 
-export const HTTP_FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
-export const HTTP_CORS_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
-
 const ADS = { ads: {}, resource_api_version: 'V3' };
 
 export function virtualOutboundListener(ctx: SidecarContext): Obj {
@@ -55,23 +52,19 @@ export function virtualOutboundListener(ctx: SidecarContext): Obj {
 
 /** The outbound HCM of one port, routes from RDS `"<port>"`; `bind` only shapes the stat prefix. */
 function outboundHttpManager(bind: string, port: number): Obj {
-  return {
-    name: 'envoy.filters.network.http_connection_manager',
-    typed_config: {
-      '@type': HTTP_CONNECTION_MANAGER_TYPE,
-      stat_prefix: `outbound_${bind}_${port}`,
-      rds: { route_config_name: String(port), config_source: ADS },
-      // Istio's order (`buildHTTPConnectionManager`): fault, then CORS, then the router. Both are empty
-      // here; a VirtualService's faults and corsPolicy arrive per route (typed_per_filter_config).
-      http_filters: [
-        { name: 'envoy.filters.http.fault', typed_config: { '@type': HTTP_FAULT_TYPE } },
-        { name: 'envoy.filters.http.cors', typed_config: { '@type': HTTP_CORS_TYPE } },
-        { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } },
-      ],
-      use_remote_address: { value: false },
-      upgrade_configs: [WEBSOCKET_UPGRADE],
-    },
-  };
+  return filterOf(KNOWN_FILTERS.httpConnectionManager, {
+    stat_prefix: `outbound_${bind}_${port}`,
+    rds: { route_config_name: String(port), config_source: ADS },
+    // Istio's order (`buildHTTPConnectionManager`): fault, then CORS, then the router. Both are empty
+    // here; a VirtualService's faults and corsPolicy arrive per route (typed_per_filter_config).
+    http_filters: [
+      filterOf(KNOWN_FILTERS.fault),
+      filterOf(KNOWN_FILTERS.cors),
+      filterOf(KNOWN_FILTERS.router),
+    ],
+    use_remote_address: { value: false },
+    upgrade_configs: [WEBSOCKET_UPGRADE],
+  });
 }
 
 function portListener(name: string, bind: string, port: number, chains: Obj[], bindToPort = false): Obj {

@@ -5,6 +5,7 @@ import {
   type AuthorizationPolicyModel,
 } from '@mesh/policy';
 
+import { filterOf, KNOWN_FILTERS, type KnownFilter } from '../../../envoy/known-filters.js';
 import { rbacPolicyOf } from './rbac-policy.js';
 
 /**
@@ -14,9 +15,6 @@ import { rbacPolicyOf } from './rbac-policy.js';
  */
 
 type Obj = Record<string, unknown>;
-
-export const HTTP_RBAC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
-export const NETWORK_RBAC_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
 
 /** Istio's `RBACTCPFilterStatPrefix`. */
 const TCP_STAT_PREFIX = 'tcp.';
@@ -42,8 +40,8 @@ export type RbacChain = 'http' | 'tcp';
  * listener validation (like Envoy's HCM config dump tooling) wants unique HTTP filter names, so the
  * stage is appended.
  */
-function filterName(chain: RbacChain, action: AuthorizationAction): string {
-  return `envoy.filters.${chain === 'http' ? 'http' : 'network'}.rbac.${action.toLowerCase()}`;
+function rbacFilterOf(chain: RbacChain): KnownFilter {
+  return chain === 'http' ? KNOWN_FILTERS.httpRbac : KNOWN_FILTERS.networkRbac;
 }
 
 function rbacConfig(
@@ -92,13 +90,8 @@ export function buildRbacFilters(authorization: AuthorizationModel, chain: RbacC
     const policies = authorization.policies[action];
     if (policies.length === 0) continue;
     if (action === 'CUSTOM' && authorization.customProblem === undefined) continue;
-    filters.push({
-      name: filterName(chain, action),
-      typed_config: {
-        '@type': chain === 'http' ? HTTP_RBAC_TYPE : NETWORK_RBAC_TYPE,
-        ...rbacConfig(policies, action, chain),
-      },
-    });
+    const kind = rbacFilterOf(chain);
+    filters.push(filterOf(kind, rbacConfig(policies, action, chain), `${kind.name}.${action.toLowerCase()}`));
   }
   return filters;
 }

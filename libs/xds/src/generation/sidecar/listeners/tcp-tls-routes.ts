@@ -6,7 +6,7 @@ import {
   type VirtualService,
 } from '@mesh/policy';
 
-import { TCP_PROXY_TYPE } from '../../../resources/listener.js';
+import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { outboundClusterName } from '../../resource-names.js';
 import { destinationCluster } from '../routes/route-action.js';
 import { MESH_GATEWAY } from '../routes/route-match.js';
@@ -82,14 +82,10 @@ function routeFilter(
     .filter((d) => (d.weight ?? 0) > 0)
     .map((d) => ({ name: destinationCluster(d.destination, scope), weight: d.weight }));
   if (clusters.length === 0) return undefined;
-  return {
-    name: 'envoy.filters.network.tcp_proxy',
-    typed_config: {
-      '@type': TCP_PROXY_TYPE,
-      stat_prefix: `${vs.metadata.name}.${namespace}`,
-      weighted_clusters: { clusters },
-    },
-  };
+  return filterOf(KNOWN_FILTERS.tcpProxy, {
+    stat_prefix: `${vs.metadata.name}.${namespace}`,
+    weighted_clusters: { clusters },
+  });
 }
 
 function tlsChains(ctx: SidecarContext, vss: readonly VirtualService[], service: MeshService, port: number) {

@@ -1,5 +1,6 @@
 import type { MeshTlsConfig } from '@mesh/policy';
 
+import { TLS_TRANSPORT_SOCKET } from '../../../envoy/known-filters.js';
 import { DOWNSTREAM_TLS_CONTEXT_TYPE } from '../../../resources/tls-context.js';
 import { inboundMtlsTlsParams } from '../../tls-parameters.js';
 
@@ -52,7 +53,7 @@ export function sdsSecretConfig(name: string): Obj {
 /** The `envoy.transport_sockets.tls` socket terminating Istio mTLS for an HTTP or TCP chain. */
 export function istioMtlsTransportSocket(http: boolean, meshMtls: MeshTlsConfig | undefined): Obj {
   return {
-    name: 'envoy.transport_sockets.tls',
+    name: TLS_TRANSPORT_SOCKET,
     typed_config: {
       '@type': DOWNSTREAM_TLS_CONTEXT_TYPE,
       common_tls_context: {

@@ -3,8 +3,7 @@ import type { CorsPolicy } from '@mesh/policy';
 import { durationOf, type Obj } from './envoy-values.js';
 import { stringMatcher } from './route-match.js';
 
-/** The CORS filter's name and per-route config type (Istio's `wellknown.CORS`, Envoy v3 per-route CORS). */
-export const CORS_FILTER = 'envoy.filters.http.cors';
+/** The CORS filter's per-route config type (Envoy v3 per-route CORS). */
 const CORS_POLICY_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy';
 
 /**

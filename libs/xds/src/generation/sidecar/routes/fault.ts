@@ -1,10 +1,7 @@
 import type { HTTPFaultInjection } from '@mesh/policy';
 
+import { KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { durationOf, percentPerHundred, percentPerMillion, type Obj } from './envoy-values.js';
-
-/** The HTTP fault filter's name and per-route config type (Istio's `wellknown.Fault`). */
-export const FAULT_FILTER = 'envoy.filters.http.fault';
-const HTTP_FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 
 /** gRPC status names Istio accepts in `abort.grpcStatus` (`pkg/util/grpc` `SupportedGRPCStatus`). */
 const GRPC_STATUS: Readonly<Record<string, number>> = {
@@ -53,5 +50,6 @@ export function faultConfig(fault: HTTPFaultInjection | undefined): Obj | undefi
   const delay = fault.delay ? translateDelay(fault.delay) : undefined;
   const abort = fault.abort ? translateAbort(fault.abort) : undefined;
   if (!delay && !abort) return undefined;
-  return { '@type': HTTP_FAULT_TYPE, ...(delay ? { delay } : {}), ...(abort ? { abort } : {}) };
+  // The per-route config is the filter's own type (Istio's `wellknown.Fault`).
+  return { '@type': KNOWN_FILTERS.fault.type, ...(delay ? { delay } : {}), ...(abort ? { abort } : {}) };
 }

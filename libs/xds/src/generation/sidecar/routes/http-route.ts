@@ -8,9 +8,10 @@ import type {
 
 import { parseOutboundClusterName } from '../../resource-names.js';
 import type { SidecarProxy } from '../sidecar-context.js';
-import { CORS_FILTER, corsConfig } from './cors.js';
+import { KNOWN_FILTERS } from '../../../envoy/known-filters.js';
+import { corsConfig } from './cors.js';
 import { configMetadata, type Obj } from './envoy-values.js';
-import { FAULT_FILTER, faultConfig } from './fault.js';
+import { faultConfig } from './fault.js';
 import { headerFields, headerOperations } from './headers.js';
 import { routeAction, type RouteScope } from './route-action.js';
 import { isCatchAllMatch, sourceMatches, translateRouteMatch } from './route-match.js';
@@ -96,8 +97,8 @@ export function translateRoute(
   const cors = corsConfig(rule.corsPolicy);
   if (fault || cors)
     out['typed_per_filter_config'] = {
-      ...(fault ? { [FAULT_FILTER]: fault } : {}),
-      ...(cors ? { [CORS_FILTER]: cors } : {}),
+      ...(fault ? { [KNOWN_FILTERS.fault.name]: fault } : {}),
+      ...(cors ? { [KNOWN_FILTERS.cors.name]: cors } : {}),
     };
   return out;
 }
