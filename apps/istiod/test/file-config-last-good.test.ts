@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ConfigEvent } from '@mesh/policy';
+import { LAST_GOOD_FILE, type ConfigEvent } from '@mesh/policy';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { FileConfigStore } from '../src/config/file-config-store.js';
-import { LAST_GOOD_FILE } from '../src/config/last-good-file.js';
 import { tempDir } from './istiod-harness.js';
 
 /** Fail closed on config: a broken file keeps the policies it enforced (DESIGN.md §12). */

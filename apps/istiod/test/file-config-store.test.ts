@@ -1,7 +1,12 @@
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ConfigEvent } from '@mesh/policy';
+import {
+  buildAuthorizationModel,
+  effectivePeerAuthentication,
+  MeshSnapshot,
+  type ConfigEvent,
+} from '@mesh/policy';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -157,6 +162,23 @@ describe('FileConfigStore', () => {
         message: 'also defined at a.yaml:1; this definition is ignored',
       },
     ]);
+  });
+
+  it('enforces a policy written without a namespace in default, as kubectl apply puts it', async () => {
+    const { store } = await start({
+      'policies.yaml': `${PEER_AUTHENTICATION.replace('  namespace: istio-system\n', '')}---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-all}
+spec: {}
+`,
+    });
+    const snapshot = new MeshSnapshot(store.list());
+    const workload = { namespace: 'default', labels: { app: 'reviews' } };
+    expect(effectivePeerAuthentication(snapshot.peerAuthentications, workload).mode).toBe('STRICT');
+    expect(
+      buildAuthorizationModel(snapshot.authorizationPolicies, workload).policies.ALLOW.map((p) => p.name),
+    ).toEqual(['deny-all']);
   });
 
   it('refuses a file above the size limit unread, naming the limit', async () => {

@@ -28,7 +28,21 @@ export type * from './api/kubernetes/config.js';
 
 // Loading and validation.
 export { loadYaml, type LoadedResource, type LoadResult, type ResourceCategory } from './loader/load-yaml.js';
-export { limitFindings, MAX_CONFIG_FILE_BYTES, oversizeFile } from './loader/input-limits.js';
+// The config loader istiod's file store, `meshctl validate` and `meshctl local status` share.
+export {
+  CONFIG_TREE_LISTING,
+  configFilesIn,
+  isConfigFileName,
+  type DirectoryEntry,
+} from './loader/config-files.js';
+export { parseConfigFile, refuseOversizeFile, type ParsedFile } from './loader/config-file.js';
+export { ConfigTree, type FileInForce, type MergedConfig } from './loader/config-tree.js';
+export {
+  LAST_GOOD_FILE,
+  parseLastGood,
+  serializeLastGood,
+  type SavedConfig,
+} from './loader/last-good-copy.js';
 export {
   validateLoadedResource,
   validateResource,

@@ -1,30 +1,31 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 
 import {
+  CONFIG_TREE_LISTING,
   ConfigIndex,
-  configKey,
+  ConfigTree,
+  configFilesIn,
   diffConfigs,
   formatFinding,
   formatStale,
-  MAX_CONFIG_FILE_BYTES,
-  oversizeFile,
+  parseConfigFile,
+  refuseOversizeFile,
   type ConfigStore,
   type ConfigStoreStatus,
-  type Finding,
+  type FileInForce,
   type StoredConfig,
 } from '@mesh/policy';
 import type { Logger } from 'pino';
 
-import { keepLastGood, type FileResources } from './keep-last-good.js';
 import { readLastGood, writeLastGood } from './last-good-file.js';
-import { parseConfigFile, unreadFile, type ParsedFile } from './parse-config-file.js';
 
-const CONFIG_FILE = /\.(ya?ml|json)$/i;
-
-/** One config file: as last read, and the resources it puts in force. */
-type FileState = ParsedFile & FileResources & { file: string };
+/** When a file was last read: it is read again only when one of these changes. */
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+}
 
 export interface FileConfigStoreOptions {
   debounceMs?: number;
@@ -34,18 +35,17 @@ export interface FileConfigStoreOptions {
 }
 
 /**
- * The local platform's config source: a directory tree of Istio and Kubernetes YAML, watched. Each
- * file is parsed and validated on its own; an invalid document is reported (log, `status().invalid`)
- * while the rest of the file and of the tree still load, and the resource it defined keeps its last
- * good version (`status().stale`; see keep-last-good.ts), across restarts when a state directory is
- * given. Deleting a file deletes its resources. Changes are debounced and turned into
- * add/update/delete events by diffing snapshots.
+ * The local platform's config source: a directory tree of Istio and Kubernetes YAML, watched. Which
+ * files count, how each is parsed and validated and which last good versions stay in force are the
+ * shared loader's (`ConfigTree` in @mesh/policy, which `meshctl validate` and `meshctl local status`
+ * use too): an invalid document is reported (log, `status().invalid`) while the rest of the file and
+ * of the tree still load, and the resource it defined keeps its last good version (`status().stale`),
+ * across restarts when a state directory is given. Deleting a file deletes its resources. Changes are
+ * debounced and turned into add/update/delete events by diffing snapshots.
  */
 export class FileConfigStore extends ConfigIndex implements ConfigStore {
-  private readonly files = new Map<string, FileState>();
-  /** Last good resources saved by the previous run, by file: used for each file's first read only. */
-  private restored = new Map<string, Omit<StoredConfig, 'resourceVersion'>[]>();
-  private duplicates: Finding[] = [];
+  private readonly stamps = new Map<string, FileStamp>();
+  private readonly tree = new ConfigTree(() => this.nextVersion());
   private watcher?: FSWatcher;
   private poller?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
@@ -64,10 +64,10 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
   /** Loads the tree once, then watches it (with a slow poll as a safety net: watchers can miss events). */
   async start(): Promise<void> {
     if (this.options.stateDir)
-      this.restored = readLastGood(this.options.stateDir, (message) => this.logger.warn(message));
+      this.tree.restoreSaved(readLastGood(this.options.stateDir, (message) => this.logger.warn(message)));
     await this.rescan();
     // A file saved by the previous run but absent now was deleted while istiod was down.
-    this.restored.clear();
+    this.tree.forgetSaved();
     this.synced = true;
     this.watcher = watch(this.dir, { recursive: true }, () => this.scheduleRescan());
     this.watcher.on('error', (err) =>
@@ -91,12 +91,7 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
   }
 
   status(): ConfigStoreStatus {
-    const files = [...this.files.values()];
-    return {
-      synced: this.synced,
-      invalid: [...files.flatMap((f) => f.invalid), ...this.duplicates],
-      stale: files.flatMap((f) => f.stale),
-    };
+    return { synced: this.synced, ...this.tree.problems() };
   }
 
   private scheduleRescan(): void {
@@ -109,58 +104,52 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
   }
 
   private async rescan(): Promise<void> {
-    const paths = await listConfigFiles(this.dir);
+    const paths = configFilesIn(await readdir(this.dir, CONFIG_TREE_LISTING));
     const seen = new Set(paths);
     let changed = false;
-    for (const path of [...this.files.keys()]) if (!seen.has(path) && this.files.delete(path)) changed = true;
+    for (const path of [...this.stamps.keys()]) if (!seen.has(path)) changed = this.forget(path) || changed;
     for (const path of paths) {
       let info;
       try {
         info = await stat(path);
       } catch {
-        changed = this.files.delete(path) || changed; // removed between listing and stat
+        changed = this.forget(path) || changed; // removed between listing and stat
         continue;
       }
-      const known = this.files.get(path);
+      const known = this.stamps.get(path);
       if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) continue;
-      const file = relative(this.dir, path) || path;
-      const stamp = { mtimeMs: info.mtimeMs, size: info.size };
-      // Refused unread: a huge file would cost memory and parse time before any check could run.
-      const text =
-        info.size > MAX_CONFIG_FILE_BYTES ? undefined : await readFile(path, 'utf8').catch(() => null);
-      if (text === null) continue;
-      const parsed =
-        text === undefined
-          ? unreadFile(stamp, oversizeFile(file, info.size))
-          : parseConfigFile(text, file, stamp, () => this.nextVersion());
-      const next: FileState = { ...parsed, ...keepLastGood(file, this.previous(file, known), parsed), file };
-      this.logFindings(path, known, next);
-      this.files.set(path, next);
+      const file = this.fileOf(path);
+      let parsed = refuseOversizeFile(file, info.size);
+      if (!parsed) {
+        const text = await readFile(path, 'utf8').catch(() => undefined);
+        if (text === undefined) continue; // unreadable for now: keep what it defined, retry next scan
+        parsed = parseConfigFile(text, file, () => this.nextVersion());
+      }
+      const before = this.tree.get(file);
+      this.logFindings(path, before, this.tree.read(parsed));
+      this.stamps.set(path, { mtimeMs: info.mtimeMs, size: info.size });
       changed = true;
     }
     this.publish();
     if (changed && this.options.stateDir) await this.saveLastGood(this.options.stateDir);
   }
 
+  /** The file's name in findings, sources and the saved copy: its path within the config directory. */
+  private fileOf(path: string): string {
+    return relative(this.dir, path) || path;
+  }
+
+  private forget(path: string): boolean {
+    this.stamps.delete(path);
+    return this.tree.delete(this.fileOf(path));
+  }
+
   private nextVersion(): string {
     return String(++this.version);
   }
 
-  /** What a file put in force before this read: from its last read, or from the previous run. */
-  private previous(file: string, known: FileState | undefined): Map<string, StoredConfig> {
-    if (known) return known.inForce;
-    const saved = this.restored.get(file) ?? [];
-    return new Map(
-      saved.map((config) => [
-        configKey(config.kind, config.namespace, config.name),
-        { ...config, resourceVersion: this.nextVersion() },
-      ]),
-    );
-  }
-
   private async saveLastGood(stateDir: string): Promise<void> {
-    const byFile = new Map([...this.files.values()].map((f) => [f.file, f.inForce.values()]));
-    await writeLastGood(stateDir, byFile).catch((err: Error) =>
+    await writeLastGood(stateDir, this.tree.inForceByFile()).catch((err: Error) =>
       this.logger.warn({ err: err.message }, 'cannot save the last good config to the state directory'),
     );
   }
@@ -169,43 +158,24 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
    * Logs a file's errors, and the last good versions kept because of them, when they differ from its
    * last read (a touched file is not logged again).
    */
-  private logFindings(path: string, known: FileState | undefined, next: FileState): void {
+  private logFindings(path: string, before: FileInForce | undefined, next: FileInForce): void {
     const lines = reportLines(next);
-    if (known && lines.join('\n') === reportLines(known).join('\n')) return;
+    if (before && lines.join('\n') === reportLines(before).join('\n')) return;
     for (const line of lines) this.logger.warn({ file: path }, line);
   }
 
-  /** Merges the files (first path wins on duplicates) and emits the difference from the last snapshot. */
+  /** Emits the difference between the tree's merged resources and the last snapshot. */
   private publish(): void {
     const next = new Map<string, StoredConfig>();
-    const duplicates: Finding[] = [];
-    for (const path of [...this.files.keys()].sort()) {
-      for (const [key, config] of (this.files.get(path) as FileState).inForce) {
-        const first = next.get(key);
-        if (!first) {
-          next.set(key, reuseVersion(this.configs.get(key), config));
-          continue;
-        }
-        duplicates.push({
-          code: 'DUPLICATE_RESOURCE',
-          level: 'Error',
-          kind: config.kind,
-          namespace: config.namespace,
-          name: config.name,
-          path: '',
-          message: `also defined at ${first.source?.file}:${first.source?.line}; this definition is ignored`,
-          source: config.source,
-        });
-      }
-    }
+    for (const [key, config] of this.tree.merge().configs)
+      next.set(key, reuseVersion(this.configs.get(key), config));
     const events = diffConfigs(this.configs, next);
     this.configs = next;
-    this.duplicates = duplicates;
     for (const event of events) this.emit(event);
   }
 }
 
-function reportLines(state: FileState): string[] {
+function reportLines(state: FileInForce): string[] {
   return [
     ...state.invalid.map((f) => `invalid config skipped: ${formatFinding(f)}`),
     ...state.stale.map((s) => `invalid config, last good version kept: ${formatStale(s)}`),
@@ -221,12 +191,4 @@ function reuseVersion(previous: StoredConfig | undefined, config: StoredConfig):
   )
     return previous;
   return config;
-}
-
-async function listConfigFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && CONFIG_FILE.test(e.name) && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }

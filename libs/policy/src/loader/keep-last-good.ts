@@ -1,6 +1,6 @@
-import { formatFinding, type StaleConfig, type StoredConfig } from '@mesh/policy';
-
-import type { ParsedFile } from './parse-config-file.js';
+import type { StaleConfig, StoredConfig } from '../store/config-store.js';
+import { formatFinding } from '../validation/finding.js';
+import type { ParsedFile } from './config-file.js';
 
 export interface FileResources {
   /** The file's resources in force: its valid documents, plus last good versions kept. */
@@ -16,11 +16,7 @@ export interface FileResources {
  * which resources it defines (a YAML syntax error, a document with no readable identity, a file too
  * large to read). It goes away only when the file parses cleanly without it, or the file is deleted.
  */
-export function keepLastGood(
-  file: string,
-  previous: ReadonlyMap<string, StoredConfig>,
-  parsed: ParsedFile,
-): FileResources {
+export function keepLastGood(previous: ReadonlyMap<string, StoredConfig>, parsed: ParsedFile): FileResources {
   const inForce = new Map(parsed.configs);
   const stale: StaleConfig[] = [];
   for (const [key, config] of previous) {
@@ -29,7 +25,7 @@ export function keepLastGood(
     const why = rejected
       ? `its new version is invalid: ${formatFinding(rejected)}`
       : parsed.hiddenBy
-        ? `${file} has errors that hide which resources it defines: ${formatFinding(parsed.hiddenBy)}`
+        ? `${parsed.file} has errors that hide which resources it defines: ${formatFinding(parsed.hiddenBy)}`
         : undefined;
     if (why === undefined) continue;
     inForce.set(key, config);

@@ -1,22 +1,24 @@
-import {
-  configKey,
-  kubernetesKindOf,
-  limitFindings,
-  loadYaml,
-  validateLoadedResource,
-  type Finding,
-  type LoadedResource,
-  type StoredConfig,
-} from '@mesh/policy';
+import { kubernetesKindOf } from '../api/kubernetes/kinds.js';
+import { configKey, type StoredConfig } from '../store/config-store.js';
+import type { Finding } from '../validation/finding.js';
+import { validateLoadedResource } from '../validation/validate-resource.js';
+import { limitFindings, MAX_CONFIG_FILE_BYTES, oversizeFile } from './input-limits.js';
+import { loadYaml, type LoadedResource } from './load-yaml.js';
 
-/** One config file as last read: what it defines, and what it holds that was refused. */
+/**
+ * One config file, parsed and validated as istiod's file store takes it in: what `meshctl validate`
+ * reports and what `meshctl local status` evaluates are computed by this same code.
+ */
 export interface ParsedFile {
-  mtimeMs: number;
-  size: number;
+  /** The file's name as findings and sources give it (relative to the config directory in istiod). */
+  file: string;
+  /** Resources the file holds, valid or not. */
+  resources: number;
+  /** The valid resources, by {@link configKey}. */
   configs: Map<string, StoredConfig>;
-  /** Errors: YAML syntax errors and invalid resources, each skipped. */
+  /** Errors: YAML syntax errors and invalid resources, each skipped. At most the per-file cap. */
   invalid: Finding[];
-  /** Accepted with a warning (e.g. EnvoyFilter is stored but not applied). */
+  /** Accepted with a warning (e.g. EnvoyFilter is stored but not applied). At most the per-file cap. */
   warnings: Finding[];
   /** Resources whose document is there but invalid, by key, with the first error of each. */
   rejected: Map<string, Finding>;
@@ -28,10 +30,17 @@ export interface ParsedFile {
   hiddenBy?: Finding;
 }
 
-/** A file refused before parsing (too large): it defines nothing new and hides what it defined. */
-export function unreadFile(stat: { mtimeMs: number; size: number }, finding: Finding): ParsedFile {
+/**
+ * A file above the size limit, refused before it is read (reading it would cost the memory and time
+ * the limit is there to bound): it defines nothing new and hides what it defined. Undefined when the
+ * file may be read: `refuseOversizeFile(file, size) ?? parseConfigFile(await read(), file, ...)`.
+ */
+export function refuseOversizeFile(file: string, size: number): ParsedFile | undefined {
+  if (size <= MAX_CONFIG_FILE_BYTES) return undefined;
+  const finding = oversizeFile(file, size);
   return {
-    ...stat,
+    file,
+    resources: 0,
     configs: new Map(),
     invalid: [finding],
     warnings: [],
@@ -43,15 +52,12 @@ export function unreadFile(stat: { mtimeMs: number; size: number }, finding: Fin
 /**
  * Parses and validates one file. Every document stands alone: an invalid one is recorded and
  * skipped (with its identity when it can be read, so the store can keep its last good version), the
- * others are kept. Namespaced objects without a namespace land in `default`, as
- * `kubectl apply` puts them; kinds the mesh does not know are kept untouched.
+ * others are kept. Namespaced objects without a namespace land in `default`, object included, as
+ * `kubectl apply` puts them (the evaluators read a policy's namespace from its metadata); kinds the
+ * mesh does not know are kept untouched, except an unknown kind of an Istio group, which no CRD
+ * serves.
  */
-export function parseConfigFile(
-  text: string,
-  file: string,
-  stat: { mtimeMs: number; size: number },
-  nextVersion: () => string,
-): ParsedFile {
+export function parseConfigFile(text: string, file: string, nextVersion: () => string): ParsedFile {
   const loaded = loadYaml(text, file);
   const invalid = loaded.findings.filter((f) => f.level === 'Error');
   const warnings = loaded.findings.filter((f) => f.level === 'Warning');
@@ -83,19 +89,29 @@ export function parseConfigFile(
       kind: resource.kind,
       namespace,
       name: resource.name,
-      object: resource.object,
+      object: withNamespace(resource.object, namespace),
       resourceVersion: nextVersion(),
       source: resource.source,
     });
   }
   return {
-    ...stat,
+    file,
+    resources: loaded.resources.length,
     configs,
     invalid: limitFindings(invalid, file),
     warnings: limitFindings(warnings, file),
     rejected,
     hiddenBy,
   };
+}
+
+/** The object with `metadata.namespace` set, as the API server stores it. */
+function withNamespace(object: Record<string, unknown>, namespace: string): Record<string, unknown> {
+  const metadata = object['metadata'];
+  if (namespace === '' || typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    return object;
+  if ((metadata as { namespace?: unknown }).namespace === namespace) return object;
+  return { ...object, metadata: { ...metadata, namespace } };
 }
 
 function isIstioGroup(apiVersion: string): boolean {
