@@ -23,6 +23,13 @@ spec:
     mode: STRICT
 `;
 
+const JSON_STRICT = {
+  apiVersion: 'security.istio.io/v1',
+  kind: 'PeerAuthentication',
+  metadata: { name: 'default', namespace: 'istio-system' },
+  spec: { mtls: { mode: 'STRICT' } },
+};
+
 const BAD_SPLIT = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -81,6 +88,32 @@ describe('meshctl validate', () => {
     expect(report.findings.map((f) => `${f.code} ${f.path} ${f.source.file}:${f.source.line}`)).toEqual([
       'WEIGHT_INVALID spec.http[0].route <stdin>:9',
       'SCHEMA_UNKNOWN_FIELD spec.trafic_policy <stdin>:21',
+    ]);
+  });
+
+  it('checks a directory as istiod reads it: the same files, the same refusals', () => {
+    const tree = join(dir, 'as-istiod');
+    mkdirSync(join(tree, 'nested'), { recursive: true });
+    writeFileSync(join(tree, 'strict.YML'), STRICT);
+    writeFileSync(
+      join(tree, 'nested', 'typo.json'),
+      JSON.stringify({ ...JSON_STRICT, kind: 'PeerAuthenticaton' }),
+    );
+    writeFileSync(join(tree, 'huge.yaml'), `#${'x'.repeat(10 * 1024 * 1024)}\n`);
+    // Not config to istiod: an editor's backup and a file of another type.
+    writeFileSync(join(tree, '.strict.yaml'), BAD_SPLIT);
+    writeFileSync(join(tree, 'notes.txt'), BAD_SPLIT);
+
+    const result = meshctl(['validate', '-f', tree, '-o', 'json']);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      files: string[];
+      findings: { code: string; message: string }[];
+    };
+    expect(report.files).toEqual(['huge.yaml', 'nested/typo.json', 'strict.YML'].map((f) => join(tree, f)));
+    expect(report.findings.map((f) => `${f.code} ${f.message}`)).toEqual([
+      'SIZE_LIMIT the file is 10485762 bytes, above the limit of 10 MiB per config file; split it',
+      'API_VERSION_NOT_SERVED no matches for kind "PeerAuthenticaton" in version "security.istio.io/v1"',
     ]);
   });
 

@@ -11,8 +11,10 @@ export interface YamlValidation {
 }
 
 /**
- * Loads a multi-document YAML file and validates every resource in it: what `meshctl validate -f`
- * and the file config store need. Pure; the caller reads the file.
+ * Loads a multi-document YAML file and validates every resource in it, returning every resource
+ * loaded (`meshctl local apply` refuses kinds the mesh does not serve). Pure; the caller reads the
+ * file. How istiod takes a config file in, and what `meshctl validate` reports, is
+ * `parseConfigFile` (loader/config-file.ts).
  */
 export function validateYaml(text: string, fileName: string): YamlValidation {
   const { resources, findings } = loadYaml(text, fileName);

@@ -1,15 +1,16 @@
-import { readFileSync } from 'node:fs';
-
 import { Command, Flags } from '@oclif/core';
-import { validateYaml, type Finding } from '@mesh/policy';
+import type { ParsedFile } from '@mesh/policy';
 
 import { collectConfigFiles } from '../validate/collect-files.js';
+import { readConfigFile, readStandardInput } from '../validate/read-config-files.js';
 import { renderValidation, type ValidationReport } from '../validate/render-validation.js';
 
 /**
- * `meshctl validate -f FILE|DIR ...`: validates Istio (and Kubernetes) YAML offline, as istiod's
- * validation webhook would, printing every error and warning with the resource, file:line, field
- * path and reason. Exit code 0 when no errors were found (warnings allowed), 1 when any error was.
+ * `meshctl validate -f FILE|DIR ...`: validates Istio (and Kubernetes) YAML offline, as istiod takes
+ * a config file in (the same loader: file rule, size limits, parsing, validation), printing every
+ * error and warning with the resource, file:line, field path and reason. Each file is checked on its
+ * own: a directory of alternatives (samples) may define one resource twice. Exit code 0 when no
+ * errors were found (warnings allowed), 1 when any error was.
  */
 export default class Validate extends Command {
   static override summary = 'Validate Istio configuration files offline.';
@@ -40,22 +41,17 @@ export default class Validate extends Command {
   async run(): Promise<ValidationReport> {
     const { flags } = await this.parse(Validate);
     let files: string[];
+    const parsed: ParsedFile[] = [];
     try {
       files = collectConfigFiles(flags.filename);
+      for (const file of files) parsed.push(file === '-' ? readStandardInput() : await readConfigFile(file));
     } catch (err) {
       this.error(
         `cannot read ${(err as NodeJS.ErrnoException).path ?? ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
         { exit: 2 },
       );
     }
-    const findings: Finding[] = [];
-    let resources = 0;
-    for (const file of files) {
-      const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-      const result = validateYaml(text, file === '-' ? '<stdin>' : file);
-      resources += result.resources.length;
-      findings.push(...result.errors, ...result.warnings);
-    }
+    const findings = parsed.flatMap((file) => [...file.invalid, ...file.warnings]);
     findings.sort(
       (a, b) =>
         (a.source?.file ?? '').localeCompare(b.source?.file ?? '') ||
@@ -63,7 +59,7 @@ export default class Validate extends Command {
     );
     const report: ValidationReport = {
       files,
-      resources,
+      resources: parsed.reduce((sum, file) => sum + file.resources, 0),
       errors: findings.filter((f) => f.level === 'Error').length,
       warnings: findings.filter((f) => f.level === 'Warning').length,
       findings,

@@ -1,25 +1,17 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 
-const CONFIG_FILE = /\.(ya?ml|json)$/i;
+import { CONFIG_TREE_LISTING, configFilesIn } from '@mesh/policy';
 
-/** The files named, with directories expanded (recursively) to the YAML and JSON files inside. */
+/**
+ * The files named, with directories expanded to the config files in their tree by the rule istiod's
+ * file store applies (`configFilesIn`), so `meshctl validate -f DIR` checks what istiod would read.
+ * A file named explicitly is validated whatever its name, as `kubectl apply -f` reads it.
+ */
 export function collectConfigFiles(paths: readonly string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
-    if (path === '-') {
-      files.push(path);
-      continue;
-    }
-    if (!statSync(path).isDirectory()) {
-      files.push(path);
-      continue;
-    }
-    const inside = readdirSync(path, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && CONFIG_FILE.test(e.name))
-      .map((e) => join(e.parentPath, e.name))
-      .sort();
-    files.push(...inside);
+    if (path === '-' || !statSync(path).isDirectory()) files.push(path);
+    else files.push(...configFilesIn(readdirSync(path, CONFIG_TREE_LISTING)));
   }
   return files;
 }
