@@ -1,25 +1,35 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
-  effectivePeerAuthentication,
   formatFinding,
   formatStale,
-  loadYaml,
+  LAST_GOOD_FILE,
+  MeshSnapshot,
+  mtlsModeForPort,
+  parseLastGood,
   type Finding,
-  type PeerAuthentication,
   type StaleConfig,
 } from '@mesh/policy';
+import { buildSidecarContext } from '@mesh/xds';
 
+import { readConfigTree } from '../validate/read-config-files.js';
 import type { InstanceState, RunState } from './run-state.js';
 
 /**
  * What `meshctl local up` prints when ready and `meshctl local status` reports: every workload
  * instance with its identity, address, sidecar readiness, xDS sync state (asked of the sidecar's
- * admin `/control_plane`) and effective mTLS mode (PeerAuthentication from the config directory),
- * then the config istiod refused (its `/debug/configz`): invalid documents, and the resources whose
- * last good version istiod keeps in force because their new version is invalid.
+ * admin `/control_plane`) and the mTLS mode its sidecar enforces on each port, then the config
+ * istiod refused (its `/debug/configz`): invalid documents, and the resources whose last good version
+ * istiod keeps in force because their new version is invalid.
+ *
+ * The mTLS modes are computed as istiod computes the sidecar's inbound chains, from the same config:
+ * the config directory read by istiod's loader, starting from the last good versions istiod saved in
+ * the state directory (so a policy whose file is broken counts at the version istiod keeps), turned
+ * into a mesh snapshot and the sidecar context generation builds (PeerAuthentication evaluated by
+ * @mesh/policy, port-level settings included). istiod's `/debug/configz` names the resources in force
+ * but not their content, so it cannot give the modes.
  */
 
 export interface InstanceStatus {
@@ -62,18 +72,37 @@ async function configStatus(monitoringPort: number): Promise<LocalStatus['config
   };
 }
 
-function peerAuthentications(configDir: string): PeerAuthentication[] {
-  const policies: PeerAuthentication[] = [];
-  for (const file of readdirSync(configDir)) {
-    const { resources } = loadYaml(readFileSync(join(configDir, file), 'utf8'), file);
-    for (const r of resources)
-      if (r.kind === 'PeerAuthentication')
-        policies.push({
-          ...(r.object as unknown as PeerAuthentication),
-          metadata: { ...(r.object['metadata'] as object), namespace: r.namespace || 'default' },
-        } as PeerAuthentication);
-  }
-  return policies;
+/** The config istiod enforces from the local mesh's config directory (see the top of this file). */
+async function enforcedConfig(state: RunState, stateDir: string): Promise<MeshSnapshot> {
+  const copy = join(stateDir, LAST_GOOD_FILE);
+  const saved = await readFile(copy, 'utf8').then(
+    (text) => parseLastGood(text, copy, () => undefined),
+    () => new Map(),
+  );
+  const tree = await readConfigTree(state.configDir, saved);
+  return new MeshSnapshot([...tree.merge().configs.values()]);
+}
+
+/**
+ * The mode the sidecar's inbound chains enforce on each port the instance serves: the port-level
+ * mode on a port a service declares, the workload's mode on any other (its traffic takes the
+ * passthrough chains). One mode when every port has it, else `<port>:<mode>` for each.
+ */
+function enforcedMtls(snapshot: MeshSnapshot, instance: InstanceState): string {
+  const context = buildSidecarContext(snapshot, {
+    id: instance.instance,
+    namespace: instance.namespace,
+    labels: instance.labels,
+    ipAddresses: [instance.address],
+    serviceAccount: instance.serviceAccount,
+  });
+  const { peerAuthentication } = context;
+  const served = new Set(context.inboundPorts.map((inbound) => inbound.targetPort));
+  const modes = instance.ports.map((port) =>
+    served.has(port) ? mtlsModeForPort(peerAuthentication, port) : peerAuthentication.mode,
+  );
+  if (new Set(modes).size <= 1) return modes[0] ?? peerAuthentication.mode;
+  return instance.ports.map((port, i) => `${port}:${modes[i]}`).join(' ');
 }
 
 /** GETs a URL (from inside the pod's network namespace when there is one); undefined when unreachable. */
@@ -101,10 +130,7 @@ async function probe(url: string, netns?: string): Promise<{ status: number; bod
   }
 }
 
-async function instanceStatus(
-  instance: InstanceState,
-  policies: readonly PeerAuthentication[],
-): Promise<InstanceStatus> {
+async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): Promise<InstanceStatus> {
   const base = {
     instance: instance.instance,
     workload: instance.workload,
@@ -120,20 +146,17 @@ async function instanceStatus(
   const plane = await probe(`http://${admin}:15000/control_plane`, instance.netns);
   const sync =
     plane?.status === 200 ? (JSON.parse(plane.body) as { connected: boolean; synced: boolean }) : undefined;
-  const mode = effectivePeerAuthentication(policies, {
-    namespace: instance.namespace,
-    labels: instance.labels,
-  }).mode;
   return {
     ...base,
     proxy: ready?.status === 200 ? 'ready' : 'not ready',
     xds: !sync ? '-' : !sync.connected ? 'disconnected' : sync.synced ? 'synced' : 'not synced',
-    mtls: mode,
+    mtls: enforcedMtls(snapshot, instance),
   };
 }
 
-export async function localStatus(state: RunState): Promise<LocalStatus> {
-  const policies = peerAuthentications(state.configDir);
+/** The status of the mesh running on `stateDir` (istiod's state directory too) as `state` describes it. */
+export async function localStatus(state: RunState, stateDir: string): Promise<LocalStatus> {
+  const snapshot = await enforcedConfig(state, stateDir);
   return {
     mesh: state.mesh,
     mode: state.mode,
@@ -144,7 +167,7 @@ export async function localStatus(state: RunState): Promise<LocalStatus> {
       monitoringPort: state.istiod.monitoringPort,
       metrics: `http://127.0.0.1:${state.istiod.monitoringPort}/metrics`,
     },
-    workloads: await Promise.all(state.instances.map((i) => instanceStatus(i, policies))),
+    workloads: await Promise.all(state.instances.map((i) => instanceStatus(i, snapshot))),
     config: await configStatus(state.istiod.monitoringPort),
   };
 }

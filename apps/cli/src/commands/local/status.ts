@@ -17,10 +17,11 @@ export default class LocalStatusCommand extends Command {
 
   async run(): Promise<LocalStatus> {
     const { flags } = await this.parse(LocalStatusCommand);
-    const state = readRunState(resolveStateDir(flags['state-dir']));
+    const stateDir = resolveStateDir(flags['state-dir']);
+    const state = readRunState(stateDir);
     if (!state)
       this.error('no local mesh is running on this state directory (meshctl local up -f FILE)', { exit: 3 });
-    const status = await localStatus(state);
+    const status = await localStatus(state, stateDir);
     this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
     return status;
   }

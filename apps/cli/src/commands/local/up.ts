@@ -79,7 +79,7 @@ export default class LocalUp extends Command {
       },
       progress,
     }).catch((err: Error) => this.error(err.message, { exit: 1 }));
-    const status = await localStatus(runtime.state);
+    const status = await localStatus(runtime.state, stateDir);
     if (!quiet)
       this.log(
         flags.output === 'json'
@@ -133,7 +133,7 @@ export default class LocalUp extends Command {
     for (;;) {
       const state = readRunState(stateDir);
       if (state?.ready) {
-        const status = await localStatus(state);
+        const status = await localStatus(state, stateDir);
         this.log(
           output === 'json'
             ? JSON.stringify(status, null, 2)
