@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 
+import { isConfigFileName } from '@mesh/policy';
 import { parseAllDocuments, stringify } from 'yaml';
 
 /**
@@ -10,13 +11,15 @@ import { parseAllDocuments, stringify } from 'yaml';
  * and transparent mode has addresses to put in the pods' hosts files.
  */
 
-const YAML_FILES = new Set(['.yaml', '.yml', '.json']);
-
+/**
+ * The files of a path istiod takes as config, by the name rule of its loader (`isConfigFileName`); a
+ * link to a file is followed, since the copy is a file.
+ */
 function configFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path, { recursive: true, encoding: 'utf8' })
     .map((entry) => join(path, entry))
-    .filter((file) => YAML_FILES.has(extname(file)) && statSync(file).isFile())
+    .filter((file) => isConfigFileName(basename(file)) && statSync(file).isFile())
     .sort();
 }
 
