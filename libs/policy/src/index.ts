@@ -1,6 +1,7 @@
 /**
- * @mesh/policy — the Istio API (types, schemas, validation, CRDs) and, later, the pure evaluators built
- * on it. No I/O: callers read files and talk to servers.
+ * @mesh/policy — the Istio API (types, schemas, validation, CRDs), the config loader, the evaluators
+ * built on it, the config store interface and the mesh snapshot (README.md). No I/O: callers read
+ * files and talk to servers.
  */
 
 // API kinds and their CRD metadata.
