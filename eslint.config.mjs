@@ -4,8 +4,9 @@ import prettier from 'eslint-config-prettier';
 /**
  * The dependency rules of DESIGN.md §4, as module-boundary constraints on project tags:
  * - libs never import apps, apps never import each other (type:*);
- * - libs/policy and libs/pki depend on no other internal lib; libs/xds and libs/kube may use libs/policy
- *   (scope:*).
+ * - libs/policy and libs/pki depend on no other internal lib; libs/xds and libs/kube may use libs/policy;
+ *   libs/launcher (which runs istiod and mesh-proxy through their installed commands, never their code)
+ *   may use libs/pki, for join tokens and the state directory's layout (scope:*).
  */
 export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -15,6 +16,7 @@ export const depConstraints = [
   { sourceTag: 'scope:pki', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:xds', onlyDependOnLibsWithTags: ['scope:policy'] },
   { sourceTag: 'scope:kube', onlyDependOnLibsWithTags: ['scope:policy'] },
+  { sourceTag: 'scope:launcher', onlyDependOnLibsWithTags: ['scope:pki'] },
 ];
 
 export default [

@@ -2,6 +2,8 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { parseReadyFd } from '@mesh/launcher/readiness';
+
 /** Everything istiod is started with. Defaults are Istio's (ports, trust domain, certificate TTLs). */
 export interface IstiodOptions {
   configDir: string;
@@ -38,6 +40,8 @@ export interface IstiodOptions {
   /** Join tokens whose lifetime (exp − iat) exceeds this are refused. */
   maxJoinTokenTtlSeconds: number;
   logLevel: string;
+  /** Where to report readiness (`--ready-fd`, the launcher's pipe): see `@mesh/launcher/readiness`. */
+  readyFd?: number;
 }
 
 /** A bad command line: istiod prints the message on one line and exits with code 2. */
@@ -51,7 +55,8 @@ export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir D
               [--monitoring-port 15014] [--istio-namespace istio-system]
               [--trust-domain DOMAIN] [--mesh-config FILE]
               [--workload-cert-ttl 24h] [--max-workload-cert-ttl 90d] [--max-join-token-ttl 7d]
-              [--kubeconfig FILE] [--push-debounce 100ms] [--grpc-max-message-size 4MiB] [--log-level info]`;
+              [--kubeconfig FILE] [--push-debounce 100ms] [--grpc-max-message-size 4MiB] [--log-level info]
+              [--ready-fd N]`;
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -133,6 +138,14 @@ function writableDir(flag: string, dir: string): string {
   return path;
 }
 
+function readyFd(value: string): number {
+  try {
+    return parseReadyFd(value);
+  } catch (err) {
+    throw new UsageError(`--ready-fd: ${(err as Error).message}`);
+  }
+}
+
 export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
   let values;
   try {
@@ -159,6 +172,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         kubeconfig: { type: 'string' },
         'push-debounce': { type: 'string', default: '100ms' },
         'log-level': { type: 'string', default: 'info' },
+        'ready-fd': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -191,5 +205,6 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     grpcMaxReceiveBytes: parseBytes('grpc-max-message-size', values['grpc-max-message-size']),
     maxJoinTokenTtlSeconds: parseDurationSeconds('max-join-token-ttl', values['max-join-token-ttl']),
     logLevel: values['log-level'],
+    readyFd: values['ready-fd'] === undefined ? undefined : readyFd(values['ready-fd']),
   };
 }

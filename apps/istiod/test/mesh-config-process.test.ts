@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
+import { startIstiod } from '@mesh/launcher';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { tempDir } from './istiod-harness.js';
@@ -108,27 +108,13 @@ describe('istiod --mesh-config', () => {
 
   it('keeps the last good MeshConfig through an invalid edit, logs it with file:line, takes the next valid one', async () => {
     const file = meshFile('outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n');
-    const child: ChildProcess = spawn(process.execPath, [
-      ISTIOD,
-      ...['--config-dir', dir('istiod-config-'), '--state-dir', dir('istiod-state-'), '--mesh-config', file],
-      ...PORTS,
-    ]);
-    const logs: string[] = [];
+    const istiod = startIstiod(
+      { configDir: dir('istiod-config-'), stateDir: dir('istiod-state-'), meshConfigFile: file },
+      { logs: { memory: true }, readyTimeoutMs: 15_000 },
+    );
+    const logs = istiod.logs.lines;
     try {
-      const serving = await new Promise<{ monitoringPort: number }>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`istiod did not serve:\n${logs.join('\n')}`)),
-          15_000,
-        );
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          logs.push(line);
-          const entry = JSON.parse(line) as { msg: string; monitoringPort: number };
-          if (entry.msg === 'istiod is serving') {
-            clearTimeout(timer);
-            resolve(entry);
-          }
-        });
-      });
+      const serving = await istiod.ready;
       const configz = async () =>
         (await (
           await fetch(`http://127.0.0.1:${serving.monitoringPort}/debug/configz`)
@@ -175,7 +161,7 @@ describe('istiod --mesh-config', () => {
         meshMTLS: { minProtocolVersion: 'TLSV1_3' },
       });
     } finally {
-      child.kill('SIGKILL');
+      await istiod.stop({ signal: 'SIGKILL' });
     }
   });
 });

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * mesh-proxy: the mesh sidecar proxy. Parses the command line and environment, starts the sidecar,
- * and drains it on SIGTERM/SIGINT (stop accepting, let open connections finish, then exit).
+ * and drains it on SIGTERM/SIGINT (stop accepting, let open connections finish, then exit). With
+ * `--ready-fd` it reports once when it is ready, or why it cannot start.
  */
 import { readFileSync } from 'node:fs';
 
+import { ReadinessReporter, type ProxyPorts } from '@mesh/launcher/readiness';
 import { pino } from 'pino';
 
 import { istioIptablesCommand } from './capture/istio-iptables-command.js';
@@ -41,11 +43,13 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const logger = pino({ name: 'mesh-proxy', level: options.logLevel });
+  const readiness = new ReadinessReporter<ProxyPorts>(options.readyFd);
   let proxy: SidecarProxy | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    readiness.failed(`stopped (${signal}) before it was ready`);
     logger.info({ signal, drainSeconds: options.drainSeconds }, 'draining');
     void (proxy?.drain() ?? Promise.resolve()).finally(() => {
       logger.info('stopped');
@@ -57,6 +61,7 @@ async function main(args: string[]): Promise<void> {
   try {
     proxy = await SidecarProxy.start(options, logger, () => stop('quitquitquit'));
   } catch (err) {
+    readiness.failed((err as Error).message);
     logger.error({ error: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start');
     process.exit(1);
   }
@@ -64,6 +69,25 @@ async function main(args: string[]): Promise<void> {
     { capture: options.capture, bindAddress: options.bindAddress, ports: options.ports },
     'mesh-proxy is serving',
   );
+  reportWhenReady(proxy, readiness);
+}
+
+/** Ready as `/healthz/ready` says: the workload certificate issued and istiod's first config applied. */
+function reportWhenReady(proxy: SidecarProxy, readiness: ReadinessReporter<ProxyPorts>): void {
+  const { admin, outbound, inbound, status, stats } = proxy.options.ports;
+  const check = () => {
+    if (readiness.pending && proxy.notReadyReason() !== undefined) return;
+    proxy.state.off('snapshot', check);
+    readiness.ready({
+      adminPort: admin,
+      outboundPort: outbound,
+      inboundPort: inbound,
+      statusPort: status,
+      statsPort: stats,
+    });
+  };
+  proxy.state.on('snapshot', check);
+  check();
 }
 
 await main(process.argv.slice(2));

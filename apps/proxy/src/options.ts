@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 
+import { parseReadyFd } from '@mesh/launcher/readiness';
+
 import {
   defaultConnectionLimit,
   DOWNSTREAM_LIMIT_DEFAULTS,
@@ -46,6 +48,8 @@ export interface ProxyOptions {
   /** Timeouts and connection limits for downstream peers (defaults in `listeners/downstream-limits.ts`). */
   downstreamLimits: DownstreamLimits;
   logLevel: string;
+  /** Where to report readiness (`--ready-fd`, the launcher's pipe): see `@mesh/launcher/readiness`. */
+  readyFd?: number;
 }
 
 export class UsageError extends Error {
@@ -65,6 +69,7 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--access-log FILE] [--drain-duration 5s] [--log-level info]
                   [--listener-filters-timeout 5s] [--tls-handshake-timeout 10s]
                   [--request-headers-timeout 10s] [--idle-timeout 1h] [--max-connections N]
+                  [--ready-fd N]
 Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
   ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, CA_ROOT_CA,
   PILOT_DISCOVERY_ADDRESS.`;
@@ -130,6 +135,14 @@ function positiveCount(flag: string, value: string): number {
   return Number(value);
 }
 
+function readyFd(value: string): number {
+  try {
+    return parseReadyFd(value);
+  } catch (err) {
+    throw new UsageError(`--ready-fd: ${(err as Error).message}`);
+  }
+}
+
 /** Parses the command line and environment; throws `UsageError` with one clear line. */
 export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ProxyOptions {
   let parsed;
@@ -167,6 +180,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
         'request-headers-timeout': { type: 'string' },
         'idle-timeout': { type: 'string' },
         'max-connections': { type: 'string' },
+        'ready-fd': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -223,6 +237,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     drainSeconds: seconds('drain-duration', parsed['drain-duration'] ?? '5s'),
     logLevel: parsed['log-level'] ?? 'info',
     downstreamLimits: downstreamLimits(parsed),
+    readyFd: parsed['ready-fd'] === undefined ? undefined : readyFd(parsed['ready-fd']),
   };
 }
 

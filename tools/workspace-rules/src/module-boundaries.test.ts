@@ -33,6 +33,10 @@ describe('module boundaries (DESIGN.md §4)', () => {
     ['libs/policy/src/probe.ts', '@mesh/cli', 'libs never import apps'],
     ['apps/proxy/src/probe.ts', '@mesh/istiod', 'apps never import each other'],
     ['apps/cli/src/probe.ts', '@mesh/proxy', 'apps never import each other'],
+    ['libs/launcher/src/probe.ts', '@mesh/istiod', 'libs never import apps (the launcher runs them)'],
+    ['libs/launcher/src/probe.ts', '@mesh/proxy', 'libs never import apps (the launcher runs them)'],
+    ['libs/launcher/src/probe.ts', '@mesh/xds', 'libs/launcher may only use libs/pki'],
+    ['libs/pki/src/probe.ts', '@mesh/launcher', 'libs/pki depends on no other internal lib'],
   ])('%s importing %s fails lint (%s)', async (file, target) => {
     const errors = (await boundaryErrors(file, target)).join('\n');
     // Nx names the broken tag rule or, when the reverse dependency exists (libs/xds → libs/policy), the
@@ -47,6 +51,9 @@ describe('module boundaries (DESIGN.md §4)', () => {
     ['apps/istiod/src/probe.ts', '@mesh/xds'],
     ['apps/cli/src/probe.ts', '@mesh/policy'],
     ['apps/proxy/src/probe.ts', '@mesh/pki'],
+    ['libs/launcher/src/probe.ts', '@mesh/pki'],
+    ['apps/cli/src/probe.ts', '@mesh/launcher'],
+    ['apps/istiod/src/probe.ts', '@mesh/launcher/readiness'],
   ])('%s importing %s is allowed', async (file, target) => {
     expect(await boundaryErrors(file, target)).toEqual([]);
   });
