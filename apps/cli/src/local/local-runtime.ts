@@ -1,25 +1,28 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { formatSpiffeId, revokeAllJoinTokens, STATE_FILES } from '@mesh/pki';
+import {
+  DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS,
+  istiodRootCert,
+  ManagedProcess,
+  meshBinary,
+  secureXdsAddress,
+  startIstiod,
+  startSidecar,
+  stopAll,
+  writeJoinTokenFile,
+  type IstiodOptions,
+  type IstiodProcess,
+  type SidecarProcess,
+} from '@mesh/launcher';
+import { formatSpiffeId, revokeAllJoinTokens, type SpiffeIdentity } from '@mesh/pki';
 
 import { prepareConfigDir } from './config-dir.js';
-import { mintJoinToken } from './join-token.js';
+import { accepting, freeLoopbackBlock, freePort, waitUntil } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
-import {
-  accepting,
-  BINARIES,
-  freeLoopbackBlock,
-  freePort,
-  startIstiod,
-  startLogged,
-  stopAll,
-  waitUntil,
-  type ManagedProcess,
-} from './mesh-processes.js';
 import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
 
 /**
@@ -66,8 +69,14 @@ function withNode(argv: readonly string[]): string[] {
   return argv[0] === 'node' ? [process.execPath, ...argv.slice(1)] : [...argv];
 }
 
+/** Every instance's processes: its app, and its sidecar unless it runs without one. */
+interface InstanceProcesses {
+  app: ManagedProcess;
+  sidecar?: SidecarProcess;
+}
+
 export class LocalMeshRuntime {
-  private readonly processes: ManagedProcess[] = [];
+  readonly #instances = new Map<string, InstanceProcesses>();
   #stopping = false;
   readonly #pods: PodNetwork[] = [];
   #restoreForwarding: (() => void) | undefined;
@@ -75,8 +84,9 @@ export class LocalMeshRuntime {
   private constructor(
     readonly state: RunState,
     private readonly stateDir: string,
-    private readonly trustDomain: string,
-    private readonly listenAddress: string,
+    /** How istiod is started, and restarted on the same ports. */
+    private readonly istiodOptions: IstiodOptions,
+    private istiod: IstiodProcess,
   ) {}
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
@@ -92,14 +102,21 @@ export class LocalMeshRuntime {
       throw new Error('--transparent needs root (network namespaces and iptables)');
     const ports = options.istiodPorts ?? { xds: 0, secureXds: 0, monitoring: 0 };
     const istiodLog = join(logs, 'istiod.log');
-    // Pods reach istiod through their host address; in explicit mode it stays on loopback.
-    const listen = transparent ? '0.0.0.0' : '127.0.0.1';
-    const istiod = await startIstiod(istiodArgs(configDir, stateDir, mesh.trustDomain, ports, listen), {
-      cwd: stateDir,
-      logFile: istiodLog,
-    });
+    const istiodOptions: IstiodOptions = {
+      configDir,
+      stateDir,
+      // Pods reach istiod through their host address; in explicit mode it stays on loopback.
+      listenAddress: transparent ? '0.0.0.0' : '127.0.0.1',
+      xdsPort: ports.xds,
+      secureXdsPort: ports.secureXds,
+      monitoringPort: ports.monitoring,
+      trustDomain: mesh.trustDomain,
+      pushDebounceMs: 50,
+    };
+    const istiod = startIstiod(istiodOptions, { cwd: stateDir, logs: { file: istiodLog } });
+    const istiodPorts = await istiod.ready;
     progress(
-      `istiod: serving mTLS xDS and the CA on 127.0.0.1:${istiod.ports.secureXdsPort}, config-only xDS on 127.0.0.1:${istiod.ports.xdsPort} (log ${istiodLog})`,
+      `istiod: serving mTLS xDS and the CA on 127.0.0.1:${istiodPorts.secureXdsPort}, config-only xDS on 127.0.0.1:${istiodPorts.xdsPort} (log ${istiodLog})`,
     );
     const state: RunState = {
       mesh: mesh.name,
@@ -109,15 +126,21 @@ export class LocalMeshRuntime {
       startedAt: new Date().toISOString(),
       ready: false,
       configDir,
-      istiod: {
-        ...istiod.ports,
-        ...(istiod.process.child.pid ? { pid: istiod.process.child.pid } : {}),
-        log: istiodLog,
-      },
+      istiod: { ...istiodPorts, ...(istiod.pid ? { pid: istiod.pid } : {}), log: istiodLog },
       instances: [],
     };
-    const runtime = new LocalMeshRuntime(state, stateDir, mesh.trustDomain, listen);
-    runtime.processes.push(istiod.process);
+    // Restarts keep the ports the sidecars know.
+    const runtime = new LocalMeshRuntime(
+      state,
+      stateDir,
+      {
+        ...istiodOptions,
+        xdsPort: istiodPorts.xdsPort,
+        secureXdsPort: istiodPorts.secureXdsPort,
+        monitoringPort: istiodPorts.monitoringPort,
+      },
+      istiod,
+    );
     try {
       if (transparent) runtime.#restoreForwarding = enableForwarding();
       const instances = mesh.workloads.reduce((n, w) => n + w.replicas, 0);
@@ -181,12 +204,16 @@ export class LocalMeshRuntime {
       ...(workload.sidecar && !pod ? explicitProxyEnv(address) : {}),
     };
     const command = withNode(workload.command);
-    const app = startLogged(instance, pod ? pod.wrap(command) : command, {
+    const appLog = join(logs, `${instance}.log`);
+    const app = new ManagedProcess({
+      name: instance,
+      argv: pod ? pod.wrap(command) : command,
       cwd: mesh.baseDir,
       env: { ...process.env, ...env },
-      logFile: join(logs, `${instance}.log`),
+      logs: { file: appLog },
     });
-    this.processes.push(app);
+    const processes: InstanceProcesses = { app };
+    this.#instances.set(instance, processes);
     const state: InstanceState = {
       instance,
       workload: workload.name,
@@ -200,13 +227,20 @@ export class LocalMeshRuntime {
       sidecar: workload.sidecar,
       env,
       ...(pod ? { netns: pod.namespace } : {}),
-      ...(app.child.pid ? { appPid: app.child.pid } : {}),
-      logs: { app: app.logFile },
+      ...(app.pid ? { appPid: app.pid } : {}),
+      logs: { app: appLog },
     };
     if (workload.sidecar) {
-      const proxy = await this.#startSidecar(mesh, workload, instance, placement, appPorts, identity);
-      state.logs.proxy = proxy.logFile;
-      if (proxy.child.pid) state.proxyPid = proxy.child.pid;
+      state.logs.proxy = join(logs, `${instance}.proxy.log`);
+      processes.sidecar = await this.#startSidecar(
+        workload,
+        instance,
+        placement,
+        appPorts,
+        identity,
+        state.logs.proxy,
+      );
+      if (processes.sidecar.pid) state.proxyPid = processes.sidecar.pid;
     }
     progress(
       `${instance}: app${workload.sidecar ? ' and sidecar' : ' (no sidecar)'} on ${address}, identity ${state.identity}`,
@@ -215,104 +249,91 @@ export class LocalMeshRuntime {
   }
 
   async #startSidecar(
-    mesh: LocalMesh,
     workload: LocalWorkload,
     instance: string,
     placement: string | PodNetwork,
     appPorts: Record<string, number>,
-    identity: { trustDomain: string; namespace: string; serviceAccount: string },
-  ): Promise<ManagedProcess> {
-    const { token } = await mintJoinToken(this.stateDir, identity, 7 * 86400);
+    identity: SpiffeIdentity,
+    logFile: string,
+  ): Promise<SidecarProcess> {
     const pod = typeof placement === 'string' ? undefined : placement;
     // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
     // then lives in a directory of its own that it can reach (and only it can read the file).
     const tokenDir = pod ? transparentTokenDir(this.stateDir) : join(this.stateDir, 'local');
     mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
-    const tokenFile = join(tokenDir, `${instance}.token`);
-    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const tokenFile = await writeJoinTokenFile(
+      this.stateDir,
+      identity,
+      join(tokenDir, `${instance}.token`),
+      DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS,
+    );
     // istiod's root, so the first certificate request knows it talks to istiod (the CA answers only
-    // over TLS). It is public: a pod gets a copy beside its token, where uid 1337 can read it.
-    let rootCert = join(this.stateDir, STATE_FILES.rootCert);
+    // over TLS). It is public: a pod gets a copy beside its token, readable by uid 1337 (istiod keeps
+    // its own copy 0600, and a copy keeps the mode).
+    let rootCert = istiodRootCert(this.istiodOptions);
     if (pod) {
       const copy = join(tokenDir, 'root-cert.pem');
       copyFileSync(rootCert, copy);
+      chmodSync(copy, 0o644);
       rootCert = copy;
-    }
-    const address = pod ? pod.podIp : (placement as string);
-    if (pod) {
       // What Istio's init container does, then the proxy runs as the uid the rules exclude.
-      const rules = spawnSync(
-        'ip',
-        [
-          'netns',
-          'exec',
-          pod.namespace,
-          process.execPath,
-          BINARIES.proxy(),
-          'istio-iptables',
-          '-u',
-          String(PROXY_UID),
-        ],
-        { encoding: 'utf8', timeout: 15_000 },
-      );
+      const iptables = [
+        process.execPath,
+        meshBinary('mesh-proxy'),
+        'istio-iptables',
+        '-u',
+        String(PROXY_UID),
+      ];
+      const rules = spawnSync('ip', ['netns', 'exec', pod.namespace, ...iptables], {
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
       if (rules.status !== 0) throw new Error(`${instance}: istio-iptables failed: ${rules.stderr.trim()}`);
       chownSync(tokenFile, PROXY_UID, PROXY_UID);
     }
-    const controlPlane = pod ? pod.hostIp : '127.0.0.1';
-    // xDS, the CA and renewals all go to istiod's TLS port: endpoints register only over mTLS.
-    const istiod = `${controlPlane}:${this.state.istiod.secureXdsPort}`;
-    const labels = Object.entries(workload.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const args = [
-      ...[
-        '--pod-name',
-        instance,
-        '--namespace',
-        workload.namespace,
-        '--service-account',
-        workload.serviceAccount,
-      ],
-      ...['--instance-ip', address, '--labels', labels, '--trust-domain', mesh.trustDomain],
-      ...['--xds-address', istiod, '--xds-tls', '--ca-address', istiod, '--ca-root-cert', rootCert],
-      ...['--token-file', tokenFile, '--drain-duration', '1s'],
-      ...(pod
-        ? ['--capture', 'transparent']
-        : [
-            ...['--capture', 'explicit'],
-            ...Object.entries(appPorts).flatMap(([port, appPort]) => [
-              '--inbound',
-              `${port}=${address}:${appPort}`,
-            ]),
-          ]),
-    ];
-    const argv = [process.execPath, BINARIES.proxy(), ...args];
-    const proxy = startLogged(
-      `${instance}.proxy`,
-      pod ? pod.wrap(argv, { uid: PROXY_UID, gid: PROXY_UID }) : argv,
+    const address = pod ? pod.podIp : (placement as string);
+    const inbound = Object.fromEntries(
+      Object.entries(appPorts).map(([port, appPort]) => [port, { host: address, port: appPort }]),
+    );
+    return startSidecar(
       {
+        podName: instance,
+        namespace: workload.namespace,
+        serviceAccount: workload.serviceAccount,
+        instanceIp: address,
+        labels: workload.labels,
+        trustDomain: identity.trustDomain,
+        // xDS, the CA and renewals all go to istiod's TLS port: endpoints register only over mTLS.
+        istiodAddress: secureXdsAddress(pod ? pod.hostIp : '127.0.0.1', this.state.istiod),
+        caRootCert: rootCert,
+        tokenFile,
+        capture: pod ? { mode: 'transparent' } : { mode: 'explicit', inbound },
+        drainMs: 1000,
+      },
+      {
+        name: `${instance}.proxy`,
         cwd: this.stateDir,
         env: { ...process.env, ISTIO_META_WORKLOAD_NAME: workload.name },
-        logFile: join(this.stateDir, 'logs', `${instance}.proxy.log`),
+        logs: { file: logFile },
+        // Apps start beside it and are waited for first; a sidecar's own start takes seconds.
+        readyTimeoutMs: 60_000,
+        ...(pod ? { wrap: (argv) => pod.wrap(argv, { uid: PROXY_UID, gid: PROXY_UID }) } : {}),
       },
     );
-    this.processes.push(proxy);
-    return proxy;
   }
 
+  /**
+   * The sidecar first: it says at once why it cannot start, and in a pod the app's ports are reached
+   * through it (iptables sends them to its inbound listener).
+   */
   async #waitReady(instance: InstanceState): Promise<void> {
+    await this.#instances.get(instance.instance)?.sidecar?.ready;
     for (const port of Object.values(instance.appPorts))
       await waitUntil(
         () => accepting(instance.address, port),
         30_000,
         () =>
           `${instance.instance}: the app does not listen on ${instance.address}:${port}; see ${instance.logs.app}`,
-      );
-    if (instance.sidecar)
-      await waitUntil(
-        async () => (await fetch(`http://${instance.address}:15021/healthz/ready`)).status === 200,
-        30_000,
-        () => `${instance.instance}: the sidecar is not ready; see ${instance.logs.proxy}`,
       );
   }
 
@@ -322,9 +343,8 @@ export class LocalMeshRuntime {
    */
   async down(): Promise<void> {
     this.#stopping = true;
-    const [istiod, ...rest] = this.processes;
-    await stopAll(rest);
-    if (istiod) await stopAll([istiod]);
+    await stopAll([...this.#instances.values()].flatMap((p) => (p.sidecar ? [p.app, p.sidecar] : [p.app])));
+    await this.istiod.stop();
     revokeAllJoinTokens(this.stateDir);
     for (const pod of this.#pods) pod.destroy();
     if (this.#pods.length > 0) rmSync(transparentTokenDir(this.stateDir), { recursive: true, force: true });
@@ -340,20 +360,17 @@ export class LocalMeshRuntime {
    */
   supervise(progress: (line: string) => void): void {
     this.#superviseIstiod(progress);
-    for (const instance of this.state.instances) {
-      const app = this.processes.find((p) => p.child.pid === instance.appPid);
-      const proxy = this.processes.find((p) => p.child.pid === instance.proxyPid);
-      app?.child.once('exit', (code, signal) => {
+    for (const [instance, { app, sidecar }] of this.#instances)
+      void app.exited.then(({ code, signal }) => {
         if (this.#stopping) return;
-        progress(`${instance.instance}: the app exited (${signal ?? `code ${code}`}); stopping its sidecar`);
+        progress(`${instance}: the app exited (${signal ?? `code ${code}`}); stopping its sidecar`);
         // Nothing is left to drain: the sidecar goes at once, and with it the endpoint.
-        proxy?.child.kill('SIGKILL');
+        void sidecar?.stop({ signal: 'SIGKILL' });
       });
-    }
   }
 
   #superviseIstiod(progress: (line: string) => void): void {
-    this.processes[0]?.child.once('exit', (code, signal) => {
+    void this.istiod.exited.then(({ code, signal }) => {
       if (this.#stopping) return;
       progress(
         `istiod exited (${signal ?? `code ${code}`}); restarting it, sidecars serve their last config meanwhile`,
@@ -364,41 +381,20 @@ export class LocalMeshRuntime {
 
   async #restartIstiod(progress: (line: string) => void): Promise<void> {
     if (this.#stopping) return;
-    const { xdsPort, secureXdsPort, monitoringPort, log } = this.state.istiod;
     try {
-      const restarted = await startIstiod(
-        istiodArgs(
-          this.state.configDir,
-          this.stateDir,
-          this.trustDomain,
-          { xds: xdsPort, secureXds: secureXdsPort, monitoring: monitoringPort },
-          this.listenAddress,
-        ),
-        { cwd: this.stateDir, logFile: log },
-      );
-      this.processes[0] = restarted.process;
-      if (restarted.process.child.pid) this.state.istiod.pid = restarted.process.child.pid;
+      const restarted = startIstiod(this.istiodOptions, {
+        cwd: this.stateDir,
+        logs: { file: this.state.istiod.log },
+      });
+      const ports = await restarted.ready;
+      this.istiod = restarted;
+      if (restarted.pid) this.state.istiod.pid = restarted.pid;
       writeRunState(this.stateDir, this.state);
-      progress(`istiod: restarted on 127.0.0.1:${restarted.ports.secureXdsPort}`);
+      progress(`istiod: restarted on 127.0.0.1:${ports.secureXdsPort}`);
       this.#superviseIstiod(progress);
     } catch (err) {
       progress(`istiod: restart failed (${(err as Error).message}); retrying`);
       setTimeout(() => void this.#restartIstiod(progress), 2000);
     }
   }
-}
-
-function istiodArgs(
-  configDir: string,
-  stateDir: string,
-  trustDomain: string,
-  ports: { xds: number; secureXds: number; monitoring: number },
-  listenAddress: string,
-): string[] {
-  return [
-    ...['--config-dir', configDir, '--state-dir', stateDir, '--listen-address', listenAddress],
-    ...['--xds-port', String(ports.xds), '--secure-xds-port', String(ports.secureXds)],
-    ...['--monitoring-port', String(ports.monitoring), '--trust-domain', trustDomain],
-    ...['--push-debounce', '50ms'],
-  ];
 }

@@ -1,7 +1,7 @@
+import { DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS, mintJoinToken } from '@mesh/launcher';
 import { Command, Flags } from '@oclif/core';
 
 import { parseDuration } from '../../../local/duration.js';
-import { DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS, mintJoinToken } from '../../../local/join-token.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
 import { renderJoinToken, type JoinTokenResult } from '../../../local/render-join-token.js';
 
