@@ -33,7 +33,7 @@ beforeAll(async () => {
   ]);
   expect(created.status).toBe(0);
   token = created.stdout.trim();
-  istiod = await startIstiodProcess(['--config-dir', configDir, '--state-dir', stateDir]);
+  istiod = await startIstiodProcess({ configDir, stateDir });
 });
 
 afterAll(async () => {

@@ -61,7 +61,7 @@ describe('join tokens', () => {
   beforeAll(async () => {
     // The token is minted offline, before istiod ever ran on this state directory.
     early = mint('shop', 'checkout');
-    istiod = await startIstiodProcess(['--config-dir', config, '--state-dir', state]);
+    istiod = await startIstiodProcess({ configDir: config, stateDir: state });
   });
   afterAll(async () => {
     expect(await istiod.stop()).toBe(0);

@@ -60,14 +60,7 @@ describe('istiod reading config from Kubernetes (test API server)', () => {
     await api.create(workloadEntry('reviews-1', '10.1.1.1'));
     const kubeconfig = join(kubeconfigDir, 'kubeconfig.yaml');
     writeFileSync(kubeconfig, server.kubeConfigYaml());
-    istiod = await startIstiodProcess([
-      '--config-dir',
-      configDir,
-      '--state-dir',
-      stateDir,
-      '--kubeconfig',
-      kubeconfig,
-    ]);
+    istiod = await startIstiodProcess({ configDir, stateDir, kubeconfig });
   });
 
   afterAll(async () => {

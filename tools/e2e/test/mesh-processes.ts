@@ -1,18 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { STATE_FILES } from '@mesh/pki';
+import { istiodRootCert, startSidecar, writeJoinTokenFile, type AppEndpoint } from '@mesh/launcher';
 
-import { BIN, meshctl, startIstiodProcess, type IstiodProcess } from './processes.js';
+import { startIstiodProcess, type IstiodProcess } from './processes.js';
 
 /**
- * A real mesh on loopback for end-to-end tests: istiod on a config directory, sidecars as
- * `mesh-proxy` processes in explicit mode (each on its own 127.x address, so every proxy keeps
- * Istio's default ports), and small HTTP apps that say who they are.
+ * A real mesh on loopback for end-to-end tests, started by the launcher `meshctl local` uses: istiod
+ * on a config directory, sidecars as `mesh-proxy` processes in explicit mode (each on its own 127.x
+ * address, so every proxy keeps Istio's default ports), and small HTTP apps that say who they are.
  */
 
 export interface SidecarProcess {
@@ -23,6 +23,7 @@ export interface SidecarProcess {
   proxyUrl: string;
   adminUrl: string;
   logs: string[];
+  /** Sends `signal` (SIGKILL after 5 s); resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -33,11 +34,14 @@ export interface SidecarSpec {
   labels: Record<string, string>;
   address: string;
   /** Application port → where the app listens. */
-  inbound?: Record<number, { host: string; port: number }>;
+  inbound?: Record<number, AppEndpoint>;
   extraArgs?: string[];
   /** Another xDS server than istiod (which stays the CA). */
   xdsAddress?: string;
 }
+
+/** Join tokens of test sidecars live as long as `meshctl local token create`'s default. */
+const TOKEN_TTL_SECONDS = 24 * 3600;
 
 export class LoopbackMesh {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'mesh-state-'));
@@ -53,17 +57,12 @@ export class LoopbackMesh {
   /** Starts istiod; `samePorts` restarts it where the sidecars expect it (after a kill). */
   async startIstiod(samePorts = false): Promise<IstiodProcess> {
     const ports = samePorts ? this.istiod?.ports : undefined;
-    this.istiod = await startIstiodProcess([
-      '--config-dir',
-      this.configDir,
-      '--state-dir',
-      this.stateDir,
-      '--push-debounce',
-      '10ms',
-      ...(ports
-        ? ['--xds-port', String(ports.xdsPort), '--secure-xds-port', String(ports.secureXdsPort)]
-        : []),
-    ]);
+    this.istiod = await startIstiodProcess({
+      configDir: this.configDir,
+      stateDir: this.stateDir,
+      pushDebounceMs: 10,
+      ...(ports ? { xdsPort: ports.xdsPort, secureXdsPort: ports.secureXdsPort } : {}),
+    });
     return this.istiod;
   }
 
@@ -79,83 +78,46 @@ export class LoopbackMesh {
 
   /** istiod's root, which sidecars trust for their first certificate request (`--ca-root-cert`). */
   get rootCertFile(): string {
-    return join(this.stateDir, STATE_FILES.rootCert);
+    return istiodRootCert({ stateDir: this.stateDir });
   }
 
   async startSidecar(spec: SidecarSpec): Promise<SidecarProcess> {
     const namespace = spec.namespace ?? 'default';
-    const sa = spec.serviceAccount ?? spec.name;
-    const token = meshctl([
-      'local',
-      'token',
-      'create',
-      '-n',
-      namespace,
-      '--sa',
-      sa,
-      '--state-dir',
+    const serviceAccount = spec.serviceAccount ?? spec.name;
+    const tokenFile = await writeJoinTokenFile(
       this.stateDir,
-    ]);
-    if (token.status !== 0) throw new Error(`token: ${token.stderr}`);
-    const tokenFile = join(this.stateDir, `${spec.name}.token`);
-    writeFileSync(tokenFile, token.stdout.trim(), { mode: 0o600 });
-    const args = [
-      BIN.proxy,
-      '--pod-name',
-      spec.name,
-      '--namespace',
-      namespace,
-      '--service-account',
-      sa,
-      '--instance-ip',
-      spec.address,
-      '--labels',
-      Object.entries(spec.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-      ...(spec.xdsAddress
-        ? ['--xds-address', spec.xdsAddress]
-        : ['--xds-address', this.secureXdsAddress, '--xds-tls']),
-      '--ca-address',
-      this.secureXdsAddress,
-      '--ca-root-cert',
-      this.rootCertFile,
-      '--token-file',
-      tokenFile,
-      '--capture',
-      'explicit',
-      '--drain-duration',
-      '500ms',
-      ...Object.entries(spec.inbound ?? {}).flatMap(([port, app]) => [
-        '--inbound',
-        `${port}=${app.host}:${app.port}`,
-      ]),
-      ...(spec.extraArgs ?? []),
-    ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const logs: string[] = [];
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => logs.push(...d.split('\n').filter(Boolean)));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => logs.push(d));
+      { trustDomain: 'cluster.local', namespace, serviceAccount },
+      join(this.stateDir, `${spec.name}.token`),
+      TOKEN_TTL_SECONDS,
+    );
+    const proxy = startSidecar(
+      {
+        podName: spec.name,
+        namespace,
+        serviceAccount,
+        instanceIp: spec.address,
+        labels: spec.labels,
+        istiodAddress: this.secureXdsAddress,
+        ...(spec.xdsAddress ? { xdsAddress: spec.xdsAddress } : {}),
+        caRootCert: this.rootCertFile,
+        tokenFile,
+        capture: { mode: 'explicit', inbound: spec.inbound ?? {} },
+        drainMs: 500,
+        extraArgs: spec.extraArgs ?? [],
+      },
+      { logs: { memory: true }, readyTimeoutMs: 20_000 },
+    );
     const sidecar: SidecarProcess = {
       name: spec.name,
       address: spec.address,
-      child,
+      child: proxy.child,
       proxyUrl: `http://${spec.address}:15001`,
       adminUrl: `http://${spec.address}:15000`,
-      logs,
-      stop: (signal = 'SIGTERM') =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve(child.exitCode);
-          child.once('exit', (code) => resolve(code));
-          child.kill(signal);
-        }),
+      logs: proxy.logs.lines,
+      stop: async (signal = 'SIGTERM') => (await proxy.stop({ signal })).code,
     };
     this.sidecars.push(sidecar);
-    await waitFor(
-      async () => (await fetch(`http://${spec.address}:15021/healthz/ready`)).status === 200,
-      20_000,
-      () => `sidecar ${spec.name} not ready (exit ${child.exitCode}):\n${logs.join('\n')}`,
-    );
+    await proxy.ready;
     return sidecar;
   }
 

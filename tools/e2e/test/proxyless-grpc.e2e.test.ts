@@ -92,7 +92,7 @@ describe('proxyless gRPC through istiod', () => {
     backends.push(v1.server, v2.server);
     writeFileSync(join(configDir, 'echo.yaml'), meshConfig({ v1: v1.port, v2: v2.port }));
     writeFileSync(join(configDir, 'echo-routes.yaml'), virtualService(80, 20));
-    istiod = await startIstiodProcess(['--config-dir', configDir, '--state-dir', stateDir]);
+    istiod = await startIstiodProcess({ configDir, stateDir });
     // grpc-js-xds reads its bootstrap once per process, so it is set before it is loaded.
     process.env['GRPC_XDS_BOOTSTRAP_CONFIG'] = JSON.stringify({
       xds_servers: [
