@@ -41,6 +41,11 @@ if (!benchmark) {
   process.exit(2);
 }
 
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run bench -- ${benchmark.usage}`);
+  process.exit(0);
+}
+
 try {
   process.exit(await benchmark.run(args));
 } catch (err) {

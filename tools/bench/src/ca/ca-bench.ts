@@ -1,29 +1,25 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { istiodRootCert, mintJoinToken } from '@mesh/launcher';
 import {
   CaClient,
   createCsr,
-  createJoinToken,
   createSelfSignedRoot,
   generateKeyPairAsync,
-  STATE_FILES,
   type KeyAlgorithm,
 } from '@mesh/pki';
 
+import { startBenchIstiod } from '../common/bench-istiod.js';
 import {
   describeMachine,
   fmt,
   machineFacts,
   markdownTable,
   positiveInteger,
-  withTimeout,
 } from '../common/bench-report.js';
 
 export const CA_USAGE =
@@ -32,7 +28,6 @@ export const CA_USAGE =
 const IDENTITY = { trustDomain: 'cluster.local', namespace: 'bench', serviceAccount: 'workload' };
 const SPIFFE = 'spiffe://cluster.local/ns/bench/sa/workload';
 const ALGORITHMS: KeyAlgorithm[] = ['ECDSA_P256', 'RSA_2048'];
-const require = createRequire(import.meta.url);
 
 async function csrs(algorithm: KeyAlgorithm, count: number): Promise<string[]> {
   const keys = await Promise.all(Array.from({ length: count }, () => generateKeyPairAsync(algorithm)));
@@ -54,9 +49,11 @@ async function inProcessRate(algorithm: KeyAlgorithm, seconds: number): Promise<
 }
 
 interface IstiodUnderTest {
+  /** istiod's TLS port: the CA is served there only. */
   port: number;
   stateDir: string;
-  stop(): void;
+  rootCert: string;
+  stop(): Promise<void>;
 }
 
 /** The real istiod binary (what `npx istiod` runs), so the numbers include authentication and gRPC. */
@@ -71,50 +68,27 @@ async function startIstiod(caAlgorithm: KeyAlgorithm): Promise<IstiodUnderTest> 
   }).toCacertsFiles();
   for (const [name, content] of Object.entries(files))
     writeFileSync(join(caDir, name), content, { mode: 0o600 });
-  const main = join(dirname(require.resolve('@mesh/istiod/package.json')), 'dist', 'main.js');
-  const child = spawn(
-    process.execPath,
-    [
-      main,
-      '--config-dir',
-      configDir,
-      '--state-dir',
-      stateDir,
-      '--ca-dir',
-      caDir,
-      '--listen-address',
-      '127.0.0.1',
-      '--xds-port',
-      '0',
-      '--secure-xds-port',
-      '0',
-      '--monitoring-port',
-      '0',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await withTimeout(
-    new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`istiod exited with ${code}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        // The CA is served on the TLS port only.
-        const entry = JSON.parse(line) as { msg?: string; secureXdsPort?: number };
-        if (entry.msg === 'istiod is serving' && entry.secureXdsPort) resolve(entry.secureXdsPort);
-      });
-    }),
-    20_000,
-    'istiod start',
-  );
-  return {
-    port,
-    stateDir,
-    stop: () => {
-      child.kill('SIGTERM');
-      for (const dir of [stateDir, configDir, caDir]) rmSync(dir, { recursive: true, force: true });
-    },
+  const removeDirs = () => {
+    for (const dir of [stateDir, configDir, caDir]) rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    const { istiod, ports } = await startBenchIstiod(
+      { configDir, stateDir, caDir },
+      { readyTimeoutMs: 20_000 },
+    );
+    return {
+      port: ports.secureXdsPort,
+      stateDir,
+      rootCert: istiodRootCert({ stateDir, caDir }),
+      stop: async () => {
+        await istiod.stop();
+        removeDirs();
+      },
+    };
+  } catch (err) {
+    removeDirs();
+    throw err;
+  }
 }
 
 /** Through the gRPC service with `concurrency` calls in flight, each with a join token. */
@@ -122,15 +96,11 @@ async function grpcRate(algorithm: KeyAlgorithm, seconds: number, concurrency: n
   const istiod = await startIstiod(algorithm);
   const client = new CaClient({
     address: `127.0.0.1:${istiod.port}`,
-    credentials: grpcCredentials.createSsl(readFileSync(join(istiod.stateDir, STATE_FILES.rootCert))),
+    credentials: grpcCredentials.createSsl(readFileSync(istiod.rootCert)),
     channelOptions: { 'grpc.ssl_target_name_override': 'istiod.istio-system.svc' },
   });
   try {
-    const token = await createJoinToken({
-      signingKeyPem: readFileSync(join(istiod.stateDir, STATE_FILES.joinTokenKey), 'utf8'),
-      identity: IDENTITY,
-      ttlSeconds: 3600,
-    });
+    const { token } = await mintJoinToken(istiod.stateDir, IDENTITY, 3600);
     const requests = await csrs(algorithm, 100);
     const call = async (csr: string): Promise<void> => {
       await client.createCertificate({ csr }, { token });
@@ -150,7 +120,7 @@ async function grpcRate(algorithm: KeyAlgorithm, seconds: number, concurrency: n
     return issued / ((performance.now() - started) / 1000);
   } finally {
     client.close();
-    istiod.stop();
+    await istiod.stop();
   }
 }
 

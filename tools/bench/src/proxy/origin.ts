@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -14,9 +13,9 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { ManagedProcess } from '@mesh/launcher';
 
 import { withTimeout } from '../common/bench-report.js';
-import { spawnTracked } from './mesh-processes.js';
 
 /**
  * The origin every mode reaches: an HTTP/1.1 server and a gRPC server (one unary method, raw bytes,
@@ -88,18 +87,26 @@ async function serve(host: string): Promise<OriginPorts> {
 export async function startOrigin(
   host: string,
   timeoutMs: number,
-): Promise<OriginPorts & { child: ChildProcess }> {
-  const logs: string[] = [];
-  const child = spawnTracked([fileURLToPath(import.meta.url), host], logs, undefined, true);
+): Promise<OriginPorts & { process: ManagedProcess }> {
+  const origin = new ManagedProcess(
+    {
+      name: 'origin',
+      argv: ['node', fileURLToPath(import.meta.url), host],
+      logs: { memory: true, maxLines: 200 },
+    },
+    ['ipc'],
+  );
   const ports = await withTimeout(
     new Promise<OriginPorts>((resolve, reject) => {
-      child.once('message', (ports: OriginPorts) => resolve(ports));
-      child.once('exit', (code) => reject(new Error(`origin exited with ${code}:\n${logs.join('\n')}`)));
+      origin.child.once('message', (ports: OriginPorts) => resolve(ports));
+      void origin.exited.then(({ code }) =>
+        reject(new Error(`origin exited with ${code}:\n${origin.logs.lines.join('\n')}`)),
+      );
     }),
     timeoutMs,
     'origin start',
   );
-  return { ...ports, child };
+  return { ...ports, process: origin };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

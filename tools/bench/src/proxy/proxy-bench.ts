@@ -15,10 +15,10 @@ import {
 import { writeMesh } from '../istiod/mesh-config.js';
 import { sampleProcess } from '../istiod/processes.js';
 import { closedLoop, openLoop, percentile } from './load-generator.js';
-import { outboundClusters, requestsBySecurity, type Sidecar } from './mesh-processes.js';
-import { startProxyMesh, type ProxyMesh } from './proxy-mesh.js';
+import { startProxyMesh, type ProxyMesh, type Sidecar } from './proxy-mesh.js';
 import { figuresOf, key, report, type Figures, type MemoryFigures, type ModeRun } from './proxy-report.js';
 import { CpuAccounting, rssPeaks, summarizeSidecarProfiles } from './resource-accounting.js';
+import { outboundClusters, requestsBySecurity } from './sidecar-stats.js';
 import { createTarget, MODES, PAYLOAD_BYTES, type Mode, type Protocol } from './targets.js';
 
 export const PROXY_USAGE =

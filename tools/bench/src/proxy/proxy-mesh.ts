@@ -1,20 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
-  startIstiod,
+  istiodRootCert,
+  secureXdsAddress,
   startSidecar,
-  stopChild,
-  waitUntil,
-  type Istiod,
-  type Sidecar,
-} from './mesh-processes.js';
+  writeJoinTokenFile,
+  type AppEndpoint,
+  type ManagedProcess,
+} from '@mesh/launcher';
+
+import { startBenchIstiod } from '../common/bench-istiod.js';
 import { startOrigin } from './origin.js';
 import type { SidecarRole } from './proxy-report.js';
 import { createTarget, type Protocol, type Topology } from './targets.js';
 
 /**
- * The benchmark's mesh: istiod with one Service `web` (HTTP on 8080, gRPC on 9090), the origin
+ * The benchmark's mesh, started by the launcher `meshctl local` uses: istiod with one Service `web` (HTTP on 8080, gRPC on 9090), the origin
  * process, the server sidecar `web` in front of it (127.0.30.2, app ports forwarded to the origin),
  * the client sidecar `client` (127.0.30.1, its forward proxy is what the load generator uses in the
  * two-proxy mode) and a sidecar `idle` (127.0.30.3) that never carries traffic, for memory figures.
@@ -33,6 +36,16 @@ spec:
     - { name: http, port: ${SERVICE.httpPort}, targetPort: ${SERVICE.httpPort} }
     - { name: grpc, port: ${SERVICE.grpcPort}, targetPort: ${SERVICE.grpcPort} }
 `;
+
+export interface Sidecar {
+  name: string;
+  /** Its own loopback address; every listener of the sidecar binds there. */
+  address: string;
+  pid: number;
+  adminUrl: string;
+  /** Its last 200 log lines. */
+  logs: string[];
+}
 
 export interface ProxyMesh {
   configDir: string;
@@ -59,32 +72,60 @@ export async function startProxyMesh(
   mkdirSync(configDir);
   mkdirSync(stateDir);
   writeFileSync(join(configDir, 'web.yaml'), WEB_SERVICE);
-  const children: { child: Parameters<typeof stopChild>[0] }[] = [];
+  const processes: ManagedProcess[] = [];
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     // Sidecars first (they drain for 500 ms and write profiles), istiod and the origin last.
-    for (const entry of [...children].reverse()) await stopChild(entry.child, 10_000);
+    for (const child of [...processes].reverse()) await child.stop({ graceMs: 10_000 });
   };
   try {
-    const istiod: Istiod = await startIstiod(configDir, stateDir, timeoutMs);
-    children.push(istiod);
+    const { istiod, ports } = await startBenchIstiod(
+      { configDir, stateDir, pushDebounceMs: 10 },
+      { readyTimeoutMs: timeoutMs },
+    );
+    processes.push(istiod);
     const origin = await startOrigin(ORIGIN_HOST, timeoutMs);
-    children.push(origin);
+    processes.push(origin.process);
     const start = async (
       role: SidecarRole | 'idle',
       name: string,
-      inbound?: Record<number, { host: string; port: number }>,
-    ) => {
-      const sidecar = await startSidecar(
-        istiod,
-        stateDir,
-        { name, address: ADDRESSES[role], inbound, nodeFlags: nodeFlags(role) },
-        timeoutMs,
+      inbound?: Record<number, AppEndpoint>,
+    ): Promise<Sidecar> => {
+      const identity = { trustDomain: 'cluster.local', namespace: 'default', serviceAccount: name };
+      const tokenFile = join(stateDir, `${name}.token`);
+      await writeJoinTokenFile(stateDir, identity, tokenFile, 24 * 3600);
+      const address = ADDRESSES[role];
+      const sidecar = startSidecar(
+        {
+          podName: name,
+          namespace: identity.namespace,
+          serviceAccount: name,
+          instanceIp: address,
+          labels: { app: name },
+          istiodAddress: secureXdsAddress('127.0.0.1', ports),
+          caRootCert: istiodRootCert({ stateDir }),
+          tokenFile,
+          capture: { mode: 'explicit', inbound: inbound ?? {} },
+          drainMs: 500,
+          logLevel: 'warn',
+        },
+        {
+          nodeFlags: nodeFlags(role),
+          logs: { memory: true, maxLines: 200 },
+          readyTimeoutMs: timeoutMs,
+        },
       );
-      children.push(sidecar);
-      return sidecar;
+      processes.push(sidecar);
+      await sidecar.ready;
+      return {
+        name,
+        address,
+        pid: sidecar.pid as number,
+        adminUrl: `http://${address}:15000`,
+        logs: sidecar.logs.lines,
+      };
     };
     const server = await start('server', 'web', {
       [SERVICE.httpPort]: { host: ORIGIN_HOST, port: origin.httpPort },
@@ -107,8 +148,8 @@ export async function startProxyMesh(
         );
     return {
       configDir,
-      origin: { pid: origin.child.pid as number },
-      istiod: { pid: istiod.child.pid as number },
+      origin: { pid: origin.process.pid as number },
+      istiod: { pid: istiod.pid as number },
       sidecars: { client, server, idle },
       topology,
       stop,
@@ -116,6 +157,19 @@ export async function startProxyMesh(
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Polls `check` every 200 ms until it is true; throws with `describe()` after `timeoutMs`. */
+async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(describe());
+    await sleep(200);
   }
 }
 
