@@ -51,6 +51,7 @@ const disable = backend('pa-disable.yaml');
 const allowFrontend = backend('authz-allow-frontend.yaml');
 const denyAdmin = backend('authz-allow-frontend-anything.yaml', 'authz-deny-admin.yaml');
 const dryRun = backend('authz-dry-run.yaml');
+const httpsOnly = backend('authz-https-only.yaml');
 
 /** What a call comes to, named so a table where both sides fail the same way cannot pass unnoticed. */
 export type Outcome =
@@ -167,6 +168,8 @@ const ROWS: [name: string, config: ProxyConfig, call: Call, outcome: Outcome][] 
   ['DENY after normalizing dot segments', denyAdmin, mtlsHttp({ path: '/reports/../admin' }), 'denied'],
   ['a path normalization rejects', denyAdmin, mtlsHttp({ path: '/api/items%00' }), 'bad-path'],
   ['a dry-run DENY is only reported', dryRun, mtlsHttp({ method: 'DELETE', path: '/x' }), 'forward'],
+  ['ALLOW :scheme https, over mTLS', httpsOnly, mtlsHttp({}), 'forward'],
+  ['ALLOW :scheme https, plaintext', httpsOnly, inbound(8080, 'http', {}), 'denied'],
 ];
 
 export const AGREEMENT_CASES: AgreementCase[] = ROWS.map(([name, config, call, outcome]) => ({

@@ -158,4 +158,14 @@ describe('AuthorizationPolicy on the inbound sidecar', () => {
     expect(evaluated.decision).toBe('DENY');
     expect(simulated.rbac?.decision).toBe('DENY');
   });
+
+  /** Envoy's `:scheme` is https once the sidecar has terminated TLS, which a rule can require. */
+  it('sees :scheme https on an mTLS request and http on a plaintext one', () => {
+    const config = sidecarConfig(snapshotOf('authz-https-only.yaml'), BACKEND);
+    const call = { direction: 'inbound', port: 8080, protocol: 'http', host: 'backend:8080' } as const;
+    expect(
+      simulate(config, { ...call, tls: true, alpn: ['istio-http/1.1'], sourcePrincipal: FRONTEND }),
+    ).toMatchObject({ rbac: { decision: 'ALLOW' }, cluster: 'inbound|8080||' });
+    expect(simulate(config, { ...call, tls: false })).toMatchObject({ rbac: { decision: 'DENY' } });
+  });
 });

@@ -20,13 +20,14 @@ import type { InboundCall, InboundResult } from './simulation-types.js';
 function throughHttp(
   config: ProxyConfig,
   call: InboundCall,
-  at: InboundResult,
+  at: InboundResult & { tls: boolean },
   manager: HttpConnectionManager,
   rbacRequest: EnvoyRbacRequest,
 ): InboundResult {
   const path = managedPath(manager.pathNormalization, call.path ?? '/');
   if (path === undefined) return { ...at, error: 'the path is rejected before routing (400)' };
-  const headers = requestHeaders({ ...call, path }, call.host ?? `localhost:${call.port}`);
+  const scheme = at.tls ? 'https' : 'http';
+  const headers = requestHeaders({ ...call, path }, call.host ?? `localhost:${call.port}`, scheme);
   const rbac = runRbacFilters(manager.rbac, { ...rbacRequest, headers });
   const withRbac = rbac === undefined ? at : { ...at, rbac };
   if (rbac?.decision === 'DENY') return { ...withRbac, denied: { status: 403, body: 'RBAC: access denied' } };
@@ -65,7 +66,7 @@ export function simulateInbound(config: ProxyConfig, call: InboundCall): Inbound
   if (selected === undefined) return { listener: listener.name, error: 'no filter chain matched' };
   const chain = compiledFilterChain(listener, selected);
   const terminates = chain.tls !== undefined;
-  const at: InboundResult = { listener: listener.name, filterChain: chain.name, tls: terminates };
+  const at = { listener: listener.name, filterChain: chain.name, tls: terminates };
   if (chain.tls?.requireClientCertificate === true && call.sourcePrincipal === undefined)
     return { ...at, error: 'TLS handshake failed: the chain requires a client certificate' };
   const rbacRequest: EnvoyRbacRequest = {

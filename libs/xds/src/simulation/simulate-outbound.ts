@@ -12,17 +12,18 @@ import type { HttpHeaders, OutboundCall, OutboundResult } from './simulation-typ
  * the HTTP connection manager: route config (RDS by name, or inline), virtual host, route, action.
  */
 
-/** The request headers Envoy routes on, pseudo-headers included. */
+/** The request headers Envoy routes on, pseudo-headers included (`:scheme` https once TLS is terminated). */
 export function requestHeaders(
   call: { host?: string; path?: string; method?: string; headers?: HttpHeaders },
   defaultHost: string,
+  scheme: 'http' | 'https' = 'http',
 ): HeaderValues {
   return headerValues({
     ...call.headers,
     ':authority': call.host ?? defaultHost,
     ':path': call.path ?? '/',
     ':method': call.method ?? 'GET',
-    ':scheme': 'http',
+    ':scheme': scheme,
   });
 }
 
