@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startIstiod } from '@mesh/launcher';
+import { meshBinary, startIstiod } from '@mesh/launcher';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { tempDir } from './istiod-harness.js';
@@ -14,7 +14,7 @@ import { tempDir } from './istiod-harness.js';
  * takes the next valid one.
  */
 
-const ISTIOD = join(import.meta.dirname, '..', 'dist', 'main.js');
+const ISTIOD = meshBinary('istiod');
 const dirs: string[] = [];
 
 function dir(prefix: string): string {

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startIstiod } from '@mesh/launcher';
+import { meshBinary, startIstiod } from '@mesh/launcher';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { tempDir } from './istiod-harness.js';
 
-/** The built binary, exactly what `npx istiod` runs (Nx builds it before the tests). */
-const ISTIOD = join(import.meta.dirname, '..', 'dist', 'main.js');
+/** The installed command (its package bin entry), exactly what `npx istiod` runs; Nx builds it first. */
+const ISTIOD = meshBinary('istiod');
 const dirs: string[] = [];
 
 function dir(prefix: string): string {

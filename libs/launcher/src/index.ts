@@ -22,6 +22,7 @@ export {
 export { meshBinary, type MeshCommand } from './process/mesh-binaries.js';
 export { MeshProgram, programCommandLine, type ProgramLaunchOptions } from './process/mesh-program.js';
 export { ProcessLogs, type LogDestination } from './process/process-logs.js';
+export { waitUntil } from './process/wait-until.js';
 export type { IstiodPorts, ProxyPorts } from './readiness/readiness-report.js';
 export {
   DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS,

@@ -44,23 +44,15 @@ async function occupiedPort(host: string, port = 0): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-function exists(pid: number | undefined): boolean {
-  try {
-    process.kill(pid as number, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function failure(program: MeshProgram<'istiod' | 'mesh-proxy'>): Promise<LaunchError> {
   const error = await program.ready.then(
     () => new Error('it started'),
     (err: unknown) => err,
   );
   expect(error).toBeInstanceOf(LaunchError);
+  // Exited, and reaped: its pid is gone.
   expect(program.running).toBe(false);
-  expect(exists(program.pid)).toBe(false);
+  expect(() => process.kill(program.pid as number, 0)).toThrow(/ESRCH/);
   return error as LaunchError;
 }
 

@@ -12,6 +12,7 @@ import {
   startIstiod,
   startSidecar,
   stopAll,
+  waitUntil,
   writeJoinTokenFile,
   type IstiodOptions,
   type IstiodProcess,
@@ -20,7 +21,7 @@ import {
 import { formatSpiffeId, revokeAllJoinTokens, type SpiffeIdentity } from '@mesh/pki';
 
 import { prepareConfigDir } from './config-dir.js';
-import { accepting, freeLoopbackBlock, freePort, waitUntil } from './loopback-ports.js';
+import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';

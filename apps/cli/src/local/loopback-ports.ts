@@ -58,16 +58,3 @@ export function accepting(host: string, port: number): Promise<boolean> {
     });
   });
 }
-
-/** Polls `check` every 100 ms until it holds; throws `message()` after `timeoutMs`. */
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  message: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(message());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

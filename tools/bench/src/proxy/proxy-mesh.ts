@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   istiodRootCert,
   secureXdsAddress,
   startSidecar,
+  waitUntil,
   writeJoinTokenFile,
   type AppEndpoint,
   type ManagedProcess,
@@ -157,19 +157,6 @@ export async function startProxyMesh(
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** Polls `check` every 200 ms until it is true; throws with `describe()` after `timeoutMs`. */
-async function waitUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(describe());
-    await sleep(200);
   }
 }
 
