@@ -39,6 +39,10 @@ export function fraction(value: unknown): number {
   return (p.numerator ?? 0) / (DENOMINATORS[p.denominator ?? 'HUNDRED'] ?? 100);
 }
 
+/** Most routes change no headers and mirror nothing: they share these rather than hold empty copies. */
+const NO_MUTATION: HeaderMutation = Object.freeze({ set: Object.freeze([]), remove: Object.freeze([]) });
+const NO_MIRRORS: readonly { cluster: string; fraction: number }[] = Object.freeze([]);
+
 /**
  * The request and response header changes of the given levels, most specific first (weighted
  * cluster, route, virtual host, route configuration), as Envoy applies them.
@@ -63,7 +67,7 @@ export function headerMutations(...levels: (Obj | undefined)[]): {
         });
       out.remove.push(...((level[removeKey] ?? []) as string[]).map((h) => h.toLowerCase()));
     }
-    return out;
+    return out.set.length === 0 && out.remove.length === 0 ? NO_MUTATION : out;
   };
   return {
     request: collect('request_headers_to_add', 'request_headers_to_remove'),
@@ -111,12 +115,10 @@ export function faultPolicy(route: Obj): FaultPolicy | undefined {
 
 /** Clusters a copy of the request goes to, each with the fraction of requests mirrored. */
 export function mirrorPolicies(action: Obj): readonly { cluster: string; fraction: number }[] {
-  return (
-    (action['request_mirror_policies'] ?? []) as {
-      cluster?: string;
-      runtime_fraction?: { default_value?: unknown };
-    }[]
-  )
+  const policies = action['request_mirror_policies'] as
+    { cluster?: string; runtime_fraction?: { default_value?: unknown } }[] | undefined;
+  if (policies === undefined) return NO_MIRRORS;
+  return policies
     .filter((m) => m.cluster)
     .map((m) => ({
       cluster: m.cluster as string,
