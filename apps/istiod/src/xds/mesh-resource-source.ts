@@ -4,13 +4,11 @@ import { preparedByName, type NamedResources } from './named-resources.js';
 import { SidecarResources } from './sidecar-resources.js';
 import {
   DEFAULT_MESH_SETTINGS,
-  generateProxyless,
   generateSecrets,
   sidecarProxyOf,
   prepareResource,
   resourceTypeFor,
   TypeUrl,
-  type GenerationRequest,
   type MeshSettings,
   type PreparedResource,
   type ResourceRequest,
@@ -34,16 +32,13 @@ export function isRouter(connection: XdsConnection): boolean {
 }
 
 /**
- * Serves each connection from the current mesh snapshot. Proxyless gRPC resources are the same for
- * every client, so each is prepared (encoded) once per snapshot and name and shared. Sidecar config is
- * shared per scope (namespace and Sidecar resource) except what depends on the proxy itself; see
- * SidecarResources.
+ * Serves each connection from the current mesh snapshot. Sidecar config is shared per scope (namespace
+ * and Sidecar resource) except what depends on the proxy itself; a proxyless gRPC client's is shared
+ * per scope whole: each is prepared (encoded) once per snapshot, scope and name. See SidecarResources.
  */
 export class MeshResourceSource implements ResourceSource {
   private snapshot: MeshSnapshot;
   private mesh: MeshSettings;
-  /** Per snapshot: each generated resource by `<type URL> <name>`; null marks a name that does not exist. */
-  private prepared: NamedResources = new Map();
   /** Sidecar config, shared per scope within the snapshot. */
   private readonly sidecars = new SidecarResources((typeUrl, generate, cache) =>
     this.prepareAll(typeUrl, generate, cache),
@@ -75,7 +70,6 @@ export class MeshResourceSource implements ResourceSource {
   update(snapshot: MeshSnapshot, mesh: MeshSettings = this.mesh): void {
     this.snapshot = snapshot;
     this.mesh = mesh;
-    this.prepared = new Map();
     this.sidecars.reset();
     this.secrets = new Map();
   }
@@ -89,13 +83,7 @@ export class MeshResourceSource implements ResourceSource {
     if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
       return this.sidecars.resources(this.snapshot, this.mesh, request);
     if (!isProxylessGrpc(request.connection)) return [];
-    const type = resourceTypeFor(request.typeUrl);
-    if (!type) return [];
-    const wildcard = request.wildcard && request.only === undefined;
-    if (wildcard) return this.generate(request.typeUrl, { wildcard: true, names: new Set() });
-    return preparedByName(this.prepared, request.typeUrl, request.only ?? request.names, (missing) =>
-      this.generate(request.typeUrl, { wildcard: false, names: missing }),
-    );
+    return this.sidecars.proxyless(this.snapshot, this.mesh, request);
   }
 
   /**
@@ -138,15 +126,6 @@ export class MeshResourceSource implements ResourceSource {
         },
         cache,
       ),
-    );
-  }
-
-  /** Generates and prepares proxyless resources, remembering each under its name for this snapshot. */
-  private generate(typeUrl: string, request: Omit<GenerationRequest, 'typeUrl'>): PreparedResource[] {
-    return this.prepareAll(
-      typeUrl,
-      () => generateProxyless(this.snapshot, { typeUrl, ...request }),
-      this.prepared,
     );
   }
 

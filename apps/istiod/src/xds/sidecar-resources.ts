@@ -1,5 +1,6 @@
 import {
   buildSidecarContext,
+  generateProxyless,
   generateSidecar,
   generateSidecarLoadAssignments,
   generateSidecarLocalClusters,
@@ -45,14 +46,26 @@ export class SidecarResources {
     this.named = new Map();
   }
 
+  /**
+   * A proxyless gRPC client's resources: it sees what a sidecar in its place would, so everything it
+   * gets is shared per scope (and per labels when routes match on them).
+   */
+  proxyless(snapshot: MeshSnapshot, mesh: MeshSettings, request: ResourceRequest): PreparedResource[] {
+    const ctx = this.context(snapshot, mesh, request);
+    const key = `${this.routeScope(ctx)} grpc ${request.typeUrl}`;
+    const generate = (names?: ReadonlySet<string>) =>
+      generateProxyless(ctx, { typeUrl: request.typeUrl, wildcard: !names, names: names ?? new Set() });
+    return request.wildcard && request.only === undefined
+      ? this.list(`${key}*`, request.typeUrl, () => generate())
+      : this.byName(key, request.typeUrl, request.only ?? request.names, generate);
+  }
+
   resources(snapshot: MeshSnapshot, mesh: MeshSettings, request: ResourceRequest): PreparedResource[] {
     const ctx = this.context(snapshot, mesh, request);
     const names = request.only ?? request.names;
     const wildcard = request.wildcard && request.only === undefined;
     const scope = this.scope(ctx);
-    const routeScope = snapshot.routesDependOnSourceLabels
-      ? `${scope}|${JSON.stringify(Object.entries(ctx.proxy.labels).sort())}`
-      : scope;
+    const routeScope = this.routeScope(ctx);
     const pick = (resources: PreparedResource[]) =>
       wildcard ? resources : resources.filter((r) => names.has(r.name));
     switch (request.typeUrl) {
@@ -110,6 +123,14 @@ export class SidecarResources {
       ctx.mesh.rootNamespace,
     );
     return `${ctx.proxy.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ''}`;
+  }
+
+  /** The scope, plus the proxy's labels when some VirtualService matches on `sourceLabels`. */
+  private routeScope(ctx: SidecarContext): string {
+    const scope = this.scope(ctx);
+    return ctx.snapshot.routesDependOnSourceLabels
+      ? `${scope}|${JSON.stringify(Object.entries(ctx.proxy.labels).sort())}`
+      : scope;
   }
 
   private list(key: string, typeUrl: string, generate: () => object[]): PreparedResource[] {

@@ -6,12 +6,6 @@ import { outboundClusterName } from './resource-names.js';
 type Obj = Record<string, unknown>;
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
-const LB_POLICIES: Record<string, string> = {
-  ROUND_ROBIN: 'ROUND_ROBIN',
-  LEAST_REQUEST: 'LEAST_REQUEST',
-  LEAST_CONN: 'LEAST_REQUEST',
-  RANDOM: 'RANDOM',
-};
 
 /** The subsets a DestinationRule defines for a host (name → labels). */
 export function subsetsOf(snapshot: MeshSnapshot, hostname: string): Map<string, Record<string, string>> {
@@ -30,7 +24,11 @@ export function outboundClusterNames(
   );
 }
 
-/** An EDS cluster fed over ADS, with the load balancer the DestinationRule asks for (subset settings win). */
+/**
+ * An EDS cluster fed over ADS for a proxyless gRPC client. Round robin whatever the DestinationRule's
+ * `simple` policy, as Istio's grpcgen: gRPC's xDS clients reject a cluster with any other `lb_policy`
+ * (least request, random), which would leave the client without the service.
+ */
 export function edsCluster(
   snapshot: MeshSnapshot,
   service: MeshService,
@@ -38,16 +36,13 @@ export function edsCluster(
   subset: string,
 ): Obj {
   const rule = snapshot.destinationRule(service.hostname);
-  const subsetPolicy = rule?.spec.subsets?.find((s) => s.name === subset)?.trafficPolicy;
-  const simple = (subsetPolicy?.loadBalancer?.simple ?? rule?.spec.trafficPolicy?.loadBalancer?.simple) as
-    string | undefined;
   const name = outboundClusterName(port.port, subset, service.hostname);
   const cluster: Obj = {
     name,
     type: 'EDS',
     eds_cluster_config: { eds_config: ADS, service_name: name },
     connect_timeout: { seconds: 10 },
-    lb_policy: LB_POLICIES[simple ?? 'ROUND_ROBIN'] ?? 'ROUND_ROBIN',
+    lb_policy: 'ROUND_ROBIN',
   };
   if (rule) {
     const namespace = rule.metadata.namespace ?? 'default';

@@ -48,6 +48,11 @@ export interface SidecarProxy {
   labels: Readonly<Record<string, string>>;
   ipAddresses: readonly string[];
   serviceAccount: string;
+  /**
+   * A gRPC application with an xDS client rather than an Envoy (Istio's `IsProxylessGrpc`): it reads
+   * `max_stream_duration`, not `max_grpc_timeout`, and runs no filter but fault and router.
+   */
+  proxylessGrpc?: boolean;
 }
 
 /** One port this workload serves: a port of a service selecting it, resolved to the container port. */
@@ -80,11 +85,19 @@ export interface SidecarContext {
   authorization: AuthorizationModel;
 }
 
+/** Istio's proxyless gRPC bootstrap marks its node with this metadata (ISTIO_META_GENERATOR=grpc). */
+export function isProxylessGrpc(node: XdsNodeInfo): boolean {
+  return node.metadata['GENERATOR'] === 'grpc';
+}
+
 function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** The sidecar a node describes (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local` plus metadata). */
+/**
+ * The proxy a node describes (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local` plus metadata): a sidecar,
+ * or a proxyless gRPC client, which Istio's bootstrap identifies the same way.
+ */
 export function sidecarProxyOf(node: XdsNodeInfo): SidecarProxy {
   const m = node.metadata;
   const [, ip, podDotNamespace] = node.id.split('~');
@@ -103,6 +116,7 @@ export function sidecarProxyOf(node: XdsNodeInfo): SidecarProxy {
     labels,
     ipAddresses: ips,
     serviceAccount: stringValue(m['SERVICE_ACCOUNT']) ?? 'default',
+    ...(isProxylessGrpc(node) ? { proxylessGrpc: true } : {}),
   };
 }
 

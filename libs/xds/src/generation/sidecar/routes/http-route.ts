@@ -92,9 +92,11 @@ export function translateRoute(
   out['decorator'] = { operation: routeOperation(out, vs.metadata.name ?? '', scope.listenerPort) };
   if (match?.statPrefix) out['stat_prefix'] = match.statPrefix;
   Object.assign(out, headers);
-  // Per-route configs of the outbound HCM's fault and CORS filters (Istio's `TypedPerFilterConfig`).
+  // Per-route configs of the outbound HCM's fault and CORS filters (Istio's `TypedPerFilterConfig`). A
+  // gRPC client runs no CORS filter and rejects the whole route configuration over a config it has no
+  // filter for, so it gets none.
   const fault = faultConfig(rule.fault);
-  const cors = corsConfig(rule.corsPolicy);
+  const cors = scope.proxylessGrpc ? undefined : corsConfig(rule.corsPolicy);
   if (fault || cors)
     out['typed_per_filter_config'] = {
       ...(fault ? { [KNOWN_FILTERS.fault.name]: fault } : {}),

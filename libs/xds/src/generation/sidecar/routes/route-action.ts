@@ -13,6 +13,8 @@ export interface RouteScope {
   /** Namespace of the VirtualService: short destination hosts resolve in it. */
   namespace: string;
   listenerPort: number;
+  /** Routes for a proxyless gRPC client (see `SidecarProxy.proxylessGrpc`), not for an Envoy. */
+  proxylessGrpc: boolean;
 }
 
 /**
@@ -20,7 +22,10 @@ export interface RouteScope {
  * explicit port Istio uses the listener port: its service lookup only holds services exposing that
  * port, each reduced to that single port.
  */
-export function destinationCluster(destination: Destination, scope: RouteScope): string {
+export function destinationCluster(
+  destination: Destination,
+  scope: Pick<RouteScope, 'snapshot' | 'namespace' | 'listenerPort'>,
+): string {
   const hostname = resolveHost(destination.host, scope.namespace, scope.snapshot.domainSuffix);
   const port = destination.port?.number ?? scope.listenerPort;
   return outboundClusterName(port, destination.subset ?? '', hostname);
@@ -115,7 +120,9 @@ export function routeAction(
   const mirrors = mirrorPolicies(rule, scope);
   if (mirrors.length > 0) action['request_mirror_policies'] = mirrors;
   if (hashPolicies.length > 0) action['hash_policy'] = hashPolicies;
-  // Istio still sets the deprecated field: its replacement (max_stream_duration) had regressions.
-  action['max_grpc_timeout'] = timeout;
+  // Istio's setTimeout: Envoy still gets the deprecated field (its replacement had regressions in
+  // Envoy); gRPC's xDS client reads only the replacement.
+  if (scope.proxylessGrpc) action['max_stream_duration'] = { max_stream_duration: timeout };
+  else action['max_grpc_timeout'] = timeout;
   return action;
 }

@@ -66,11 +66,34 @@ function virtualServiceRoutesFor(ctx: SidecarContext, hostname: string, port: nu
       snapshot: ctx.snapshot,
       namespace: vs.metadata.namespace ?? 'default',
       listenerPort: port,
+      proxylessGrpc: ctx.proxy.proxylessGrpc === true,
     };
     const routes = virtualServiceRoutes(vs, scope, ctx.proxy);
     if (routes.length > 0) return routes;
   }
   return undefined;
+}
+
+/**
+ * The routes of a service on a port (Istio's `VirtualHostWrapper`): those of its VirtualService, else
+ * the default route. `fromVs` tells them apart.
+ */
+function serviceRoutes(
+  ctx: SidecarContext,
+  hostname: string,
+  port: number,
+): { routes: Obj[]; fromVs: boolean } {
+  const routes = virtualServiceRoutesFor(ctx, hostname, port);
+  return routes ? { routes, fromVs: true } : { routes: [defaultRoute(ctx, hostname, port)], fromVs: false };
+}
+
+function virtualHost(service: MeshService, port: number, domains: string[], routes: Obj[]): Obj {
+  return {
+    name: domainName(service.hostname, port),
+    domains,
+    routes,
+    include_request_attempt_count: true,
+  };
 }
 
 /** Istio's `BuildDefaultHTTPOutboundRoute`: everything to the service's own cluster, default retries. */
@@ -110,10 +133,7 @@ function catchAllVirtualHost(ctx: SidecarContext): Obj {
 export function sidecarRouteConfiguration(ctx: SidecarContext, port: number): Obj {
   const explicit = explicitHttpImports(ctx, port);
   const services = ctx.outboundServices.filter((s) => servesHttpOn(s, port) || explicit.has(s.hostname));
-  const entries = services.map((service) => {
-    const routes = virtualServiceRoutesFor(ctx, service.hostname, port);
-    return { service, routes: routes ?? [defaultRoute(ctx, service.hostname, port)], fromVs: !!routes };
-  });
+  const entries = services.map((service) => ({ service, ...serviceRoutes(ctx, service.hostname, port) }));
   const knownFqdns = new Set(services.flatMap((s) => [s.hostname, domainName(s.hostname, port)]));
   const taken = new Set<string>();
   const virtualHosts: Obj[] = [];
@@ -124,13 +144,7 @@ export function sidecarRouteConfiguration(ctx: SidecarContext, port: number): Ob
   ]) {
     const all = virtualHostDomains(service, port, ctx.proxy.namespace, ctx.snapshot.domainSuffix);
     const domains = dedupeDomains(all, taken, knownFqdns);
-    if (domains.length === 0) continue;
-    virtualHosts.push({
-      name: domainName(service.hostname, port),
-      domains,
-      routes,
-      include_request_attempt_count: true,
-    });
+    if (domains.length > 0) virtualHosts.push(virtualHost(service, port, domains, routes));
   }
   virtualHosts.sort((a, b) => (String(a['name']) < String(b['name']) ? -1 : 1));
   virtualHosts.push(catchAllVirtualHost(ctx));
@@ -140,6 +154,20 @@ export function sidecarRouteConfiguration(ctx: SidecarContext, port: number): Ob
     validate_clusters: { value: false },
     max_direct_response_body_size_bytes: { value: MAX_DIRECT_RESPONSE_BODY_BYTES },
   };
+}
+
+/**
+ * The virtual host of one service port for a proxyless gRPC client (route configuration
+ * `<fqdn>:<port>`): the routes and domains the sidecar builder gives that service on that port. Istio's
+ * grpcgen sends every virtual host of the port under each such name; the client only ever picks the one
+ * its target authority names, so the others are left out (and a change to one service no longer
+ * rewrites every route configuration of its port).
+ */
+export function serviceVirtualHost(ctx: SidecarContext, service: MeshService, port: number): Obj {
+  const { routes } = serviceRoutes(ctx, service.hostname, port);
+  const all = virtualHostDomains(service, port, ctx.proxy.namespace, ctx.snapshot.domainSuffix);
+  const own = new Set([service.hostname, domainName(service.hostname, port)]);
+  return virtualHost(service, port, dedupeDomains(all, new Set(), own), routes);
 }
 
 function isPortName(name: string): boolean {
