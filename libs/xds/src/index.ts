@@ -75,6 +75,7 @@ export {
 export {
   buildSidecarContext,
   DEFAULT_MESH_SETTINGS,
+  isProxylessGrpc,
   meshSettingsOf,
   sidecarProxyOf,
   type InboundPort,
@@ -98,6 +99,13 @@ export {
   generateSidecarSharedListeners,
 } from './generation/sidecar/listeners/sidecar-listeners.js';
 export { generateSidecarRoutes } from './generation/sidecar/routes/sidecar-routes.js';
+export {
+  prepareGenerated,
+  preparedByName,
+  type GenerationErrorReporter,
+  type NamedResources,
+} from './generation/serving/prepared-resources.js';
+export { SidecarServingCache } from './generation/serving/sidecar-serving-cache.js';
 export {
   generateSecrets,
   type SecretGeneration,

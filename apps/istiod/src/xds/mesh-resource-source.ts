@@ -1,48 +1,39 @@
 import type { MeshSnapshot } from '@mesh/policy';
-
-import { preparedByName, type NamedResources } from './named-resources.js';
-import { SidecarResources } from './sidecar-resources.js';
 import {
   DEFAULT_MESH_SETTINGS,
   generateSecrets,
+  isProxylessGrpc,
+  prepareGenerated,
+  preparedByName,
   sidecarProxyOf,
-  prepareResource,
-  resourceTypeFor,
+  SidecarServingCache,
   TypeUrl,
+  type GenerationErrorReporter,
   type MeshSettings,
+  type NamedResources,
   type PreparedResource,
   type ResourceRequest,
   type ResourceSource,
   type XdsConnection,
 } from '@mesh/xds';
 
-/** Istio's proxyless gRPC bootstrap marks its node with this metadata (ISTIO_META_GENERATOR=grpc). */
-export function isProxylessGrpc(connection: XdsConnection): boolean {
-  return connection.node.metadata['GENERATOR'] === 'grpc';
-}
-
 /** Istio's sidecars (and our proxy) identify as `sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`. */
-export function isSidecar(connection: XdsConnection): boolean {
+function isSidecar(connection: XdsConnection): boolean {
   return connection.node.id.startsWith('sidecar~');
 }
 
 /** Istio's gateways identify as `router~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`. */
-export function isRouter(connection: XdsConnection): boolean {
+function isRouter(connection: XdsConnection): boolean {
   return connection.node.id.startsWith('router~');
 }
 
 /**
- * Serves each connection from the current mesh snapshot. Sidecar config is shared per scope (namespace
- * and Sidecar resource) except what depends on the proxy itself; a proxyless gRPC client's is shared
- * per scope whole: each is prepared (encoded) once per snapshot, scope and name. See SidecarResources.
+ * Serves each connection from the current mesh snapshot: sidecars and proxyless gRPC clients from the
+ * serving cache libs/xds keeps per snapshot (shared per scope, see SidecarServingCache), gateways their
+ * `kubernetes://` credentials.
  */
 export class MeshResourceSource implements ResourceSource {
-  private snapshot: MeshSnapshot;
-  private mesh: MeshSettings;
-  /** Sidecar config, shared per scope within the snapshot. */
-  private readonly sidecars = new SidecarResources((typeUrl, generate, cache) =>
-    this.prepareAll(typeUrl, generate, cache),
-  );
+  private serving: SidecarServingCache;
   /**
    * Per snapshot: gateway secrets by namespace, then by resource name (`kubernetes://x` means a
    * different Secret in each namespace); null marks a name left out, whose problem was reported once.
@@ -55,35 +46,29 @@ export class MeshResourceSource implements ResourceSource {
    */
   constructor(
     initial: MeshSnapshot,
-    private readonly onError: (what: string, error: Error) => void = () => undefined,
+    private readonly onError: GenerationErrorReporter = () => undefined,
     mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
   ) {
-    this.snapshot = initial;
-    this.mesh = mesh;
+    this.serving = new SidecarServingCache(initial, mesh, onError);
   }
 
   get current(): MeshSnapshot {
-    return this.snapshot;
+    return this.serving.snapshot;
   }
 
   /** A new snapshot, and MeshConfig's settings when they changed: everything is generated anew. */
-  update(snapshot: MeshSnapshot, mesh: MeshSettings = this.mesh): void {
-    this.snapshot = snapshot;
-    this.mesh = mesh;
-    this.sidecars.reset();
+  update(snapshot: MeshSnapshot, mesh: MeshSettings = this.serving.mesh): void {
+    this.serving = new SidecarServingCache(snapshot, mesh, this.onError);
     this.secrets = new Map();
   }
 
   resources(request: ResourceRequest): PreparedResource[] {
+    const node = request.connection.node;
     // SDS: only gateway credentials come from istiod; workload certs come from each proxy's agent.
     if (request.typeUrl === TypeUrl.Secret)
-      return isRouter(request.connection) && !isProxylessGrpc(request.connection)
-        ? this.gatewaySecrets(request)
-        : [];
-    if (isSidecar(request.connection) && !isProxylessGrpc(request.connection))
-      return this.sidecars.resources(this.snapshot, this.mesh, request);
-    if (!isProxylessGrpc(request.connection)) return [];
-    return this.sidecars.proxyless(this.snapshot, this.mesh, request);
+      return isRouter(request.connection) && !isProxylessGrpc(node) ? this.gatewaySecrets(request) : [];
+    if (isSidecar(request.connection) || isProxylessGrpc(node)) return this.serving.resources(request);
+    return [];
   }
 
   /**
@@ -115,51 +100,19 @@ export class MeshResourceSource implements ResourceSource {
       cache = new Map();
       this.secrets.set(namespace, cache);
     }
-    const snapshot = this.snapshot;
-    return preparedByName(cache, TypeUrl.Secret, names, (missing) =>
-      this.prepareAll(
+    const known = cache;
+    const snapshot = this.serving.snapshot;
+    return preparedByName(known, TypeUrl.Secret, names, (missing) =>
+      prepareGenerated(
         TypeUrl.Secret,
         () => {
           const { resources, problems } = generateSecrets(snapshot, { namespace, kind: 'router' }, missing);
           for (const problem of problems) this.onError(`SDS for ${node.id}`, new Error(problem));
           return resources;
         },
-        cache,
+        this.onError,
+        known,
       ),
     );
-  }
-
-  /**
-   * Runs a generator and encodes what it made. A generator failure or a resource that cannot be encoded
-   * is reported and left out, never failing the push. With `cache`, resources are remembered by name.
-   */
-  private prepareAll(typeUrl: string, generate: () => object[], cache?: NamedResources): PreparedResource[] {
-    const type = resourceTypeFor(typeUrl);
-    if (!type) return [];
-    let generated: object[];
-    try {
-      generated = generate();
-    } catch (err) {
-      this.onError(`generating ${type.shortName} resources`, err as Error);
-      return [];
-    }
-    const out: PreparedResource[] = [];
-    for (const resource of generated) {
-      const name = type.nameOf(resource as never);
-      const key = `${typeUrl} ${name}`;
-      let prepared = cache?.get(key);
-      if (!prepared) {
-        try {
-          prepared = prepareResource(typeUrl, name, resource);
-        } catch (err) {
-          this.onError(`encoding ${type.shortName} ${name}`, err as Error);
-          cache?.set(key, null);
-          continue;
-        }
-        cache?.set(key, prepared);
-      }
-      out.push(prepared);
-    }
-    return out;
   }
 }

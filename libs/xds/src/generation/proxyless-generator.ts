@@ -52,9 +52,16 @@ export function generateProxyless(ctx: SidecarContext, request: GenerationReques
   }
 }
 
-/** The services this client may call, by host (ports as its Sidecar resource narrows them). */
-function visibleServices(ctx: SidecarContext): Map<string, MeshService> {
-  return new Map(ctx.outboundServices.map((s) => [s.hostname, s]));
+/** Per context: the services its client may call, by host (ports as its Sidecar resource narrows them). */
+const visibleByContext = new WeakMap<SidecarContext, ReadonlyMap<string, MeshService>>();
+
+function visibleServices(ctx: SidecarContext): ReadonlyMap<string, MeshService> {
+  let visible = visibleByContext.get(ctx);
+  if (!visible) {
+    visible = new Map(ctx.outboundServices.map((s) => [s.hostname, s]));
+    visibleByContext.set(ctx, visible);
+  }
+  return visible;
 }
 
 /**

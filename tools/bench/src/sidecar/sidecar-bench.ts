@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { MeshSnapshot } from '@mesh/policy';
-import type { MeshResourceSource } from '@mesh/istiod/dist/xds/mesh-resource-source.js';
 import {
   buildSidecarContext,
   generateSidecar,
   prepareResource,
   resourceTypeFor,
   sidecarProxyOf,
+  SidecarServingCache,
   TypeUrl,
   type XdsConnection,
 } from '@mesh/xds';
@@ -60,8 +60,8 @@ function perProxy(snapshot: MeshSnapshot, connection: XdsConnection): number {
   return bytes;
 }
 
-/** What istiod does: MeshResourceSource shares what depends only on the proxy's scope. */
-function shared(source: MeshResourceSource, connection: XdsConnection): number {
+/** What istiod serves from: the serving cache shares what depends only on the proxy's scope. */
+function shared(source: SidecarServingCache, connection: XdsConnection): number {
   let bytes = 0;
   for (const typeUrl of TYPES)
     for (const r of source.resources({ connection, typeUrl, wildcard: true, names: new Set() }))
@@ -84,8 +84,6 @@ export async function runSidecarBench(args: string[]): Promise<number> {
   const services = positiveInteger(values.services ?? '');
   if (services === undefined) throw new Error('--services: a positive integer');
 
-  // Loaded lazily, as the other benchmarks load istiod: the bench drives istiod's own resource source.
-  const { MeshResourceSource: Source } = await import('@mesh/istiod/dist/xds/mesh-resource-source.js');
   const dir = mkdtempSync(join(tmpdir(), 'sidecar-bench-'));
   let snapshot: MeshSnapshot;
   try {
@@ -108,7 +106,7 @@ export async function runSidecarBench(args: string[]): Promise<number> {
     // Total bytes over all proxies, compared so a sharing mistake fails the benchmark instead of flattering it.
     let bytes = 0;
     const alone = timeMs(() => connections.forEach((c) => (bytes += perProxy(snapshot, c))));
-    const source = new Source(snapshot);
+    const source = new SidecarServingCache(snapshot);
     let servedBytes = 0;
     const together = timeMs(() => connections.forEach((c) => (servedBytes += shared(source, c))));
     if (servedBytes !== bytes)

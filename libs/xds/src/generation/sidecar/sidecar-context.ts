@@ -120,11 +120,8 @@ export function sidecarProxyOf(node: XdsNodeInfo): SidecarProxy {
   };
 }
 
-export function buildSidecarContext(
-  snapshot: MeshSnapshot,
-  proxy: SidecarProxy,
-  mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
-): SidecarContext {
+/** The ports this workload serves: each port of a service selecting it, one per target port. */
+function inboundPortsOf(snapshot: MeshSnapshot, proxy: SidecarProxy): InboundPort[] {
   const inboundPorts: InboundPort[] = [];
   for (const service of snapshot.services) {
     if (service.origin === 'Service' && service.namespace !== proxy.namespace) continue;
@@ -135,13 +132,26 @@ export function buildSidecarContext(
         inboundPorts.push({ service, port, targetPort });
     }
   }
+  return inboundPorts;
+}
+
+export function buildSidecarContext(
+  snapshot: MeshSnapshot,
+  proxy: SidecarProxy,
+  mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
+): SidecarContext {
   const workload = { namespace: proxy.namespace, labels: proxy.labels };
+  let inboundPorts: readonly InboundPort[] | undefined;
   return {
     proxy,
     snapshot: snapshot.forNamespace(proxy.namespace, mesh.rootNamespace),
     mesh,
     outboundServices: snapshot.outboundServices(workload, mesh.rootNamespace),
-    inboundPorts,
+    // On first use: finding the services that select a workload walks every service of the mesh, and a
+    // proxyless gRPC client, which serves nothing through istiod's config, never asks.
+    get inboundPorts() {
+      return (inboundPorts ??= inboundPortsOf(snapshot, proxy));
+    },
     peerAuthentication: effectivePeerAuthentication(snapshot.peerAuthentications, workload, {
       rootNamespace: mesh.rootNamespace,
     }),

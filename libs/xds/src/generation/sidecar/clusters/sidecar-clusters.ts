@@ -8,7 +8,15 @@ import { outboundClusters } from './outbound-clusters.js';
  * serves, and the fixed BlackHole/Passthrough clusters.
  */
 export function generateSidecarClusters(ctx: SidecarContext): object[] {
-  return [...generateSidecarOutboundClusters(ctx), ...generateSidecarLocalClusters(ctx)];
+  return composeSidecarClusters(generateSidecarOutboundClusters(ctx), generateSidecarLocalClusters(ctx));
+}
+
+/**
+ * The one place CDS order is written: the scope's outbound clusters, then the proxy's own. Generic over
+ * what a cluster is, so the serving cache orders encoded clusters exactly as generation orders objects.
+ */
+export function composeSidecarClusters<T>(outbound: readonly T[], local: readonly T[]): T[] {
+  return [...outbound, ...local];
 }
 
 /** The outbound clusters: the same for every proxy of one scope (namespace and Sidecar resource). */

@@ -17,14 +17,11 @@ import { explicitEgressListeners, explicitIngressListeners } from './sidecar-lis
  * A pure function of the context, so CDS/RDS built from the same context agree on names.
  */
 export function generateSidecarListeners(ctx: SidecarContext): object[] {
-  const own = generateSidecarOwnListeners(ctx);
-  const [virtualOutbound, virtualInbound, ...declared] = own;
-  return [
-    virtualOutbound,
-    virtualInbound,
-    ...withoutNames(generateSidecarSharedListeners(ctx), own),
-    ...declared,
-  ] as object[];
+  return composeSidecarListeners(
+    generateSidecarOwnListeners(ctx),
+    generateSidecarSharedListeners(ctx),
+    nameOf,
+  );
 }
 
 /**
@@ -35,12 +32,16 @@ export function generateSidecarSharedListeners(ctx: SidecarContext): object[] {
   return outboundPortListeners(ctx).map(withTlsInspector);
 }
 
-/**
- * The listeners that depend on the proxy: `virtualOutbound`, `virtualInbound` (its ports, mTLS and
- * RBAC), then those its Sidecar resource declares with a port (bound egress listeners the app calls on
- * `127.0.0.1:<port>`, bound ingress listeners). Names are unique: the first declared one wins.
- */
-export function generateSidecarOwnListeners(ctx: SidecarContext): object[] {
+/** A proxy's own listeners: the two virtual ones, and those its Sidecar resource declares with a port. */
+export interface SidecarOwnListeners<T> {
+  /** `virtualOutbound`, `virtualInbound` (its ports, mTLS and RBAC). */
+  virtual: T[];
+  /** Bound egress listeners the app calls on `127.0.0.1:<port>`, bound ingress listeners. */
+  declared: T[];
+}
+
+/** The listeners that depend on the proxy. Names are unique: the first declared one wins. */
+export function generateSidecarOwnListeners(ctx: SidecarContext): SidecarOwnListeners<object> {
   const declared = [
     ...explicitEgressListeners(ctx).map(explicitEgressListener),
     ...explicitIngressListeners(ctx).map((ingress) => explicitIngressListener(ctx, ingress)),
@@ -52,14 +53,27 @@ export function generateSidecarOwnListeners(ctx: SidecarContext): object[] {
     names.add(name);
     return true;
   });
-  return [virtualOutboundListener(ctx), virtualInboundListener(ctx), ...unique].map(withTlsInspector);
+  return {
+    virtual: [virtualOutboundListener(ctx), virtualInboundListener(ctx)].map(withTlsInspector),
+    declared: unique.map(withTlsInspector),
+  };
 }
 
 /**
- * The shared listeners without those a proxy's own listeners already name (`0.0.0.0_9080` as an
- * ingress listener and as the outbound HTTP hand-off): listener names must be unique.
+ * The one place LDS order is written: the virtual listeners, the shared ones the proxy's own do not
+ * already name (`0.0.0.0_9080` as an ingress listener and as the outbound HTTP hand-off: listener names
+ * must be unique), then the declared ones. Generic over what a listener is, so the serving cache orders
+ * encoded listeners exactly as generation orders objects.
  */
-function withoutNames(shared: readonly object[], own: readonly object[]): object[] {
-  const taken = new Set(own.map((l) => (l as { name?: string }).name));
-  return shared.filter((l) => !taken.has((l as { name?: string }).name));
+export function composeSidecarListeners<T>(
+  own: SidecarOwnListeners<T>,
+  shared: readonly T[],
+  nameOf: (listener: T) => string,
+): T[] {
+  const taken = new Set([...own.virtual, ...own.declared].map(nameOf));
+  return [...own.virtual, ...shared.filter((listener) => !taken.has(nameOf(listener))), ...own.declared];
+}
+
+function nameOf(listener: object): string {
+  return (listener as { name: string }).name;
 }
