@@ -102,10 +102,10 @@ export { generateSidecarRoutes } from './generation/sidecar/routes/sidecar-route
 export {
   prepareGenerated,
   preparedByName,
+  SidecarServingCache,
   type GenerationErrorReporter,
   type NamedResources,
-} from './generation/serving/prepared-resources.js';
-export { SidecarServingCache } from './generation/serving/sidecar-serving-cache.js';
+} from './generation/serving/sidecar-serving-cache.js';
 export {
   generateSecrets,
   type SecretGeneration,
