@@ -4,9 +4,11 @@ import prettier from 'eslint-config-prettier';
 /**
  * The dependency rules of DESIGN.md §4, as module-boundary constraints on project tags:
  * - libs never import apps, apps never import each other (type:*);
- * - libs/policy and libs/pki depend on no other internal lib; libs/xds and libs/kube may use libs/policy;
- *   libs/launcher (which runs istiod and mesh-proxy through their installed commands, never their code)
- *   may use libs/pki, for join tokens and the state directory's layout (scope:*).
+ * - libs/policy and libs/pki depend on no other internal lib; libs/registry (services, endpoints and the
+ *   mesh snapshot built from policy's config) and libs/kube may use libs/policy; libs/xds may use
+ *   libs/policy and libs/registry; libs/launcher (which runs istiod and mesh-proxy through their
+ *   installed commands, never their code) may use libs/pki, for join tokens and the state directory's
+ *   layout (scope:*).
  */
 export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -14,7 +16,8 @@ export const depConstraints = [
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
   { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:pki', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'scope:xds', onlyDependOnLibsWithTags: ['scope:policy'] },
+  { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:policy'] },
+  { sourceTag: 'scope:xds', onlyDependOnLibsWithTags: ['scope:policy', 'scope:registry'] },
   { sourceTag: 'scope:kube', onlyDependOnLibsWithTags: ['scope:policy'] },
   { sourceTag: 'scope:launcher', onlyDependOnLibsWithTags: ['scope:pki'] },
 ];

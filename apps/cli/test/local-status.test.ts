@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import {
   ConfigTree,
   LAST_GOOD_FILE,
-  MeshSnapshot,
   parseConfigFile,
   serializeLastGood,
   type StoredConfig,
 } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { sidecarConfig, simulate } from '@mesh/xds';
 import { afterAll, describe, expect, it } from 'vitest';
 

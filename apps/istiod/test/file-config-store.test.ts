@@ -1,12 +1,8 @@
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  buildAuthorizationModel,
-  effectivePeerAuthentication,
-  MeshSnapshot,
-  type ConfigEvent,
-} from '@mesh/policy';
+import { buildAuthorizationModel, effectivePeerAuthentication, type ConfigEvent } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 

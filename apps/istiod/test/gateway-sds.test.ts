@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { createCsr, createSelfSignedRoot, generateKeyPair } from '@mesh/pki';
 import { credentials } from '@grpc/grpc-js';
 import { AdsClient, TypeUrl, type Secret, type XdsConnection } from '@mesh/xds';

@@ -1,4 +1,5 @@
-import { MeshSnapshot, type StoredConfig } from '@mesh/policy';
+import type { StoredConfig } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { TypeUrl, type XdsConnection } from '@mesh/xds';
 import { describe, expect, it } from 'vitest';
 

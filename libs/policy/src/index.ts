@@ -1,7 +1,7 @@
 /**
  * @mesh/policy — the Istio API (types, schemas, validation, CRDs), the config loader, the evaluators
- * built on it, the config store interface and the mesh snapshot (README.md). No I/O: callers read
- * files and talk to servers.
+ * built on it and the config store interface (README.md); the registry and mesh snapshot built from it
+ * are `@mesh/registry`. No I/O: callers read files and talk to servers.
  */
 
 // API kinds and their CRD metadata.
@@ -141,33 +141,3 @@ export {
   type ShadowResult,
 } from './evaluation/authorization-decision.js';
 export { normalizeRequestPath, pathMatches, type PathNormalization } from './evaluation/http-path.js';
-
-// Service registry model and the immutable mesh snapshot generators read.
-export {
-  DEFAULT_DOMAIN_SUFFIX,
-  endpointsOf,
-  protocolOf,
-  labelsMatch,
-  resolveHost,
-  serviceSelects,
-  TLS_MODE_LABEL,
-  type MeshEndpoint,
-  type MeshService,
-  type MeshServicePort,
-  type WorkloadInstance,
-} from './registry/mesh-model.js';
-export { buildRegistry } from './registry/build-registry.js';
-export { MeshSnapshot } from './registry/mesh-snapshot.js';
-export { EXPORT_TO_ANNOTATION, isExportedTo, parseExportTo } from './registry/export-to.js';
-export {
-  egressHostImports,
-  hostMatches,
-  parseEgressHost,
-  scopeOutboundServices,
-  selectSidecar,
-  servicesVisibleFrom,
-  type EgressHost,
-  type ScopedWorkload,
-  type SidecarRef,
-} from './registry/sidecar-scope.js';
-export { instancesFromEndpointSlices } from './registry/endpoint-slices.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import {
   buildSidecarContext,
   DEFAULT_MESH_SETTINGS,

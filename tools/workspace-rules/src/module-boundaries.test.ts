@@ -37,10 +37,16 @@ describe('module boundaries (DESIGN.md §4)', () => {
     ['libs/launcher/src/probe.ts', '@mesh/proxy', 'libs never import apps (the launcher runs them)'],
     ['libs/launcher/src/probe.ts', '@mesh/xds', 'libs/launcher may only use libs/pki'],
     ['libs/pki/src/probe.ts', '@mesh/launcher', 'libs/pki depends on no other internal lib'],
+    ['libs/policy/src/probe.ts', '@mesh/registry', 'libs/policy depends on no other internal lib'],
+    ['libs/registry/src/probe.ts', '@mesh/xds', 'libs/registry may only use libs/policy'],
+    ['libs/registry/src/probe.ts', '@mesh/pki', 'libs/registry may only use libs/policy'],
+    ['libs/registry/src/probe.ts', '@mesh/istiod', 'libs never import apps'],
+    ['libs/pki/src/probe.ts', '@mesh/registry', 'libs/pki depends on no other internal lib'],
+    ['libs/launcher/src/probe.ts', '@mesh/registry', 'libs/launcher may only use libs/pki'],
   ])('%s importing %s fails lint (%s)', async (file, target) => {
     const errors = (await boundaryErrors(file, target)).join('\n');
-    // Nx names the broken tag rule or, when the reverse dependency exists (libs/xds → libs/policy), the
-    // cycle the import would create; either way the import fails lint.
+    // Nx names the broken tag rule or, when the reverse dependency exists (libs/xds → libs/policy,
+    // libs/registry → libs/policy), the cycle the import would create; either way the import fails lint.
     expect(errors).toMatch(
       /A project tagged with "scope:[a-z]+" can(not| only) depend on|Apps are not importable|Circular dependency between/,
     );
@@ -54,6 +60,10 @@ describe('module boundaries (DESIGN.md §4)', () => {
     ['libs/launcher/src/probe.ts', '@mesh/pki'],
     ['apps/cli/src/probe.ts', '@mesh/launcher'],
     ['apps/istiod/src/probe.ts', '@mesh/launcher/readiness'],
+    ['libs/registry/src/probe.ts', '@mesh/policy'],
+    ['libs/xds/src/probe.ts', '@mesh/registry'],
+    ['apps/istiod/src/probe.ts', '@mesh/registry'],
+    ['apps/cli/src/probe.ts', '@mesh/registry'],
   ])('%s importing %s is allowed', async (file, target) => {
     expect(await boundaryErrors(file, target)).toEqual([]);
   });

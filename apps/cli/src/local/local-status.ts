@@ -6,12 +6,12 @@ import {
   formatFinding,
   formatStale,
   LAST_GOOD_FILE,
-  MeshSnapshot,
   mtlsModeForPort,
   parseLastGood,
   type Finding,
   type StaleConfig,
 } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { buildSidecarContext } from '@mesh/xds';
 
 import { readConfigTree } from '../validate/read-config-files.js';

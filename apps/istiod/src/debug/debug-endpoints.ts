@@ -1,4 +1,5 @@
-import { configKey, formatFinding, formatStale, type ConfigStore, type MeshSnapshot } from '@mesh/policy';
+import { configKey, formatFinding, formatStale, type ConfigStore } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
 import { resourceTypeFor, shortNameOf, type AdsServer, type ResourceSource } from '@mesh/xds';
 
 import type { MeshConfigStatus } from '../config/mesh-config-source.js';

@@ -1,5 +1,5 @@
 import { formatSpiffeId, type SpiffeIdentity } from '@mesh/pki';
-import type { WorkloadInstance } from '@mesh/policy';
+import type { WorkloadInstance } from '@mesh/registry';
 import type { JsonValue, XdsConnection, XdsNodeInfo } from '@mesh/xds';
 
 import { provenIdentity } from '../security/xds-authorization.js';

@@ -5,7 +5,8 @@ import {
   renewalTime,
   type CertificateAuthority,
 } from '@mesh/pki';
-import { MeshSnapshot, type ConfigStore } from '@mesh/policy';
+import type { ConfigStore } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { AdsServer, meshSettingsOf, PUSH_ORDER, TypeUrl, type ConnectionStatus } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';

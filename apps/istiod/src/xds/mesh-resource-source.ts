@@ -1,4 +1,4 @@
-import type { MeshSnapshot } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
 import {
   DEFAULT_MESH_SETTINGS,
   generateSecrets,

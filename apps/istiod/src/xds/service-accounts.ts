@@ -1,4 +1,4 @@
-import type { MeshSnapshot } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
 
 /**
  * Which service accounts back each service port, as one comparable string. When an endpoint change

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { sidecarConfig, type Call, type ProxyConfig, type SidecarProxy } from '@mesh/xds';
 
 /**

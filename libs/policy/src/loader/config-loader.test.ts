@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import type { PeerAuthentication } from '../api/resources.js';
 import { effectivePeerAuthentication } from '../evaluation/peer-authentication.js';
-import { MeshSnapshot } from '../registry/mesh-snapshot.js';
 import { configFilesIn, CONFIG_TREE_LISTING } from './config-files.js';
 import { parseConfigFile, refuseOversizeFile } from './config-file.js';
 import { ConfigTree } from './config-tree.js';
@@ -63,7 +63,9 @@ describe('parseConfigFile', () => {
       namespace: 'default',
     });
     expect(parsed.configs.get('Namespace//apps')?.object['metadata']).toEqual({ name: 'apps' });
-    const policies = new MeshSnapshot([...parsed.configs.values()]).peerAuthentications;
+    const policies = [...parsed.configs.values()]
+      .filter((c) => c.kind === 'PeerAuthentication')
+      .map((c) => c.object as unknown as PeerAuthentication);
     expect(effectivePeerAuthentication(policies, { namespace: 'default', labels: {} }).mode).toBe('STRICT');
   });
 

@@ -1,5 +1,5 @@
-import type { MeshEndpoint, MeshService, MeshServicePort, MeshSnapshot } from '@mesh/policy';
-import { labelsMatch } from '@mesh/policy';
+import type { MeshEndpoint, MeshService, MeshServicePort, MeshSnapshot } from '@mesh/registry';
+import { labelsMatch } from '@mesh/registry';
 
 import { outboundClusterName } from './resource-names.js';
 

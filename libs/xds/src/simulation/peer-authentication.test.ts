@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { describe, expect, it } from 'vitest';
 
 import type { SidecarProxy } from '../generation/sidecar/sidecar-context.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import {
   buildSidecarContext,
   generateSidecar,

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 
-import type { MeshSnapshot, Secret as KubernetesSecret } from '@mesh/policy';
+import type { Secret as KubernetesSecret } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
 
 import type { Secret } from '../../resources/secret.js';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
-import { loadYaml, MeshSnapshot } from '@mesh/policy';
+import { loadYaml } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { describe, expect, it } from 'vitest';
 
 import { expectGolden, expectValidEnvoy, goldenCases, readCase } from '../../../test/golden.js';

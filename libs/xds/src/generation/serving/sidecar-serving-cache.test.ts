@@ -1,4 +1,4 @@
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { describe, expect, it } from 'vitest';
 
 import { resourceTypeFor } from '../../resources/registry.js';

@@ -1,4 +1,4 @@
-import type { MeshSnapshot } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
 
 import { resourceTypeFor } from '../../resources/registry.js';
 import {

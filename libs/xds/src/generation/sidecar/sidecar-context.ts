@@ -2,16 +2,13 @@ import {
   buildAuthorizationModel,
   DEFAULT_MESH_CONFIG,
   effectivePeerAuthentication,
-  serviceSelects,
   type AuthorizationModel,
   type EffectivePeerAuthentication,
-  type MeshService,
-  type MeshServicePort,
-  type MeshSnapshot,
   type MeshTlsConfig,
   type OutboundTrafficPolicyMode,
   type ResolvedMeshConfig,
 } from '@mesh/policy';
+import { serviceSelects, type MeshService, type MeshServicePort, type MeshSnapshot } from '@mesh/registry';
 
 import type { XdsNodeInfo } from '../../server/resource-source.js';
 

@@ -1,4 +1,5 @@
-import type { DestinationRule, MeshService, MeshServicePort, MeshSnapshot } from '@mesh/policy';
+import type { DestinationRule } from '@mesh/policy';
+import type { MeshService, MeshServicePort, MeshSnapshot } from '@mesh/registry';
 
 import { loadAssignment } from '../../clusters-and-endpoints.js';
 import { outboundClusterName } from '../../resource-names.js';

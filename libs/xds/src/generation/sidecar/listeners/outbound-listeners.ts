@@ -1,4 +1,4 @@
-import type { MeshService, MeshServicePort } from '@mesh/policy';
+import type { MeshService, MeshServicePort } from '@mesh/registry';
 
 import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { outboundClusterName } from '../../resource-names.js';

@@ -1,11 +1,5 @@
-import {
-  egressHostImports,
-  parseEgressHost,
-  type IstioEgressListener,
-  type IstioIngressListener,
-  type MeshService,
-  type Sidecar,
-} from '@mesh/policy';
+import type { IstioEgressListener, IstioIngressListener, Sidecar } from '@mesh/policy';
+import { egressHostImports, parseEgressHost, type MeshService } from '@mesh/registry';
 
 import type { SidecarContext } from '../sidecar-context.js';
 import { isHttpProtocol } from './listener-common.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { MeshSnapshot } from '@mesh/policy';
+import { MeshSnapshot } from '@mesh/registry';
 import { describe, expect, it } from 'vitest';
 
 import { readCase } from '../../../../test/golden.js';

@@ -1,10 +1,5 @@
-import {
-  labelsMatch,
-  type MeshService,
-  type MeshServicePort,
-  type RouteDestination,
-  type VirtualService,
-} from '@mesh/policy';
+import type { RouteDestination, VirtualService } from '@mesh/policy';
+import { labelsMatch, type MeshService, type MeshServicePort } from '@mesh/registry';
 
 import { filterOf, KNOWN_FILTERS } from '../../../envoy/known-filters.js';
 import { outboundClusterName } from '../../resource-names.js';

@@ -1,10 +1,5 @@
-import {
-  resolveHost,
-  type Destination,
-  type LoadBalancerSettings,
-  type MeshSnapshot,
-  type PortTrafficPolicy,
-} from '@mesh/policy';
+import type { Destination, LoadBalancerSettings, PortTrafficPolicy } from '@mesh/policy';
+import { resolveHost, type MeshSnapshot } from '@mesh/registry';
 
 import { durationOf, type Obj } from './envoy-values.js';
 

@@ -1,4 +1,4 @@
-import type { MeshService } from '@mesh/policy';
+import type { MeshService } from '@mesh/registry';
 
 import { domainName, ipv6Compliant } from './envoy-values.js';
 

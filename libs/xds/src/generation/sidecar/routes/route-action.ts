@@ -1,5 +1,6 @@
-import type { Destination, HTTPRoute, HTTPRouteDestination, MeshSnapshot } from '@mesh/policy';
-import { resolveHost } from '@mesh/policy';
+import type { Destination, HTTPRoute, HTTPRouteDestination } from '@mesh/policy';
+import type { MeshSnapshot } from '@mesh/registry';
+import { resolveHost } from '@mesh/registry';
 
 import { outboundClusterName } from '../../resource-names.js';
 import { consistentHashForDestination, hashPolicy } from './consistent-hash.js';

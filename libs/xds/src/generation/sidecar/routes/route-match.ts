@@ -1,4 +1,5 @@
-import { labelsMatch, type HTTPMatchRequest, type StringMatch } from '@mesh/policy';
+import type { HTTPMatchRequest, StringMatch } from '@mesh/policy';
+import { labelsMatch } from '@mesh/registry';
 
 import type { SidecarProxy } from '../sidecar-context.js';
 import type { Obj } from './envoy-values.js';

@@ -1,4 +1,5 @@
-import type { MeshService, VirtualService } from '@mesh/policy';
+import type { VirtualService } from '@mesh/policy';
+import type { MeshService } from '@mesh/registry';
 
 import { outboundClusterName } from '../../resource-names.js';
 import { explicitEgressListeners } from '../listeners/sidecar-listeners-explicit.js';

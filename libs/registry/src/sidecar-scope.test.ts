@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { SidecarSpec } from '../api/types.js';
+import type { SidecarSpec } from '@mesh/policy';
 import type { MeshService } from './mesh-model.js';
 import {
   egressHostImports,

@@ -1,7 +1,4 @@
-import type { EndpointSlice, Service } from '../api/kubernetes/service.js';
-import type { Pod } from '../api/kubernetes/workload.js';
-import type { ServiceEntry, WorkloadEntry } from '../api/resources.js';
-import type { StoredConfig } from '../store/config-store.js';
+import type { EndpointSlice, Pod, Service, ServiceEntry, StoredConfig, WorkloadEntry } from '@mesh/policy';
 import { endpointSliceServiceKey, instancesFromEndpointSlices, podKey } from './endpoint-slices.js';
 import { EXPORT_TO_ANNOTATION, parseExportTo } from './export-to.js';
 import { protocolOf, TLS_MODE_LABEL, type MeshService, type WorkloadInstance } from './mesh-model.js';

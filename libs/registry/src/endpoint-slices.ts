@@ -5,8 +5,7 @@
  * Pure functions.
  */
 
-import { SERVICE_NAME_LABEL, type EndpointSlice } from '../api/kubernetes/service.js';
-import type { Pod } from '../api/kubernetes/workload.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Pod } from '@mesh/policy';
 import { TLS_MODE_LABEL, type MeshService, type WorkloadInstance } from './mesh-model.js';
 
 /** `<namespace>/<service name>` of the Service a slice belongs to, or undefined without the label. */

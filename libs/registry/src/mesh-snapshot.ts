@@ -1,14 +1,14 @@
-import type { Secret as KubernetesSecret } from '../api/kubernetes/config.js';
-import type {
-  AuthorizationPolicy,
-  DestinationRule,
-  PeerAuthentication,
-  Sidecar,
-  VirtualService,
-} from '../api/resources.js';
-import { DEFAULT_ROOT_NAMESPACE } from '../evaluation/workload-selection.js';
-import { loadYaml } from '../loader/load-yaml.js';
-import type { StoredConfig } from '../store/config-store.js';
+import {
+  DEFAULT_ROOT_NAMESPACE,
+  loadYaml,
+  type AuthorizationPolicy,
+  type DestinationRule,
+  type Secret as KubernetesSecret,
+  type PeerAuthentication,
+  type Sidecar,
+  type StoredConfig,
+  type VirtualService,
+} from '@mesh/policy';
 import { buildRegistry } from './build-registry.js';
 import { isExportedTo } from './export-to.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadYaml } from '../loader/load-yaml.js';
+import { loadYaml } from '@mesh/policy';
 import { MeshSnapshot } from './mesh-snapshot.js';
 
 function snapshotOf(text: string): MeshSnapshot {

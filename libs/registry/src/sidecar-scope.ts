@@ -4,7 +4,7 @@
  * this gives the services a sidecar proxy can call. Pure functions, no snapshot access.
  */
 
-import type { SidecarSpec } from '../api/types.js';
+import type { SidecarSpec } from '@mesh/policy';
 import { isExportedTo } from './export-to.js';
 import { labelsMatch, type MeshService } from './mesh-model.js';
 

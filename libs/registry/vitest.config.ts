@@ -1,0 +1,3 @@
+import { meshVitestConfig } from '../../vitest.preset.js';
+
+export default meshVitestConfig();
