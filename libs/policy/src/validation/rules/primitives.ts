@@ -131,11 +131,13 @@ export function isDns1123Label(text: string): boolean {
   return text.length <= 63 && DNS1123_LABEL.test(text);
 }
 
-/** A Kubernetes object name (DNS-1123 subdomain, lowercase). */
+/**
+ * A Kubernetes object name: a DNS-1123 subdomain, lowercase, at most 253 characters. Unlike a host
+ * name, its dot-separated parts have no 63-character limit (Kubernetes' `IsDNS1123Subdomain`).
+ */
 export function isKubernetesName(text: string): boolean {
   return (
-    text.length <= 253 &&
-    text.split('.').every((part) => part.length <= 63 && /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(part))
+    text.length <= 253 && /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/.test(text)
   );
 }
 
