@@ -43,6 +43,11 @@ export const FINDING_CODES = {
     istio: 'IST0106',
     summary: 'metadata.name or metadata.namespace is missing or malformed.',
   },
+  ANNOTATION_INVALID: {
+    istio: 'IST0106',
+    summary:
+      'An annotation Istio reserves or restricts (istio.io/dry-run, internal.istio.io/...) is misused.',
+  },
   SCHEMA_TYPE: { istio: 'IST0106', summary: 'A field has the wrong type.' },
   SCHEMA_REQUIRED: { istio: 'IST0106', summary: 'A required field is missing.' },
   SCHEMA_UNKNOWN_FIELD: { istio: 'IST0106', summary: 'A field is not part of the Istio API.' },

@@ -7,6 +7,7 @@ import { FindingCollector, type Locator } from './collector.js';
 import type { Finding, SourceLocation } from './finding.js';
 import { parentPath } from '../field-paths.js';
 import { checkAuthorizationPolicy } from './rules/authorization-policy.js';
+import { checkIstioAnnotations } from './rules/annotations.js';
 import { checkPeerAuthentication, checkRequestAuthentication } from './rules/authentication.js';
 import { checkDestinationRule } from './rules/destination-rule.js';
 import { checkGateway } from './rules/gateway.js';
@@ -120,6 +121,7 @@ function checkIstioResource(
   c: FindingCollector,
 ): void {
   let spec = object['spec'];
+  checkIstioAnnotations(kind.kind, metadata.annotations, spec, c);
   if (spec === undefined || spec === null) {
     if (kind.specRequired) {
       c.error('SCHEMA_REQUIRED', 'spec', 'required field is missing');
