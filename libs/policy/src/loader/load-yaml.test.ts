@@ -123,6 +123,22 @@ data: [unclosed
     expect(findings.map((f) => [f.code, f.source?.line])).toEqual([['YAML_SYNTAX', 3]]);
   });
 
+  // Istio's pkg/config/validation/testdata/crds/serviceentry-valid.yaml writes `addresses: [1.2.3.4,
+  // 001:db8::]`; Kubernetes' go-yaml reads the second entry as a string, YAML 1.2 as `{"001:db8:": null}`.
+  it('reads an IPv6 address ending in :: inside a flow collection as a string, like Kubernetes', () => {
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n' +
+      '  seq: [1.2.3.4, 001:db8::, fe80::]\n  map: {fe80::, a: b, "q":}\n  pair: [a: b]\n';
+    const { resources, findings } = loadYaml(text, 'v6.yaml');
+    expect(findings).toEqual([]);
+    expect(resources[0]!.object['data']).toEqual({
+      seq: ['1.2.3.4', '001:db8::', 'fe80::'],
+      map: { 'fe80::': null, a: 'b', q: null },
+      pair: [{ a: 'b' }],
+    });
+    expect(resources[0]!.fieldLines.get('data.seq[1]')).toBe(5);
+  });
+
   it('reports documents that are not Kubernetes objects', () => {
     const { resources, findings } = loadYaml('- just\n- a list\n---\nname: no-kind\n', 'odd.yaml');
     expect(resources).toEqual([]);

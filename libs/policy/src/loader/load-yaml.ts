@@ -4,6 +4,7 @@ import { istioKindByName } from '../api-kinds.js';
 import { kubernetesKindOf } from '../api/kubernetes/kinds.js';
 import type { Finding, SourceLocation } from '../validation/finding.js';
 import { findDuplicateKey } from './duplicate-keys.js';
+import { readFlowColonScalarsAsGoYaml } from './flow-colon-scalars.js';
 import { recordFieldLines, type LineAt } from './field-lines.js';
 import {
   fileFinding as malformed,
@@ -83,7 +84,7 @@ export function loadYaml(text: string, fileName: string): LoadResult {
     const lineAt: LineAt = (offset) => lineCounter.linePos(offset).line + chunk.firstLine - 1;
     // An empty stream (no documents at all) is not an array.
     if (Array.isArray(documents))
-      for (const document of documents) loadDocument(document, fileName, lineAt, result);
+      for (const document of documents) loadDocument(document, chunk.text, fileName, lineAt, result);
     // Garbage yields an error every few bytes: count the ones past the cap instead of keeping them.
     if (result.findings.length > MAX_FINDINGS_PER_FILE) {
       dropped += result.findings.length - MAX_FINDINGS_PER_FILE;
@@ -109,7 +110,13 @@ function parseQuickly(text: string, lineCounter: LineCounter) {
   }
 }
 
-function loadDocument(document: Document.Parsed, file: string, lineAt: LineAt, result: LoadResult): void {
+function loadDocument(
+  document: Document.Parsed,
+  text: string,
+  file: string,
+  lineAt: LineAt,
+  result: LoadResult,
+): void {
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       // The library's message repeats the position (within the chunk) that the finding gives.
@@ -121,6 +128,7 @@ function loadDocument(document: Document.Parsed, file: string, lineAt: LineAt, r
     }
     return;
   }
+  readFlowColonScalarsAsGoYaml(document, text);
   const duplicate = findDuplicateKey(document.contents);
   if (duplicate) {
     const key = String((duplicate.key as { value?: unknown }).value);
