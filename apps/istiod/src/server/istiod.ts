@@ -115,12 +115,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const caMetrics = registerCaMetrics(registry);
+  caMetrics.caLoaded(ca);
   const handlers = certificateServiceHandlers({
     ca: () => ca,
     authenticators,
     defaultTtlSeconds: options.workloadCertTtlSeconds,
     logger,
-    onIssued: registerCaMetrics(registry),
+    onIssued: caMetrics.csr,
   });
 
   // Config → immutable snapshot → generated resources; a (debounced) change rebuilds the snapshot and
