@@ -125,7 +125,7 @@ describe('FileConfigStore', () => {
 
   it('reports and skips invalid documents while the rest still load, and recovers when fixed', async () => {
     const { dir, store, events } = await start({
-      'broken.yaml': `${VIRTUAL_SERVICE([50, 30])}---\n${PEER_AUTHENTICATION}`,
+      'broken.yaml': `${VIRTUAL_SERVICE([0, 0])}---\n${PEER_AUTHENTICATION}`,
       'syntax.yaml': 'kind: [unclosed\n',
     });
     expect(store.list().map((c) => c.kind)).toEqual(['PeerAuthentication']);

@@ -119,8 +119,8 @@ describe('KubeConfigStore against the test API server', () => {
       ]),
     );
 
-    // The CRD schema accepts weights 50/30; Istio's semantic validation does not.
-    await api.create(virtualService('details', [50, 30]) as KubernetesObject);
+    // The CRD schema accepts weights 0/0; Istio's semantic validation does not (an all-zero split).
+    await api.create(virtualService('details', [0, 0]) as KubernetesObject);
     await eventually(() =>
       expect(store!.status().invalid.map((f) => `${f.code} ${f.name} ${f.path}`)).toEqual([
         'WEIGHT_INVALID details spec.http[0].route',
@@ -140,8 +140,8 @@ describe('KubeConfigStore against the test API server', () => {
       ).http[0]!.route.map((r) => r.weight);
     events.length = 0;
 
-    // The CRD schema accepts weights 50/30, so the API server stores them; istiod must not apply them.
-    await api.replace({ ...virtualService('reviews', [50, 30]), metadata: metadata() } as KubernetesObject);
+    // The CRD schema accepts weights 0/0, so the API server stores them; istiod must not apply them.
+    await api.replace({ ...virtualService('reviews', [0, 0]), metadata: metadata() } as KubernetesObject);
     await eventually(() =>
       expect(store!.status().invalid.map((f) => `${f.code} ${f.name}`)).toEqual(['WEIGHT_INVALID reviews']),
     );
@@ -174,7 +174,7 @@ describe('KubeConfigStore against the test API server', () => {
       metadata: { name: 'reviews', namespace: 'default' },
     })) as KubernetesObject;
     await api.replace({
-      ...virtualService('reviews', [50, 30]),
+      ...virtualService('reviews', [0, 0]),
       metadata: again.metadata,
     } as KubernetesObject);
     await eventually(() => expect(store!.status().stale).toHaveLength(1));

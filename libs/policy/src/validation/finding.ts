@@ -74,7 +74,7 @@ export const FINDING_CODES = {
   ROUTE_INVALID: { istio: 'IST0106', summary: 'A route rule conflicts with itself or lacks a destination.' },
   WEIGHT_INVALID: {
     istio: 'IST0106',
-    summary: 'Route weights are negative, all zero, or do not sum to 100.',
+    summary: 'A route weight is negative, or every destination of a split has weight 0.',
   },
   DESTINATION_INVALID: { istio: 'IST0106', summary: 'A route, mirror or proxy destination is invalid.' },
   HTTP_POLICY_INVALID: {

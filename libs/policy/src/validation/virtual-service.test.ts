@@ -133,6 +133,11 @@ const hostsAndRules: ValidationCase[] = [
   },
 ];
 
+/**
+ * Istio: pkg/config/validation/virtualservice.go `validateHTTPRouteDestinations` and
+ * `validateTCPRoute`: `validateWeight` refuses a negative weight, and several destinations whose weights
+ * total 0 are refused; any other total is accepted (weights are relative shares).
+ */
 const weights: ValidationCase[] = [
   {
     name: 'weights summing to 100 are valid',
@@ -146,7 +151,7 @@ const weights: ValidationCase[] = [
     expect: [],
   },
   {
-    name: 'weights not summing to 100 are an error',
+    name: 'weights not summing to 100 are valid (relative shares)',
     kind: 'VirtualService',
     spec: simple({
       route: [
@@ -154,8 +159,18 @@ const weights: ValidationCase[] = [
         { ...to('reviews', { subset: 'v2' }), weight: 30 },
       ],
     }),
-    expect: ['E WEIGHT_INVALID spec.http[0].route'],
-    messages: ['total destination weight 80 != 100'],
+    expect: [],
+  },
+  {
+    name: 'a weight above 100 is valid',
+    kind: 'VirtualService',
+    spec: simple({
+      route: [
+        { ...to('reviews', { subset: 'v1' }), weight: 150 },
+        { ...to('reviews', { subset: 'v2' }), weight: 0 },
+      ],
+    }),
+    expect: [],
   },
   {
     name: 'all-zero weights over several destinations are invalid',
@@ -188,13 +203,14 @@ const weights: ValidationCase[] = [
       tcp: [
         {
           route: [
-            { ...to('db', { subset: 'a' }), weight: 40 },
-            { ...to('db', { subset: 'b' }), weight: 40 },
+            { ...to('db', { subset: 'a' }), weight: 0 },
+            { ...to('db', { subset: 'b' }), weight: 0 },
           ],
         },
       ],
     },
     expect: ['E WEIGHT_INVALID spec.tcp[0].route'],
+    messages: ['total destination weight = 0'],
   },
   {
     name: 'destination host * is invalid',

@@ -28,9 +28,10 @@ interface WeightedDestination {
 }
 
 /**
- * Route destinations and their weights: no negative weight, and when a route splits traffic the
- * weights must add up to 100 (DESIGN.md §2; Istio's webhook has required it for most of its life,
- * and a split that does not add up is almost always a mistake in a canary).
+ * Route destinations and their weights, as Istio's webhook checks them (`validateWeight` and the
+ * `total destination weight = 0` check of `pkg/config/validation`): no negative weight, and a split over
+ * several destinations must give some destination a weight. Weights are relative shares (DESIGN.md §2):
+ * a total other than 100 is valid, Envoy divides by the sum.
  */
 export function checkRouteDestinations(
   routes: readonly WeightedDestination[],
@@ -46,8 +47,6 @@ export function checkRouteDestinations(
     total += weight;
   });
   if (routes.length > 1 && total === 0) c.error('WEIGHT_INVALID', path, 'total destination weight = 0');
-  else if (routes.length > 1 && total !== 100)
-    c.error('WEIGHT_INVALID', path, `total destination weight ${total} != 100`);
 }
 
 /** RFC 7230 token characters: what a header name may contain. */
