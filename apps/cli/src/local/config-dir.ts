@@ -1,14 +1,17 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 
 import { isConfigFileName } from '@mesh/policy';
 import { parseAllDocuments, stringify } from 'yaml';
 
+import { privateDir } from './state-dir.js';
+
 /**
  * The config directory istiod watches for a local mesh: a copy of the mesh's `config:` files and
  * directories, where `meshctl local apply` and `delete` then write. Like a cluster, the platform gives
  * every `Service` without one a cluster IP (10.96.0.0/16), so TCP services have a VIP to be called at
- * and transparent mode has addresses to put in the pods' hosts files.
+ * and transparent mode has addresses to put in the pods' hosts files. The copy may hold Secrets: it is
+ * owner-only (files 0600 in a 0700 directory).
  */
 
 /**
@@ -61,7 +64,7 @@ function assignClusterIps(text: string, next: () => string): { text: string; ser
 /** Recreates `configDir` from the mesh's config paths; returns the services and their cluster IPs. */
 export function prepareConfigDir(configDir: string, paths: readonly string[]): ServiceAddress[] {
   rmSync(configDir, { recursive: true, force: true });
-  mkdirSync(configDir, { recursive: true });
+  privateDir(configDir);
   let counter = 0;
   const next = () => {
     counter++;
@@ -76,7 +79,7 @@ export function prepareConfigDir(configDir: string, paths: readonly string[]): S
         '/',
         '__',
       );
-      writeFileSync(join(configDir, name), text);
+      writeFileSync(join(configDir, name), text, { mode: 0o600 });
     }
   }
   return services;

@@ -25,6 +25,7 @@ import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
+import { privateDir } from './state-dir.js';
 
 /**
  * A local mesh, running: istiod on the state directory (its CA, its config directory), then every
@@ -92,8 +93,9 @@ export class LocalMeshRuntime {
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
     const { stateDir, progress } = options;
-    const logs = join(stateDir, 'logs');
-    mkdirSync(logs, { recursive: true });
+    // Owner-only: keys, tokens, the copied config (Secrets among it), logs and the run state.
+    privateDir(stateDir);
+    const logs = privateDir(join(stateDir, 'logs'));
     const configDir = join(stateDir, 'config');
     const services = prepareConfigDir(configDir, mesh.config);
     progress(`config: ${services.length} services from ${mesh.config.length} path(s) into ${configDir}`);
@@ -261,7 +263,8 @@ export class LocalMeshRuntime {
     // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
     // then lives in a directory of its own that it can reach (and only it can read the file).
     const tokenDir = pod ? transparentTokenDir(this.stateDir) : join(this.stateDir, 'local');
-    mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
+    if (pod) mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
+    else privateDir(tokenDir);
     const tokenFile = await writeJoinTokenFile(
       this.stateDir,
       identity,

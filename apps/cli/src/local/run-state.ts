@@ -1,10 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { privateDir } from './state-dir.js';
 
 /**
  * What a running local mesh leaves in its state directory so that other `meshctl local` commands can
  * find it: the supervisor's pid, istiod's ports, and every workload instance with its address, ports,
- * identity, processes and log files. Written atomically; removed on a clean shutdown.
+ * identity, processes and log files. Written atomically, owner-only (0600 in a 0700 directory: it
+ * names every process and port of the mesh); removed on a clean shutdown.
  */
 
 export interface InstanceState {
@@ -49,8 +52,9 @@ export function runStateFile(stateDir: string): string {
 
 export function writeRunState(stateDir: string, state: RunState): void {
   const file = runStateFile(stateDir);
-  mkdirSync(join(stateDir, 'local'), { recursive: true });
-  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  privateDir(join(stateDir, 'local'));
+  rmSync(`${file}.tmp`, { force: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600, flag: 'wx' });
   renameSync(`${file}.tmp`, file);
 }
 

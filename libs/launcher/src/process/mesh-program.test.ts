@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,23 @@ describe('ManagedProcess', () => {
     expect(readFileSync(file, 'utf8')).toBe('fake program: exit\nfake: --config-dir is required\n');
     expect(error.details).toBe(`see ${file}`);
     expect(error.reason).toBe('exited with code 2: fake: --config-dir is required');
+  });
+
+  it('keeps a log file readable by its owner only, also one an earlier run left readable by all', async () => {
+    const fresh = join(dir, 'fresh.log');
+    const earlier = join(dir, 'earlier.log');
+    writeFileSync(earlier, 'an earlier run\n', { mode: 0o644 });
+    chmodSync(earlier, 0o644);
+    for (const file of [fresh, earlier]) {
+      const child = new ManagedProcess({
+        name: 'logger',
+        argv: ['node', '-e', 'console.log(1)'],
+        logs: { file },
+      });
+      expect(await child.exited).toEqual({ code: 0, signal: null });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(earlier, 'utf8')).toBe('an earlier run\n1\n');
   });
 
   it('keeps only the last lines when asked, and shows every line to onLine', async () => {

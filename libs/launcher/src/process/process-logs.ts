@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
@@ -38,7 +38,10 @@ export class ProcessLogs {
   stdio(): [StdioEntry, StdioEntry] {
     if ('inherit' in this.#destination) return ['inherit', 'inherit'];
     if ('file' in this.#destination) {
+      // Logs may hold what a process printed of its config (Secrets among it): owner only, also
+      // when a file left by an earlier run was created with looser permissions.
       this.#fd = openSync(this.#destination.file, 'a', 0o600);
+      fchmodSync(this.#fd, 0o600);
       return [this.#fd, this.#fd];
     }
     return ['pipe', 'pipe'];

@@ -7,7 +7,13 @@ import type {
 import type { FindingCollector } from '../collector.js';
 import { field, item } from '../../field-paths.js';
 import { checkPolicyTargets } from './common.js';
-import { checkIpOrCidr, isDns1123Label } from './primitives.js';
+import {
+  checkAuthorizationPort,
+  checkPathTemplate,
+  checkServiceAccount,
+  checkTrustDomain,
+} from './authorization-values.js';
+import { checkIpOrCidr } from './primitives.js';
 
 /**
  * AuthorizationPolicy rules (Istio's `ValidateAuthorizationPolicy`). The action decides what a policy
@@ -125,7 +131,7 @@ function checkValues(
   });
 }
 
-/** The format of one source value: IP blocks are IPs or CIDRs, service accounts `[namespace/]name`. */
+/** The format of one source value: IP blocks are IPs or CIDRs; service accounts and trust domains as in `authorization-values.ts`. */
 function checkSourceValue(
   name: keyof Source,
   value: string,
@@ -134,20 +140,12 @@ function checkSourceValue(
     const problem = checkIpOrCidr(value);
     return problem === undefined ? undefined : ['ADDRESS_INVALID', problem];
   }
-  if (/ServiceAccounts$/i.test(name)) {
-    const parts = value.split('/');
-    const valid = parts.length <= 2 && parts.every((part) => part !== '');
-    return valid
-      ? undefined
-      : [
-          'AUTHZ_RULE_INVALID',
-          `invalid service account ${JSON.stringify(value)}: use <namespace>/<name> or <name>`,
-        ];
-  }
-  if (/TrustDomains$/i.test(name) && !value.replace(/\.$/, '').split('.').every(isDns1123Label)) {
-    return ['AUTHZ_RULE_INVALID', `trust domain name ${JSON.stringify(value)} invalid`];
-  }
-  return undefined;
+  const problem = /ServiceAccounts$/i.test(name)
+    ? checkServiceAccount(value)
+    : /TrustDomains$/i.test(name)
+      ? checkTrustDomain(value)
+      : undefined;
+  return problem === undefined ? undefined : ['AUTHZ_RULE_INVALID', problem];
 }
 
 /** Returns whether the source matches on attributes TCP traffic carries (peer identity, IPs). */
@@ -188,13 +186,6 @@ function checkSource(source: Source, path: string, rule: number, c: FindingColle
   return tcpFields.some((name) => source[name] !== undefined);
 }
 
-/** Path templates (`/foo/{*}`) may not use named variables, bare `*`/`**` segments or empty braces. */
-const UNSUPPORTED_PATH_TEMPLATE = /\/\{\w+=\*\*?\}|\{\w*\}|\/\*\*?|\*\*?\//;
-
-function checkPort(port: string): string | undefined {
-  return /^\d+$/.test(port) && Number(port) <= 65535 ? undefined : `bad port (${port})`;
-}
-
 /** Returns whether the operation matches on ports (the only operation attribute TCP traffic has). */
 function checkOperation(operation: Operation, path: string, rule: number, c: FindingCollector): boolean {
   if ((Object.keys(operation) as (keyof Operation)[]).every((name) => (operation[name]?.length ?? 0) === 0)) {
@@ -204,17 +195,11 @@ function checkOperation(operation: Operation, path: string, rule: number, c: Fin
     const at = field(path, name);
     checkValues(operation[name], at, name, c);
     if (name === 'ports' || name === 'notPorts')
-      operation[name]?.forEach((p, i) => c.check('PORT_INVALID', item(at, i), checkPort(p)));
+      operation[name]?.forEach((p, i) => c.check('PORT_INVALID', item(at, i), checkAuthorizationPort(p)));
     if (name === 'paths' || name === 'notPaths') {
-      operation[name]?.forEach((p, i) => {
-        const template = p.includes('{*}') || p.includes('{**}');
-        if (template && UNSUPPORTED_PATH_TEMPLATE.test(p))
-          c.error(
-            'AUTHZ_RULE_INVALID',
-            item(at, i),
-            `invalid or unsupported path template, found in ${name}`,
-          );
-      });
+      operation[name]?.forEach((p, i) =>
+        c.check('AUTHZ_RULE_INVALID', item(at, i), checkPathTemplate(p, name)),
+      );
     }
   }
   return operation.ports !== undefined || operation.notPorts !== undefined;
@@ -271,7 +256,10 @@ function checkCondition(condition: Condition, path: string, c: FindingCollector)
       const at = item(field(path, list), i);
       if (value === '') c.error('AUTHZ_CONDITION_INVALID', at, `empty value not allowed, found in ${key}`);
       else if (IP_KEYS.has(key)) c.check('AUTHZ_CONDITION_INVALID', at, checkIpOrCidr(value));
-      else if (key === 'destination.port') c.check('AUTHZ_CONDITION_INVALID', at, checkPort(value));
+      else if (key === 'destination.port')
+        c.check('AUTHZ_CONDITION_INVALID', at, checkAuthorizationPort(value));
+      else if (key === 'source.serviceAccount')
+        c.check('AUTHZ_CONDITION_INVALID', at, checkServiceAccount(value));
     });
   }
 }
