@@ -68,7 +68,8 @@ function checkScopedHostPart(host: string, isGateway: boolean): string[] {
 
 /**
  * `namespace/dnsName` (Sidecar egress hosts; Gateway server hosts, which also accept a bare host).
- * The namespace is `*`, `.`, `~` (Sidecar only) or a namespace name.
+ * The namespace is `*`, `.`, `~` (Sidecar only: import nothing), `~<namespace>` (Sidecar only: all but
+ * that namespace) or a namespace name.
  */
 export function checkNamespacedHost(host: string, isGateway: boolean): string[] {
   const slash = host.indexOf('/');
@@ -81,7 +82,10 @@ export function checkNamespacedHost(host: string, isGateway: boolean): string[] 
   if (namespace === '' || name === '')
     problems.push('config namespace and dnsName in host entry cannot be empty');
   const special = namespace === '*' || namespace === '.' || (!isGateway && namespace === '~');
-  if (namespace !== '' && !special && !isNamespaceName(namespace)) {
+  // `~ns1/*` (Sidecar only) excludes what `ns1` exports from the listener's other hosts.
+  const excluded =
+    !isGateway && namespace.length > 1 && namespace.startsWith('~') ? namespace.slice(1) : namespace;
+  if (namespace !== '' && !special && !isNamespaceName(excluded)) {
     problems.push(
       `invalid namespace value ${JSON.stringify(namespace)} in ${isGateway ? 'gateway' : 'sidecar'}`,
     );
