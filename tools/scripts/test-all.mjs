@@ -2,9 +2,15 @@
 // real servers and processes, and the machine has two cores), then sums the JSON report each project
 // writes (.vitest/results.json, see vitest.preset.ts) into one closing line for the whole workspace:
 // "Tests: N passed, N failed". Fails when any test failed, a project errored, or no test ran at all.
+// Before anything runs, the system tools the tests use must be there (system-tools.mjs installs them
+// when it can, or stops at once with the command to run): a fresh machine passes, or is told why not.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { ensureSystemTools, toolPath } from './system-tools.mjs';
+
+if (!ensureSystemTools()) process.exit(1);
 
 const root = join(import.meta.dirname, '..', '..');
 // Projects live in apps/*, libs/* and tools/*; charts/ is a project itself.
@@ -22,6 +28,7 @@ const nx = spawnSync(
   {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, PATH: toolPath() },
   },
 );
 

@@ -8,6 +8,7 @@ import { Command, Flags } from '@oclif/core';
 import { LocalMeshRuntime } from '../../local/local-runtime.js';
 import { localStatus, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
 import { MeshFileError, parseMeshFile, type LocalMesh } from '../../local/mesh-file.js';
+import { explicitModeProblems, transparentModeProblems } from '../../local/prerequisites.js';
 import { processAlive, readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -61,6 +62,13 @@ export default class LocalUp extends Command {
         `a mesh is already running on ${stateDir} (supervisor pid ${running.supervisorPid}); run "meshctl local down" first`,
         { exit: 2 },
       );
+    // Before anything starts (and before --detach hides a failure in the supervisor's log).
+    const problems = flags.transparent ? transparentModeProblems() : await explicitModeProblems();
+    if (problems.length > 0) {
+      // Unwrapped (this.error wraps at 80 columns), so the command in it can be copied.
+      this.logToStderr(problems.map((p) => `Error: ${p}`).join('\n'));
+      this.exit(2);
+    }
     mkdirSync(stateDir, { recursive: true });
 
     if (flags.detach)

@@ -1,6 +1,7 @@
 import type { Destination, Headers, StringMatch } from '../../api/common.js';
 import type { FindingCollector } from '../collector.js';
 import { field, item, nested } from '../../field-paths.js';
+import { checkHeaderValueSyntax } from './header-value.js';
 import { checkWildcardDomain } from './hosts.js';
 import { checkPort, checkRegex, isDns1123Label } from './primitives.js';
 
@@ -73,17 +74,14 @@ function hasControlCharacter(value: string): boolean {
     return (code < 0x20 && code !== 0x09) || code === 0x7f;
   });
 }
-/**
- * Envoy interprets `%` in header values: `%%` is a literal percent, `%NAME%` / `%NAME(args)%` a
- * substitution. A lone `%` makes Envoy reject the route configuration.
- */
-const HEADER_VALUE_PERCENTS = /^(?:[^%]|%%|%[A-Z][A-Z0-9_]*(?:\([^%]*\))?(?::\d+)?%)*$/;
 
+/** Istio's `ValidateHTTPHeaderValue`: no control characters, and `%` as Envoy's header parser reads it. */
 export function checkHeaderValue(value: string): string | undefined {
-  if (hasControlCharacter(value) || !HEADER_VALUE_PERCENTS.test(value)) {
-    return `header value configuration ${JSON.stringify(value)} is invalid`;
-  }
-  return undefined;
+  if (hasControlCharacter(value)) return `header value configuration ${JSON.stringify(value)} is invalid`;
+  const problem = checkHeaderValueSyntax(value);
+  return problem === undefined
+    ? undefined
+    : `header value configuration ${JSON.stringify(value)} is invalid: ${problem}`;
 }
 
 /**

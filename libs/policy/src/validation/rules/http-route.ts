@@ -71,6 +71,10 @@ export function checkHttpRoute(route: HTTPRoute, path: string, delegate: boolean
   if (route.retries !== undefined) checkRetries(route.retries, field(path, 'retries'), c);
   if (route.rewrite !== undefined) checkRewrite(route.rewrite, field(path, 'rewrite'), c);
   checkRouteDestinations(route.route ?? [], field(path, 'route'), c);
+  // Each destination may manipulate headers too (Istio's validateHTTPRouteDestinations).
+  route.route?.forEach((destination, i) =>
+    checkHeaderOperations(destination.headers, field(item(field(path, 'route'), i), 'headers'), c),
+  );
   if (route.timeout !== undefined)
     c.check('DURATION_INVALID', field(path, 'timeout'), checkDuration(route.timeout));
 }
