@@ -63,6 +63,37 @@ export {
 export { parseDuration } from './validation/rules/primitives.js';
 export { cipherSuiteNames, isValidEcdhCurve } from './validation/rules/tls-names.js';
 
+// Configuration analysis: Istio's analyzers over a set of resources (`meshctl analyze`).
+export {
+  buildAnalysisInput,
+  readAnalysisFile,
+  refusedAnalysisFile,
+  type AnalysisFile,
+  type AnalysisInput,
+  type AnalysisInputOptions,
+  type AnalysisResource,
+} from './analysis/analysis-input.js';
+export {
+  ANALYZE_SUPPRESS_ANNOTATION,
+  ANALYZERS,
+  analyzeConfig,
+  suppressionMatches,
+  type Analyzer,
+  type AnalyzeOptions,
+  type Suppression,
+} from './analysis/analyze.js';
+export {
+  ANALYSIS_LEVELS,
+  ISTIO_ANALYSIS_CODES,
+  documentationUrl,
+  formatMessage,
+  isAtLeast,
+  originName,
+  type AnalysisLevel,
+  type AnalysisMessage,
+  type AnalysisOrigin,
+} from './analysis/messages.js';
+
 // MeshConfig: Istio's mesh-wide settings, their defaults, validation and YAML parsing.
 export {
   DEFAULT_MESH_CONFIG,

@@ -1,0 +1,114 @@
+import { DEFAULT_ROOT_NAMESPACE } from '../evaluation/workload-selection.js';
+import { AnalysisContext, annotationsOf } from './analysis-context.js';
+import type { AnalysisInput } from './analysis-input.js';
+import { analyzeAuthorizationPolicies } from './authorization-policies.js';
+import { analyzeConflictingMeshGatewayHosts } from './conflicting-mesh-gateway-hosts.js';
+import { analyzeCaCertificates } from './destination-rule-ca-certificates.js';
+import { analyzeDestinationRuleSubsets } from './destination-rule-subsets.js';
+import {
+  ANALYSIS_LEVELS,
+  formatMessage,
+  originName,
+  type AnalysisMessage,
+  type AnalysisOrigin,
+} from './messages.js';
+import { schemaMessages } from './schema-messages.js';
+import { analyzeServicePortNames } from './service-port-names.js';
+import { analyzeSidecarSelectors } from './sidecar-selectors.js';
+import { analyzeDestinationHosts } from './virtual-service-destination-hosts.js';
+import { analyzeVirtualServiceGateways } from './virtual-service-gateways.js';
+import { analyzeDestinationSubsets } from './virtual-service-subsets.js';
+
+/** An analyzer, by Istio's name for it (`istioctl analyze -L` lists the same names). */
+export interface Analyzer {
+  name: string;
+  analyze(ctx: AnalysisContext): AnalysisMessage[];
+}
+
+export const ANALYZERS: readonly Analyzer[] = [
+  { name: 'auth.AuthorizationPoliciesAnalyzer', analyze: analyzeAuthorizationPolicies },
+  { name: 'destinationrule.CaCertificateAnalyzer', analyze: analyzeCaCertificates },
+  { name: 'destinationrule.SubsetSelectPodAnalyzer', analyze: analyzeDestinationRuleSubsets },
+  { name: 'service.PortNameAnalyzer', analyze: analyzeServicePortNames },
+  { name: 'sidecar.SelectorAnalyzer', analyze: analyzeSidecarSelectors },
+  { name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer', analyze: analyzeConflictingMeshGatewayHosts },
+  { name: 'virtualservice.DestinationHostAnalyzer', analyze: analyzeDestinationHosts },
+  { name: 'virtualservice.DestinationRuleAnalyzer', analyze: analyzeDestinationSubsets },
+  { name: 'virtualservice.GatewayAnalyzer', analyze: analyzeVirtualServiceGateways },
+];
+
+/** `--suppress CODE=RESOURCE`: no message with that code on resources matching the pattern (`*` globs). */
+export interface Suppression {
+  code: string;
+  resource: string;
+}
+
+export interface AnalyzeOptions {
+  /** Report only on resources of this namespace (and cluster-scoped ones); undefined for all namespaces. */
+  namespace?: string;
+  suppressions?: readonly Suppression[];
+  /** MeshConfig `rootNamespace`. */
+  rootNamespace?: string;
+}
+
+/** Annotation listing codes (or `*`) not to report on the annotated resource. */
+export const ANALYZE_SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
+
+/**
+ * Runs every analyzer (and the schema checks) over the input and returns the messages istioctl would
+ * print: filtered by namespace and suppressions, sorted (level, code, resource, text), deduplicated.
+ */
+export function analyzeConfig(input: AnalysisInput, options: AnalyzeOptions = {}): AnalysisMessage[] {
+  const ctx = new AnalysisContext(input.resources, options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE);
+  const all = [...schemaMessages(input.findings), ...ANALYZERS.flatMap((analyzer) => analyzer.analyze(ctx))];
+  const suppressedByAnnotation = new Map<string, string[]>();
+  for (const resource of input.resources) {
+    const codes = annotationsOf(resource)[ANALYZE_SUPPRESS_ANNOTATION];
+    if (codes) suppressedByAnnotation.set(originName(resource), codes.split(','));
+  }
+  const kept = all.filter((message) => {
+    const { namespace } = message.origin;
+    if (options.namespace !== undefined && namespace !== '' && namespace !== options.namespace) return false;
+    const annotated = suppressedByAnnotation.get(originName(message.origin)) ?? [];
+    if (annotated.some((code) => code === '*' || code === message.code)) return false;
+    return !(options.suppressions ?? []).some(
+      (s) => s.code === message.code && suppressionMatches(s.resource, message.origin),
+    );
+  });
+  return sortAndDeduplicate(kept);
+}
+
+/**
+ * Whether a suppression's resource pattern names the origin. istioctl matches it against
+ * `Kind namespace/name`; its help (and older releases) spell resources `Kind name.namespace`, so both
+ * spellings are accepted.
+ */
+export function suppressionMatches(pattern: string, origin: AnalysisOrigin): boolean {
+  const dotted =
+    origin.namespace === '' ? originName(origin) : `${origin.kind} ${origin.name}.${origin.namespace}`;
+  return glob(pattern, originName(origin)) || glob(pattern, dotted);
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+function glob(pattern: string, value: string): boolean {
+  const parts = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`, 's').test(value);
+}
+
+function sortAndDeduplicate(messages: AnalysisMessage[]): AnalysisMessage[] {
+  const keyed = messages.map((message) => ({ message, line: formatMessage(message) }));
+  keyed.sort(
+    (a, b) =>
+      ANALYSIS_LEVELS.indexOf(a.message.level) - ANALYSIS_LEVELS.indexOf(b.message.level) ||
+      compare(a.message.code, b.message.code) ||
+      compare(originName(a.message.origin), originName(b.message.origin)) ||
+      compare(a.line, b.line),
+  );
+  return keyed
+    .filter((entry, i) => i === 0 || keyed[i - 1]?.line !== entry.line)
+    .map((entry) => entry.message);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
