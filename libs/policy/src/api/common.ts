@@ -133,6 +133,15 @@ export const ConnectionPoolSettings = obj({
         h2UpgradePolicy: opt(enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'])),
         useClientProtocol: opt(Type.Boolean()),
         maxConcurrentStreams: opt(int32()),
+        http2KeepAlive: opt(
+          obj(
+            {
+              interval: opt(duration('The time between HTTP/2 PING frames.')),
+              timeout: opt(duration('How long to wait for a PING response before closing the connection.')),
+            },
+            { description: 'HTTP/2 keepalive: PING frames on idle upstream connections.' },
+          ),
+        ),
       },
       { description: 'HTTP connection pool settings.' },
     ),

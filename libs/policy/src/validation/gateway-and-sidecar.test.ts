@@ -197,14 +197,14 @@ const sidecars: ValidationCase[] = [
     name: 'an excluded namespace (~ns1/*) is valid, with a warning that the mesh still imports it',
     kind: 'Sidecar',
     spec: { egress: [{ hosts: ['*/*', '~ns1/*'] }] },
-    expect: ['W HOST_INVALID spec.egress[0].hosts[1]'],
+    expect: ['W NOT_APPLIED spec.egress[0].hosts[1]'],
     messages: ['namespace exclusions (~namespace/host) are not applied by this mesh yet'],
   },
   {
     name: 'an excluded namespace must be a namespace name',
     kind: 'Sidecar',
     spec: { egress: [{ hosts: ['*/*', '~Bad_NS/*'] }] },
-    expect: ['E HOST_INVALID spec.egress[0].hosts[1]', 'W HOST_INVALID spec.egress[0].hosts[1]'],
+    expect: ['E HOST_INVALID spec.egress[0].hosts[1]', 'W NOT_APPLIED spec.egress[0].hosts[1]'],
   },
   {
     name: 'duplicated egress hosts are a warning',

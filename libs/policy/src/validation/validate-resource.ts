@@ -8,6 +8,7 @@ import type { Finding, SourceLocation } from './finding.js';
 import { parentPath } from '../field-paths.js';
 import { checkAuthorizationPolicy } from './rules/authorization-policy.js';
 import { checkIstioAnnotations } from './rules/annotations.js';
+import { checkNotApplied } from './rules/not-applied.js';
 import { checkPeerAuthentication, checkRequestAuthentication } from './rules/authentication.js';
 import { checkDestinationRule } from './rules/destination-rule.js';
 import { checkGateway } from './rules/gateway.js';
@@ -133,6 +134,7 @@ function checkIstioResource(
   if (!checkSpecSchema(kind.kind, spec, c)) return;
   const resource = { ...object, metadata, spec } as IstioResource;
   checkSemantics(resource, c);
+  checkNotApplied(kind.kind, spec, c);
 }
 
 /**

@@ -53,6 +53,9 @@ export type HTTPRouteDestination = Static<typeof HTTPRouteDestination>;
 export const HTTPRedirect = obj(
   {
     uri: opt(str('On a redirect, overwrite the Path portion of the URL with this value.')),
+    prefixRewrite: opt(
+      str('On a redirect, rewrite the matched prefix of the path (not the full path) with this value.'),
+    ),
     authority: opt(str('On a redirect, overwrite the Authority/Host portion of the URL with this value.')),
     port: opt(uint32('On a redirect, overwrite the port portion of the URL with this value.')),
     derivePort: opt(enumOf(['FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT'])),
@@ -61,7 +64,13 @@ export const HTTPRedirect = obj(
       uint32('On a redirect, Specifies the HTTP status code to use in the redirect response.'),
     ),
   },
-  { oneOf: [['port', 'derivePort']] },
+  // Envoy's redirect replaces the whole path or its matched prefix, never both.
+  {
+    oneOf: [
+      ['port', 'derivePort'],
+      ['uri', 'prefixRewrite'],
+    ],
+  },
 );
 export type HTTPRedirect = Static<typeof HTTPRedirect>;
 

@@ -48,6 +48,9 @@ export const JWTRule = obj(
         }),
       ),
     ),
+    spaceDelimitedClaims: nonEmptyList(
+      'Claims whose string value is a space-delimited list, matched value by value (like `scope`).',
+    ),
     timeout: opt(
       duration('The maximum amount of time that the resolver will spend waiting for the JWKS to be fetched.'),
     ),

@@ -39,8 +39,15 @@ const CustomTag = obj(
         defaultValue: opt(str('Optional.')),
       }),
     ),
+    formatter: opt(
+      obj({
+        value: str("The tag value, an Envoy substitution format string (such as '%REQ(x-user)%').", {
+          minLength: 1,
+        }),
+      }),
+    ),
   },
-  { oneOf: [['literal', 'environment', 'header']] },
+  { oneOf: [['literal', 'environment', 'header', 'formatter']] },
 );
 
 export const Tracing = obj({

@@ -107,9 +107,13 @@ export function checkFault(fault: HTTPFaultInjection, path: string, c: FindingCo
 }
 
 export function checkRedirect(redirect: HTTPRedirect, path: string, c: FindingCollector): void {
-  const { uri, authority, port, derivePort, scheme, redirectCode } = redirect;
-  if (!uri && !authority && port === undefined && derivePort === undefined && !scheme) {
-    c.error('HTTP_POLICY_INVALID', path, 'redirect must specify URI, authority, scheme, or port');
+  const { uri, prefixRewrite, authority, port, derivePort, scheme, redirectCode } = redirect;
+  if (!uri && !prefixRewrite && !authority && port === undefined && derivePort === undefined && !scheme) {
+    c.error(
+      'HTTP_POLICY_INVALID',
+      path,
+      'redirect must specify URI, prefixRewrite, authority, scheme, or port',
+    );
   }
   if (redirectCode !== undefined && redirectCode !== 0 && (redirectCode < 300 || redirectCode > 399)) {
     c.error(

@@ -215,7 +215,7 @@ function checkEgressHosts(hosts: readonly string[], path: string, c: FindingColl
     const namespace = host.slice(0, slash);
     const name = host.slice(slash + 1);
     if (namespace.length > 1 && namespace.startsWith('~')) {
-      c.warning('HOST_INVALID', at, EXCLUSION_NOT_APPLIED);
+      c.warning('NOT_APPLIED', at, EXCLUSION_NOT_APPLIED);
       return;
     }
     const names = byNamespace.get(namespace) ?? new Set<string>();
