@@ -35,6 +35,12 @@ export interface IstiodOptions {
   kubeconfig?: string;
   /** Quiet period after a config change before the push (Istio's PILOT_DEBOUNCE_AFTER). */
   pushDebounceMs: number;
+  /**
+   * `--reconnect-grace`: after a restart, how long the endpoints proxies had registered with the
+   * previous run stay while those proxies reconnect (Istio's PILOT_WORKLOAD_ENTRY_GRACE_PERIOD, 10 s,
+   * which covers a proxy's reconnect backoff). 0 restores none.
+   */
+  reconnectGraceMs: number;
   /** Largest gRPC message istiod reads (Istio's ISTIO_GPRC_MAXRECVMSGSIZE, 4 MiB). */
   grpcMaxReceiveBytes: number;
   /** Join tokens whose lifetime (exp − iat) exceeds this are refused. */
@@ -55,8 +61,8 @@ export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir D
               [--monitoring-port 15014] [--istio-namespace istio-system]
               [--trust-domain DOMAIN] [--mesh-config FILE]
               [--workload-cert-ttl 24h] [--max-workload-cert-ttl 90d] [--max-join-token-ttl 7d]
-              [--kubeconfig FILE] [--push-debounce 100ms] [--grpc-max-message-size 4MiB] [--log-level info]
-              [--ready-fd N]`;
+              [--kubeconfig FILE] [--push-debounce 100ms] [--reconnect-grace 10s]
+              [--grpc-max-message-size 4MiB] [--log-level info] [--ready-fd N]`;
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -138,6 +144,16 @@ function writableDir(flag: string, dir: string): string {
   return path;
 }
 
+/** Bounded: a restored endpoint is the previous state of a proof, never a lasting one. */
+const MAX_RECONNECT_GRACE_MS = 5 * 60_000;
+
+function reconnectGrace(value: string): number {
+  const ms = parseMilliseconds('reconnect-grace', value);
+  if (ms > MAX_RECONNECT_GRACE_MS)
+    throw new UsageError(`--reconnect-grace: "${value}" is longer than the 300s allowed`);
+  return ms;
+}
+
 function readyFd(value: string): number {
   try {
     return parseReadyFd(value);
@@ -171,6 +187,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'grpc-max-message-size': { type: 'string', default: '4MiB' },
         kubeconfig: { type: 'string' },
         'push-debounce': { type: 'string', default: '100ms' },
+        'reconnect-grace': { type: 'string', default: '10s' },
         'log-level': { type: 'string', default: 'info' },
         'ready-fd': { type: 'string' },
       },
@@ -202,6 +219,7 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     maxWorkloadCertTtlSeconds: maxTtl,
     kubeconfig: values.kubeconfig,
     pushDebounceMs: parseMilliseconds('push-debounce', values['push-debounce']),
+    reconnectGraceMs: reconnectGrace(values['reconnect-grace']),
     grpcMaxReceiveBytes: parseBytes('grpc-max-message-size', values['grpc-max-message-size']),
     maxJoinTokenTtlSeconds: parseDurationSeconds('max-join-token-ttl', values['max-join-token-ttl']),
     logLevel: values['log-level'],

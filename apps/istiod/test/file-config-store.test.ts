@@ -145,11 +145,21 @@ describe('FileConfigStore', () => {
     expect(store.status().invalid.map((f) => f.code)).toEqual(['YAML_SYNTAX']);
   });
 
-  it('keeps the first of two definitions of the same resource and reports the other', async () => {
-    const { store } = await start({
-      'a.yaml': DESTINATION_RULE,
-      'b.yaml': DESTINATION_RULE.replace('v2', 'v3'),
-    });
+  it('keeps the first of two definitions of the same resource and reports the other, logging it once', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const { dir, store } = await start(
+      { 'a.yaml': DESTINATION_RULE, 'b.yaml': DESTINATION_RULE.replace('v2', 'v3') },
+      logger,
+    );
+    const duplicateLogs = () =>
+      lines.map((l) => (JSON.parse(l) as { msg: string }).msg).filter((m) => m.startsWith('duplicate'));
+    expect(duplicateLogs()).toEqual([
+      'duplicate config ignored: Error [DUPLICATE_RESOURCE] (DestinationRule default/reviews b.yaml:1) also defined at a.yaml:1; this definition is ignored',
+    ]);
+    writeFileSync(join(dir, 'c.yaml'), PEER_AUTHENTICATION); // another change: the duplicate is not logged again
+    await until(() => store.get('PeerAuthentication', 'istio-system', 'default') !== undefined, 'c.yaml');
+    expect(duplicateLogs()).toHaveLength(1);
     expect(store.get('DestinationRule', 'default', 'reviews')?.source?.file).toBe('a.yaml');
     expect(store.status().invalid).toMatchObject([
       {

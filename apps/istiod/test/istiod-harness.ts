@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { createJoinToken, STATE_FILES } from '@mesh/pki';
+import { createCsr, createJoinToken, generateKeyPair, STATE_FILES } from '@mesh/pki';
+import { AdsClient, TypeUrl, type JsonValue } from '@mesh/xds';
 import { pino } from 'pino';
 
 import { parseIstiodOptions } from '../src/options.js';
@@ -71,4 +72,50 @@ export function caEndpoint(istiod: RunningIstiod): {
     credentials: grpcCredentials.createSsl(Buffer.from(istiod.ca.trustBundle.toPem())),
     serverName: 'istiod.istio-system.svc',
   };
+}
+
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * An ADS client of `istiod` subscribed to clusters: on the plaintext port, or over mTLS with a
+ * certificate istiod's CA issued for `identity` (`ns/<namespace>/sa/<account>`), as a sidecar connects.
+ */
+export function workloadAdsClient(
+  istiod: RunningIstiod,
+  node: { id: string; metadata: Record<string, JsonValue> },
+  identity?: string,
+): AdsClient {
+  let secure = {};
+  if (identity) {
+    const key = generateKeyPair();
+    const spiffe = `spiffe://cluster.local/${identity}`;
+    const issued = istiod.ca.issueWorkloadCertificate({
+      csrPem: createCsr({ privateKey: key.privateKeyPem, identity: spiffe }),
+      identity: spiffe,
+      ttlSeconds: 3600,
+    });
+    secure = {
+      credentials: grpcCredentials.createSsl(
+        Buffer.from(istiod.ca.trustBundle.toPem()),
+        Buffer.from(key.privateKeyPem),
+        Buffer.from(issued.chainPem.slice(0, -1).join('')),
+      ),
+      channelOptions: {
+        'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
+        // Each test client its own connection, as separate proxies have.
+        'grpc.use_local_subchannel_pool': 1,
+      },
+    };
+  }
+  const port = identity ? istiod.ports.secureXds : istiod.ports.xds;
+  const client = new AdsClient({ target: `127.0.0.1:${port}`, node, ...secure });
+  client.subscribe(TypeUrl.Cluster);
+  client.start();
+  return client;
 }

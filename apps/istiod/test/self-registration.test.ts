@@ -1,45 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
-import { createCsr, generateKeyPair } from '@mesh/pki';
-import { AdsClient, TypeUrl, type JsonValue } from '@mesh/xds';
+import type { AdsClient, JsonValue } from '@mesh/xds';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { workloadFromNode } from '../src/registry/self-registration.js';
 import type { RunningIstiod } from '../src/server/istiod.js';
-import { startTestIstiod, tempDir } from './istiod-harness.js';
-
-const WEB_SERVICE = `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports:
-  - {name: http, port: 80, targetPort: http}
-`;
-
-const WEB_NODE_ID = 'sidecar~127.0.0.5~web-1.default~default.svc.cluster.local';
-
-function webMetadata(overrides: Record<string, JsonValue> = {}): Record<string, JsonValue> {
-  return {
-    NAME: 'web-1',
-    NAMESPACE: 'default',
-    SERVICE_ACCOUNT: 'web',
-    INSTANCE_IPS: '127.0.0.5',
-    LABELS: { app: 'web' },
-    POD_PORTS: '[{"name":"http","containerPort":8080}]',
-    ...overrides,
-  };
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { startTestIstiod, tempDir, until, workloadAdsClient } from './istiod-harness.js';
+import { WEB_NODE_ID, WEB_SERVICE, webEndpoints, webMetadata } from './web-workload.js';
 
 describe('self-registration', () => {
   let istiod: RunningIstiod | undefined;
@@ -60,44 +28,10 @@ describe('self-registration', () => {
     ]);
   }
 
-  const endpoints = () => {
-    const snapshot = istiod!.snapshot();
-    const web = snapshot.service('web.default.svc.cluster.local');
-    return web
-      ? snapshot
-          .endpoints(web, web.ports[0]!)
-          .map((e) => `${e.address}:${e.port} ${e.serviceAccount} ${e.tlsMode}`)
-      : [];
-  };
+  const endpoints = () => webEndpoints(istiod!);
 
-  /** An ADS client on the plaintext port, or over mTLS with a certificate istiod's CA issued for ns/sa. */
   function connect(node: { id: string; metadata: Record<string, JsonValue> }, identity?: string): AdsClient {
-    let secure = {};
-    if (identity) {
-      const key = generateKeyPair();
-      const spiffe = `spiffe://cluster.local/${identity}`;
-      const issued = istiod!.ca.issueWorkloadCertificate({
-        csrPem: createCsr({ privateKey: key.privateKeyPem, identity: spiffe }),
-        identity: spiffe,
-        ttlSeconds: 3600,
-      });
-      secure = {
-        credentials: grpcCredentials.createSsl(
-          Buffer.from(istiod!.ca.trustBundle.toPem()),
-          Buffer.from(key.privateKeyPem),
-          Buffer.from(issued.chainPem.slice(0, -1).join('')),
-        ),
-        channelOptions: {
-          'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
-          // Each test client its own connection, as separate proxies have.
-          'grpc.use_local_subchannel_pool': 1,
-        },
-      };
-    }
-    const port = identity ? istiod!.ports.secureXds : istiod!.ports.xds;
-    const client = new AdsClient({ target: `127.0.0.1:${port}`, node, ...secure });
-    client.subscribe(TypeUrl.Cluster);
-    client.start();
+    const client = workloadAdsClient(istiod!, node, identity);
     clients.push(client);
     return client;
   }

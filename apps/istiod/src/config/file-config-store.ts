@@ -15,6 +15,7 @@ import {
   type ConfigStore,
   type ConfigStoreStatus,
   type FileInForce,
+  type Finding,
   type StoredConfig,
 } from '@mesh/policy';
 import type { Logger } from 'pino';
@@ -52,6 +53,8 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
   private scanning: Promise<void> = Promise.resolve();
   private synced = false;
   private version = 0;
+  /** The ignored duplicate definitions last logged, so that each is logged once, when it appears. */
+  private loggedDuplicates = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -164,11 +167,23 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
     for (const line of lines) this.logger.warn({ file: path }, line);
   }
 
+  /**
+   * A resource defined in two files is taken from the first path in sorted order (ConfigTree.merge):
+   * the same winner on every read and restart, whatever order files change in. The ignored definition
+   * is logged once, with where the one in force is.
+   */
+  private logDuplicates(duplicates: readonly Finding[]): void {
+    const lines = new Set(duplicates.map((f) => `duplicate config ignored: ${formatFinding(f)}`));
+    for (const line of lines) if (!this.loggedDuplicates.has(line)) this.logger.warn(line);
+    this.loggedDuplicates = lines;
+  }
+
   /** Emits the difference between the tree's merged resources and the last snapshot. */
   private publish(): void {
+    const merged = this.tree.merge();
+    this.logDuplicates(merged.duplicates);
     const next = new Map<string, StoredConfig>();
-    for (const [key, config] of this.tree.merge().configs)
-      next.set(key, reuseVersion(this.configs.get(key), config));
+    for (const [key, config] of merged.configs) next.set(key, reuseVersion(this.configs.get(key), config));
     const events = diffConfigs(this.configs, next);
     this.configs = next;
     for (const event of events) this.emit(event);

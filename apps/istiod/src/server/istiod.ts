@@ -24,6 +24,7 @@ import { KubeTokenAuthenticator } from '../security/kube-token-authenticator.js'
 import { authorizeXdsClient } from '../security/xds-authorization.js';
 import { handleDebug } from '../debug/debug-endpoints.js';
 import { registerCaMetrics } from './ca-metrics.js';
+import { readRegistrations, RegistrationFile } from '../registry/registration-file.js';
 import { SelfRegistration } from '../registry/self-registration.js';
 import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
@@ -154,10 +155,26 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     xdsMetrics.pushed(configChanged ? 'config' : 'endpoint');
     configChanged = false;
   }, options.pushDebounceMs);
-  const registered = new SelfRegistration(
-    () => debouncer.changed(),
-    (refusal) => logger.warn(refusal, 'endpoint registration refused'),
-  );
+  // Endpoints proxies registered with the previous run serve until those proxies reconnect (bounded).
+  const registrationFile = new RegistrationFile(options.stateDir, (message) => logger.error(message));
+  const restored =
+    options.reconnectGraceMs > 0
+      ? readRegistrations(options.stateDir, trustDomain, (message) => logger.warn(message))
+      : [];
+  if (restored.length > 0)
+    logger.info(
+      { registrations: restored.length, graceMs: options.reconnectGraceMs },
+      'restored the endpoint registrations of the previous run until their proxies reconnect',
+    );
+  const registered = new SelfRegistration({
+    onChange: () => debouncer.changed(),
+    onRefused: (refusal) => logger.warn(refusal, 'endpoint registration refused'),
+    restored,
+    restoredGraceMs: options.reconnectGraceMs,
+    onRestoredExpired: (node) =>
+      logger.info({ node }, 'restored endpoint removed: its proxy did not reconnect within the grace period'),
+    persist: (registrations) => registrationFile.save(registrations),
+  });
   const snapshot = () => new MeshSnapshot([...config.list()], registered.list());
   const initial = snapshot();
   accounts = serviceAccountsSignature(initial);
@@ -264,6 +281,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
       clearTimeout(renewTimer);
       debouncer.stop();
       registered.stop();
+      await registrationFile.flushed();
       mesh.close();
       await sources.close();
       ads.closeAll();
