@@ -8,4 +8,7 @@ if (!existsSync(main)) {
   console.error('mesh-proxy: not built yet; run "npm run build" first');
   process.exit(2);
 }
+// On a Node older than the workspace's engines, run again on the pinned one (never returns).
+const { runOnSupportedNode } = await import('@mesh/launcher/pinned-node');
+await runOnSupportedNode(import.meta.url);
 await import(main.href);

@@ -20,7 +20,9 @@ export default class LocalStatusCommand extends Command {
     const stateDir = resolveStateDir(flags['state-dir']);
     const state = readRunState(stateDir);
     if (!state)
-      this.error('no local mesh is running on this state directory (meshctl local up -f FILE)', { exit: 3 });
+      this.error('no local mesh is running on this state directory (npx meshctl local up -f FILE)', {
+        exit: 3,
+      });
     const status = await localStatus(state, stateDir);
     this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
     return status;

@@ -11,6 +11,7 @@ import { MeshFileError, parseMeshFile, type LocalMesh } from '../../local/mesh-f
 import { explicitModeProblems, transparentModeProblems } from '../../local/prerequisites.js';
 import { processAlive, readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+import { renderTryNext } from '../../local/try-next.js';
 
 /**
  * `meshctl local up -f mesh.yaml`: runs a mesh on this machine — istiod, then every workload's app and
@@ -59,7 +60,7 @@ export default class LocalUp extends Command {
     const running = readRunState(stateDir);
     if (running)
       this.error(
-        `a mesh is already running on ${stateDir} (supervisor pid ${running.supervisorPid}); run "meshctl local down" first`,
+        `a mesh is already running on ${stateDir} (supervisor pid ${running.supervisorPid}); run "npx meshctl local down" first`,
         { exit: 2 },
       );
     // Before anything starts (and before --detach hides a failure in the supervisor's log).
@@ -145,7 +146,7 @@ export default class LocalUp extends Command {
         this.log(
           output === 'json'
             ? JSON.stringify(status, null, 2)
-            : `${renderStatusTable(status)}\n\nsupervisor pid ${state.supervisorPid}; "meshctl local down" stops it`,
+            : `${renderStatusTable(status)}\n\nsupervisor pid ${state.supervisorPid}; "npx meshctl local down" stops it`,
         );
         return status;
       }
@@ -154,20 +155,4 @@ export default class LocalUp extends Command {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-}
-
-/** What to try once the mesh is up: the mesh file's suggestions, then where metrics are. */
-function renderTryNext(mesh: LocalMesh, status: LocalStatus, stateDirFlag: string): string {
-  const stateArg = stateDirFlag === stateDirFlagDefault() ? '' : ` --state-dir ${stateDirFlag}`;
-  const proxies = status.workloads.filter((w) => w.proxy !== 'none');
-  const lines = [
-    'Try next:',
-    ...mesh.tryNext.map((line) => `  ${line.replace(/^(meshctl local \S+)/, `$1${stateArg}`)}`),
-    `  meshctl local status${stateArg}`,
-    `  istiod metrics:  ${status.istiod.metrics}`,
-    ...(proxies[0]
-      ? [`  proxy metrics:   http://${proxies[0].address}:15090/stats/prometheus (${proxies[0].instance})`]
-      : []),
-  ];
-  return `${lines.join('\n')}\n`;
 }
