@@ -72,6 +72,7 @@ export {
   type AnalysisInput,
   type AnalysisInputOptions,
   type AnalysisResource,
+  type FileError,
 } from './analysis/analysis-input.js';
 export {
   ANALYZE_SUPPRESS_ANNOTATION,

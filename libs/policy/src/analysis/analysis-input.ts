@@ -34,12 +34,18 @@ export interface AnalysisFile {
   resources: readonly (AnalysisResource & { namespaceSet: boolean })[];
 }
 
+export interface FileError {
+  file: string;
+  /** `file:line: reason`, or a reason naming its locations. */
+  message: string;
+}
+
 export interface AnalysisInput {
   resources: AnalysisResource[];
   /** The loader's findings on identified resources (namespace resolved): schema errors and warnings. */
   findings: Finding[];
-  /** What kept part of a file out of the analysis (syntax errors, duplicates), one line each. */
-  fileErrors: string[];
+  /** What kept part of a file out of the analysis (syntax errors, duplicates). */
+  fileErrors: FileError[];
 }
 
 /**
@@ -102,12 +108,12 @@ export function buildAnalysisInput(
 ): AnalysisInput {
   const byKey = new Map<string, AnalysisResource>();
   const findings: Finding[] = [];
-  const fileErrors: string[] = [];
+  const fileErrors: FileError[] = [];
   for (const { parsed, resources } of files) {
     for (const finding of [...parsed.invalid, ...parsed.warnings]) {
       if (finding.name === '') {
         const where = finding.source ? `${finding.source.file}:${finding.source.line}` : parsed.file;
-        fileErrors.push(`${where}: ${finding.message}`);
+        fileErrors.push({ file: parsed.file, message: `${where}: ${finding.message}` });
         continue;
       }
       const namespace = resolveNamespace(finding.kind, finding.namespace, options.defaultNamespace);
@@ -119,10 +125,12 @@ export function buildAnalysisInput(
       const key = `${resource.kind}/${namespace}/${resource.name}`;
       const first = byKey.get(key);
       if (first !== undefined) {
-        fileErrors.push(
-          `cannot store config ${resource.kind} ${namespace}/${resource.name} from ${where(resource)}: ` +
+        fileErrors.push({
+          file: parsed.file,
+          message:
+            `cannot store config ${resource.kind} ${namespace}/${resource.name} from ${where(resource)}: ` +
             `item already exists (${where(first)})`,
-        );
+        });
         continue;
       }
       byKey.set(key, { ...resource, namespace });

@@ -102,7 +102,10 @@ describe('buildAnalysisInput', () => {
     const input = buildAnalysisInput([read('a.yaml', vs('x', 'a')), read('b.yaml', vs('x', 'b'))], options);
     expect(input.resources.map((r) => r.source)).toEqual([{ file: 'a.yaml', line: 1 }]);
     expect(input.fileErrors).toEqual([
-      'cannot store config VirtualService default/x from b.yaml:1: item already exists (a.yaml:1)',
+      {
+        file: 'b.yaml',
+        message: 'cannot store config VirtualService default/x from b.yaml:1: item already exists (a.yaml:1)',
+      },
     ]);
   });
 
@@ -113,7 +116,8 @@ describe('buildAnalysisInput', () => {
     );
     expect(input.resources).toEqual([]);
     expect(input.fileErrors).toHaveLength(1);
-    expect(input.fileErrors[0]).toMatch(/^bad\.yaml:\d+: /);
+    expect(input.fileErrors[0]?.file).toBe('bad.yaml');
+    expect(input.fileErrors[0]?.message).toMatch(/^bad\.yaml:\d+: /);
   });
 
   it('adds the ingress gateway istioctl assumes for files-only analysis, unless the files define it', () => {

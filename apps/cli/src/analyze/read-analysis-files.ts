@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+
+import { readAnalysisFile, refuseOversizeFile, refusedAnalysisFile, type AnalysisFile } from '@mesh/policy';
+
+/**
+ * Files read for `meshctl analyze`, through the shared loader as `meshctl validate` reads them (the
+ * same size limits, parsing and validation), keeping the line of every field for messages.
+ */
+
+// Every loaded resource carries a resourceVersion; offline they only need to differ.
+let version = 0;
+const nextVersion = () => String(++version);
+
+/** One file (`-` is standard input): refused unread above the size limit, else parsed. */
+export async function readFileForAnalysis(path: string): Promise<AnalysisFile> {
+  if (path === '-') return readAnalysisFile(readFileSync(0, 'utf8'), '-', nextVersion);
+  const refused = refuseOversizeFile(path, (await stat(path)).size);
+  if (refused !== undefined) return refusedAnalysisFile(refused);
+  return readAnalysisFile(await readFile(path, 'utf8'), path, nextVersion);
+}

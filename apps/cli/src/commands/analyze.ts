@@ -1,0 +1,129 @@
+import { Command, Flags } from '@oclif/core';
+import {
+  ANALYSIS_LEVELS,
+  ISTIO_ANALYSIS_CODES,
+  analyzeConfig,
+  buildAnalysisInput,
+  isAtLeast,
+  type AnalysisFile,
+  type AnalysisLevel,
+  type Suppression,
+} from '@mesh/policy';
+
+import { readFileForAnalysis } from '../analyze/read-analysis-files.js';
+import {
+  EXIT_USAGE,
+  exitCodeOf,
+  renderAnalysis,
+  renderAnalysisStatus,
+  type AnalysisFormat,
+  type AnalysisReport,
+} from '../analyze/render-analysis.js';
+import { collectConfigFiles } from '../validate/collect-files.js';
+
+const FORMATS: readonly AnalysisFormat[] = ['log', 'json', 'yaml'];
+
+/**
+ * `meshctl analyze FILE|DIR|-...`: `istioctl analyze --use-kube=false`: Istio's analyzers (their
+ * codes, levels and texts) over YAML files, with the messages on standard output and the verdict on
+ * standard error, as istioctl prints them. Exit codes are istioctl's (see render-analysis.ts): 0 no
+ * issue at or above --failure-threshold, 79 issues found, 1 unreadable or unparsable input, 64 usage.
+ */
+export default class Analyze extends Command {
+  static override summary = 'Analyze Istio configuration files and print validation messages.';
+  static override description =
+    'Runs Istio\'s configuration analyzers ("istioctl analyze") over YAML files: directories are searched ' +
+    'recursively, "-" is standard input. Resources without a namespace are in --namespace. Analysis of a live ' +
+    'cluster or a local mesh is not available yet: the files are the whole configuration (--use-kube=false). ' +
+    'Exit codes: 0 no issue at or above --failure-threshold, 79 issues found, 1 files could not be read or ' +
+    'parsed, 64 usage error.';
+  static override examples = [
+    '<%= config.bin %> analyze --use-kube=false samples/bookinfo/networking/',
+    '<%= config.bin %> analyze -A -o json config/',
+    '<%= config.bin %> analyze --suppress "IST0118=Service *.default" app.yaml',
+  ];
+  static override strict = false;
+
+  static override flags = {
+    'use-kube': Flags.string({
+      char: 'k',
+      default: 'false',
+      description: 'use a live cluster (not available yet: only "false", the files alone, is accepted)',
+    }),
+    namespace: Flags.string({ char: 'n', description: 'namespace to analyze, and of resources without one' }),
+    'all-namespaces': Flags.boolean({ char: 'A', description: 'analyze all namespaces' }),
+    suppress: Flags.string({
+      char: 'S',
+      multiple: true,
+      description: 'suppress a code on resources matching a pattern: "IST0102=Namespace foo" ("*" globs)',
+    }),
+    'failure-threshold': Flags.string({ default: 'Error', description: 'level at which to exit 79' }),
+    'output-threshold': Flags.string({ default: 'Info', description: 'lowest level shown' }),
+    output: Flags.string({ char: 'o', default: 'log', description: 'output format: log, json or yaml' }),
+    'ignore-unknown': Flags.boolean({ description: 'do not fail on documents that cannot be parsed' }),
+  };
+
+  async run(): Promise<AnalysisReport> {
+    const { flags, argv } = await this.parse(Analyze);
+    const format = flags.output.toLowerCase() as AnalysisFormat;
+    if (!FORMATS.includes(format)) this.usage(`${flags.output} not a valid option for format`);
+    const failureThreshold = this.level(flags['failure-threshold'], '--failure-threshold');
+    const outputThreshold = this.level(flags['output-threshold'], '--output-threshold');
+    if (flags['use-kube'] !== 'false')
+      this.usage('analysis of a live cluster is not available yet: pass --use-kube=false and the files');
+    const suppressions = (flags.suppress ?? []).map((s) => this.suppression(s));
+    const paths = argv as string[];
+    if (paths.length === 0) this.usage('at least one file, directory or - must be given');
+
+    let files: string[];
+    const read: AnalysisFile[] = [];
+    try {
+      files = collectConfigFiles(paths);
+      for (const file of files) read.push(await readFileForAnalysis(file));
+    } catch (err) {
+      const error = err as NodeJS.ErrnoException;
+      this.error(`cannot read ${error.path ?? ''}: ${error.code ?? error.message}`, { exit: 1 });
+    }
+    const namespace = flags['all-namespaces'] ? undefined : (flags.namespace ?? 'default');
+    const input = buildAnalysisInput(read, {
+      defaultNamespace: flags.namespace ?? 'default',
+      addInstallDefaults: true,
+      istioNamespace: 'istio-system',
+    });
+    const messages = analyzeConfig(input, { namespace, suppressions });
+    const report: AnalysisReport = {
+      target: namespace === undefined ? 'all namespaces' : `namespace: ${namespace}`,
+      files,
+      messages,
+      shown: messages.filter((m) => isAtLeast(m.level, outputThreshold)),
+      fileErrors: input.fileErrors,
+      failureThreshold,
+    };
+    const exitCode = exitCodeOf(report, format, flags['ignore-unknown']);
+    const output = renderAnalysis(report, format);
+    if (output !== '') this.log(output);
+    const status = renderAnalysisStatus(report, exitCode);
+    if (status !== '') this.logToStderr(status);
+    if (exitCode !== 0) this.exit(exitCode);
+    return report;
+  }
+
+  private usage(message: string): never {
+    this.error(message, { exit: EXIT_USAGE });
+  }
+
+  /** A level as istioctl takes it: Info, Warning or Error, in any case. */
+  private level(value: string, flag: string): AnalysisLevel {
+    const level = ANALYSIS_LEVELS.find((l) => l.toLowerCase() === value.toLowerCase());
+    return level ?? this.usage(`${flag}: invalid level option ${value} (${ANALYSIS_LEVELS.join(', ')})`);
+  }
+
+  private suppression(value: string): Suppression {
+    const parts = value.split('=');
+    if (parts.length !== 2) this.usage(`${value} is not a valid suppression value (CODE=RESOURCE)`);
+    const [code, resource] = parts as [string, string];
+    if (!ISTIO_ANALYSIS_CODES.has(code))
+      this.warn(`Supplied message code '${code}' is an unknown message code and will not have any effect.`);
+    return { code, resource };
+  }
+}

@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The built `meshctl analyze` on sample directories: exact standard output, standard error and exit
+ * codes, as `istioctl analyze --use-kube=false` prints them. Needs `npm run build` (it runs dist/).
+ */
+
+const MESHCTL = join(import.meta.dirname, '..', 'bin', 'run.js');
+const SAMPLES = join(import.meta.dirname, 'testdata', 'analyze');
+const EXAMPLE = join(import.meta.dirname, '..', '..', '..', 'examples', 'bookinfo-local');
+const scratch = mkdtempSync(join(tmpdir(), 'meshctl-analyze-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function analyze(args: string[], cwd = SAMPLES) {
+  const run = spawnSync(process.execPath, [MESHCTL, 'analyze', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const MISTAKES = [
+  'Error [IST0101] (VirtualService default/ratings bookinfo/mistakes.yaml:22) Referenced host not found: "ratings"',
+  'Error [IST0101] (VirtualService default/reviews-canary bookinfo/mistakes.yaml:12) Referenced host+subset in ' +
+    'destinationrule not found: "reviews+v3"',
+  'Warning [IST0127] (AuthorizationPolicy default/details-viewer bookinfo/mistakes.yaml:29) No matching workloads ' +
+    'for this resource with the following labels: app=details',
+];
+
+const FOUND_ISSUES =
+  'Error: Analyzers found issues when analyzing namespace: default.\n' +
+  'See https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n';
+
+describe('meshctl analyze', () => {
+  it('finds nothing in the bookinfo example and says so on standard error', () => {
+    const run = analyze(['--use-kube=false', 'config'], EXAMPLE);
+    expect(run).toEqual({
+      status: 0,
+      stdout: '',
+      stderr:
+        '✔ No validation issues found when analyzing config/security.yaml\nconfig/services.yaml\nconfig/traffic.yaml.\n',
+    });
+  });
+
+  it('reports a missing subset, an unknown host and a selector matching nothing, and exits 79', () => {
+    expect(analyze(['--use-kube=false', 'bookinfo'])).toEqual({
+      status: 79,
+      stdout: `${MISTAKES.join('\n')}\n`,
+      stderr: FOUND_ISSUES,
+    });
+  });
+
+  it('prints istioctl JSON with -o json (and exits 0, as istioctl does for json and yaml)', () => {
+    const run = analyze(['-o', 'json', '--output-threshold', 'warning', 'bookinfo/mistakes.yaml']);
+    expect(run.status).toBe(0);
+    const messages = JSON.parse(run.stdout) as Record<string, string>[];
+    expect(messages[0]).toEqual({
+      code: 'IST0101',
+      documentationUrl:
+        'https://istio.io/latest/docs/reference/config/analysis/ist0101/?ref=istioctl-analyze',
+      level: 'Error',
+      message: 'Referenced host not found: "ratings"',
+      origin: 'VirtualService default/ratings',
+      reference: 'bookinfo/mistakes.yaml:22',
+    });
+    expect(run.stdout).toContain('\n\t{\n\t\t"code"');
+  });
+
+  it('applies --suppress and --failure-threshold, and filters by -n', () => {
+    const suppressed = analyze([
+      'bookinfo',
+      '--suppress',
+      'IST0101=VirtualService *.default',
+      '--failure-threshold',
+      'Error',
+    ]);
+    expect(suppressed).toEqual({ status: 0, stdout: `${MISTAKES[2]}\n`, stderr: '' });
+    const other = analyze(['bookinfo', '-n', 'other']);
+    expect(other.status).toBe(79);
+    expect(other.stdout).toContain('(VirtualService other/ratings bookinfo/mistakes.yaml:22)');
+  });
+
+  it('exits 1 on files it cannot parse, once nothing else failed', () => {
+    writeFileSync(join(scratch, 'broken.yaml'), 'kind: [unclosed\n');
+    const broken = analyze(['broken.yaml'], scratch);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toMatch(/^Error\(s\) adding files: 1 error occurred:\n\t\* broken\.yaml:\d+: /);
+    expect(broken.stderr).toContain(
+      "No validation issues found when analyzing namespace: default (but 1 file could not be parsed).\nError: Some files couldn't be parsed.\n",
+    );
+    expect(analyze(['--ignore-unknown', 'broken.yaml'], scratch).status).toBe(0);
+  });
+
+  it('refuses what it cannot do with usage errors (64)', () => {
+    expect(analyze(['bookinfo', '--use-kube=true']).status).toBe(64);
+    expect(analyze(['bookinfo', '-o', 'table']).status).toBe(64);
+    expect(analyze(['bookinfo', '--suppress', 'IST0101']).status).toBe(64);
+    expect(analyze([]).status).toBe(64);
+  });
+});
