@@ -112,6 +112,10 @@ export const FINDING_CODES = {
   MTLS_INVALID: { istio: 'IST0106', summary: 'PeerAuthentication mTLS settings are invalid.' },
   JWT_RULE_INVALID: { istio: 'IST0106', summary: 'A RequestAuthentication JWT rule is invalid.' },
   TELEMETRY_INVALID: { istio: 'IST0106', summary: 'A Telemetry provider, tag or override is invalid.' },
+  ENVOY_FILTER_INVALID: {
+    istio: 'IST0106',
+    summary: 'An EnvoyFilter patch lacks applyTo, patch or value, or its match does not fit applyTo.',
+  },
   DEPRECATED: { istio: 'IST0133', summary: 'A deprecated field is used.' },
   DUPLICATE_RESOURCE: {
     istio: 'IST0106',

@@ -11,6 +11,7 @@ import { checkIstioAnnotations } from './rules/annotations.js';
 import { checkNotApplied } from './rules/not-applied.js';
 import { checkPeerAuthentication, checkRequestAuthentication } from './rules/authentication.js';
 import { checkDestinationRule } from './rules/destination-rule.js';
+import { checkEnvoyFilter } from './rules/envoy-filter.js';
 import { checkGateway } from './rules/gateway.js';
 import { isKubernetesName, isNamespaceName } from './rules/primitives.js';
 import { checkServiceEntry } from './rules/service-entry.js';
@@ -176,8 +177,9 @@ function checkSemantics(resource: IstioResource, c: FindingCollector): void {
     case 'Sidecar':
       return checkSidecar(resource.spec as IstioResource<'Sidecar'>['spec'], c);
     case 'EnvoyFilter':
-      // Recognised and stored, so manifests that carry one still apply, but never turned into config.
-      return c.warning('NOT_APPLIED', '', 'EnvoyFilter is not applied by this mesh');
+      // Recognised, checked and stored, so manifests that carry one still apply, but never turned into config.
+      c.warning('NOT_APPLIED', '', 'EnvoyFilter is not applied by this mesh');
+      return checkEnvoyFilter(resource.spec as IstioResource<'EnvoyFilter'>['spec'], c);
     case 'PeerAuthentication':
       return checkPeerAuthentication(resource.spec as IstioResource<'PeerAuthentication'>['spec'], c);
     case 'RequestAuthentication':

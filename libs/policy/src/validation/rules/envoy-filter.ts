@@ -1,0 +1,148 @@
+import type { EnvoyFilterSpec } from '../../api/networking/envoy-filter.js';
+import type { FindingCollector } from '../collector.js';
+import { field, item, nested } from '../../field-paths.js';
+import { checkNetworkingSelector } from './common.js';
+import { checkRegex } from './primitives.js';
+
+/**
+ * EnvoyFilter rules (Istio's `pkg/config/validation/envoyfilter` `ValidateEnvoyFilter`). The patches are
+ * free-form in the schema (their `value` is Envoy configuration of any version), so each field read here
+ * is type-checked first. The mesh stores EnvoyFilters but does not apply them (a NOT_APPLIED warning);
+ * they are still checked so that a manifest this mesh accepts is one Istio's webhook accepts too. The
+ * check of `patch.value` against Envoy's protos is not done here: the mesh has no Envoy proto registry.
+ */
+
+const APPLY_TO = new Set([
+  'LISTENER',
+  'FILTER_CHAIN',
+  'NETWORK_FILTER',
+  'HTTP_FILTER',
+  'ROUTE_CONFIGURATION',
+  'VIRTUAL_HOST',
+  'HTTP_ROUTE',
+  'CLUSTER',
+  'EXTENSION_CONFIG',
+  'BOOTSTRAP',
+  'LISTENER_FILTER',
+]);
+const OPERATIONS = new Set([
+  'MERGE',
+  'ADD',
+  'REMOVE',
+  'INSERT_BEFORE',
+  'INSERT_AFTER',
+  'INSERT_FIRST',
+  'REPLACE',
+]);
+const LISTENER_CLASS = new Set(['LISTENER', 'FILTER_CHAIN', 'NETWORK_FILTER', 'HTTP_FILTER']);
+const ROUTE_CLASS = new Set(['ROUTE_CONFIGURATION', 'VIRTUAL_HOST', 'HTTP_ROUTE']);
+/** The match objects (`match.listener`, ...), one of which a match may set. */
+const OBJECT_TYPES = ['listener', 'routeConfiguration', 'cluster'] as const;
+const HTTP_CONNECTION_MANAGER = new Set([
+  'envoy.filters.network.http_connection_manager',
+  'envoy.http_connection_manager',
+]);
+
+type Obj = Record<string, unknown>;
+const isObj = (value: unknown): value is Obj =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const child = (value: unknown, key: string): Obj | undefined => {
+  const next = isObj(value) ? value[key] : undefined;
+  return isObj(next) ? next : undefined;
+};
+
+export function checkEnvoyFilter(spec: EnvoyFilterSpec, c: FindingCollector): void {
+  checkNetworkingSelector(spec.workloadSelector, 'spec.workloadSelector', c);
+  spec.configPatches?.forEach((patch, i) => checkConfigPatch(patch, item('spec.configPatches', i), c));
+}
+
+function checkConfigPatch(configPatch: unknown, path: string, c: FindingCollector): void {
+  const invalid = (at: string, message: string) =>
+    c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
+  if (!isObj(configPatch)) return invalid(path, 'null config patch');
+  const { applyTo } = configPatch;
+  if (applyTo === undefined || applyTo === 'INVALID')
+    return invalid(field(path, 'applyTo'), 'missing applyTo');
+  if (typeof applyTo !== 'string' || !APPLY_TO.has(applyTo))
+    return invalid(field(path, 'applyTo'), `unknown applyTo ${JSON.stringify(applyTo)}`);
+  const patch = child(configPatch, 'patch');
+  if (patch === undefined) return invalid(field(path, 'patch'), 'missing patch');
+  const { operation } = patch;
+  if (operation === undefined || operation === 'INVALID')
+    return invalid(nested(path, 'patch.operation'), 'missing patch operation');
+  if (typeof operation !== 'string' || !OPERATIONS.has(operation))
+    return invalid(nested(path, 'patch.operation'), `unknown patch operation ${JSON.stringify(operation)}`);
+  if (operation !== 'REMOVE' && (patch['value'] === undefined || patch['value'] === null))
+    return invalid(nested(path, 'patch.value'), 'missing patch value for non-remove operation');
+  const match = child(configPatch, 'match');
+  if (match === undefined) return;
+  const proxyVersion = child(match, 'proxy')?.['proxyVersion'];
+  if (typeof proxyVersion === 'string' && proxyVersion !== '') {
+    const problem = checkRegex(proxyVersion);
+    if (problem !== undefined)
+      return invalid(
+        nested(path, 'match.proxy.proxyVersion'),
+        `invalid regex for proxy version, [${problem}]`,
+      );
+  }
+  checkMatchObject(applyTo, match, field(path, 'match'), c);
+}
+
+/** `applyTo` and the match object must name the same class of Envoy object. */
+function checkMatchObject(applyTo: string, match: Obj, path: string, c: FindingCollector): void {
+  const invalid = (at: string, message: string) =>
+    c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
+  const objectType = OBJECT_TYPES.find((name) => match[name] !== undefined);
+  if (objectType === undefined) return;
+  if (LISTENER_CLASS.has(applyTo)) {
+    if (objectType !== 'listener')
+      return invalid(path, 'applyTo for listener class objects cannot have non listener match');
+    checkFilterMatch(
+      applyTo,
+      child(child(match, 'listener'), 'filterChain'),
+      nested(path, 'listener.filterChain'),
+      c,
+    );
+  } else if (ROUTE_CLASS.has(applyTo) && objectType !== 'routeConfiguration') {
+    invalid(path, 'applyTo for http route class objects cannot have non route configuration match');
+  } else if (applyTo === 'CLUSTER' && objectType !== 'cluster') {
+    invalid(path, 'applyTo for cluster class objects cannot have non cluster match');
+  }
+}
+
+function checkFilterMatch(
+  applyTo: string,
+  filterChain: Obj | undefined,
+  path: string,
+  c: FindingCollector,
+): void {
+  const filter = child(filterChain, 'filter');
+  if (filter === undefined) return;
+  const at = field(path, 'filter');
+  if (applyTo === 'LISTENER' || applyTo === 'FILTER_CHAIN')
+    c.warning(
+      'ENVOY_FILTER_INVALID',
+      at,
+      `Envoy filter: filter match has no effect when used with ${applyTo}`,
+    );
+  const name = typeof filter['name'] === 'string' ? filter['name'] : '';
+  if (name === '')
+    return c.error('ENVOY_FILTER_INVALID', at, 'Envoy filter: filter match has no name to match on');
+  const subFilter = child(filter, 'subFilter');
+  if (subFilter === undefined) return;
+  const sub = field(at, 'subFilter');
+  if (applyTo !== 'HTTP_FILTER')
+    return c.error(
+      'ENVOY_FILTER_INVALID',
+      sub,
+      'Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only',
+    );
+  if (!HTTP_CONNECTION_MANAGER.has(name))
+    return c.error(
+      'ENVOY_FILTER_INVALID',
+      sub,
+      'Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager',
+    );
+  if (typeof subFilter['name'] !== 'string' || subFilter['name'] === '')
+    c.error('ENVOY_FILTER_INVALID', sub, 'Envoy filter: subfilter match has no name to match on');
+}
