@@ -91,8 +91,8 @@ describe('istiod reading config from Kubernetes (test API server)', () => {
         http: [
           {
             route: [
-              { destination: { host: 'reviews' }, weight: 50 },
-              { destination: { host: 'reviews' }, weight: 20 },
+              { destination: { host: 'reviews' }, weight: 0 },
+              { destination: { host: 'reviews' }, weight: 0 },
             ],
           },
         ],

@@ -168,7 +168,7 @@ describe('proxyless gRPC through istiod', () => {
 
     writeFileSync(
       join(configDir, 'broken.yaml'),
-      virtualService(70, 20).replace('name: echo\n  namespace', 'name: broken\n  namespace'),
+      virtualService(0, 0).replace('name: echo\n  namespace', 'name: broken\n  namespace'),
     );
     let configz: { invalid: { code: string; name: string; source: { file: string; line: number } }[] } = {
       invalid: [],
