@@ -5,6 +5,8 @@ import { analyzeAuthorizationPolicies } from './authorization-policies.js';
 import { analyzeConflictingMeshGatewayHosts } from './conflicting-mesh-gateway-hosts.js';
 import { analyzeCaCertificates } from './destination-rule-ca-certificates.js';
 import { analyzeDestinationRuleSubsets } from './destination-rule-subsets.js';
+import { analyzeConflictingGateways } from './gateway-conflicts.js';
+import { analyzeGatewayPorts } from './gateway-ports.js';
 import {
   ANALYSIS_LEVELS,
   formatMessage,
@@ -29,6 +31,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: 'auth.AuthorizationPoliciesAnalyzer', analyze: analyzeAuthorizationPolicies },
   { name: 'destinationrule.CaCertificateAnalyzer', analyze: analyzeCaCertificates },
   { name: 'destinationrule.SubsetSelectPodAnalyzer', analyze: analyzeDestinationRuleSubsets },
+  { name: 'gateway.ConflictingGatewayAnalyzer', analyze: analyzeConflictingGateways },
+  { name: 'gateway.IngressGatewayPortAnalyzer', analyze: analyzeGatewayPorts },
   { name: 'service.PortNameAnalyzer', analyze: analyzeServicePortNames },
   { name: 'sidecar.SelectorAnalyzer', analyze: analyzeSidecarSelectors },
   { name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer', analyze: analyzeConflictingMeshGatewayHosts },

@@ -31,7 +31,9 @@ export const MESSAGE_TYPES = {
   VirtualServiceIneffectiveMatch: { code: 'IST0131', level: 'Info' },
   VirtualServiceHostNotFoundInGateway: { code: 'IST0132', level: 'Warning' },
   SchemaWarning: { code: 'IST0133', level: 'Warning' },
+  ConflictingGateways: { code: 'IST0145', level: 'Error' },
   ExternalNameServiceTypeInvalidPortName: { code: 'IST0150', level: 'Warning' },
+  GatewayPortNotDefinedOnService: { code: 'IST0162', level: 'Warning' },
   DestinationRuleSubsetNotSelectPods: { code: 'IST0173', level: 'Error' },
   UnknownDestinationRuleHost: { code: 'IST0174', level: 'Warning' },
 } as const satisfies Record<string, { code: string; level: AnalysisLevel }>;
