@@ -35,6 +35,27 @@ const envoyFilters: ValidationCase[] = [
     expect: [NOT_APPLIED],
   },
   {
+    // Istio's testdata/crds/envoyfilter-valid.yaml
+    name: 'MERGE_AND_REPLACE_LIST and waypoint matches are valid',
+    kind: 'EnvoyFilter',
+    spec: {
+      configPatches: [
+        {
+          applyTo: 'NETWORK_FILTER',
+          match: { listener: { filterChain: { transportProtocol: 'tls' } } },
+          patch: { operation: 'MERGE_AND_REPLACE_LIST', value: { name: HCM } },
+        },
+        {
+          applyTo: 'HTTP_FILTER',
+          match: { context: 'WAYPOINT', waypoint: { filter: { name: HCM, subFilter: { name: 'r' } } } },
+          patch: { operation: 'REMOVE' },
+        },
+        { applyTo: 'CLUSTER', match: { context: 'WAYPOINT', waypoint: {} }, patch: { operation: 'REMOVE' } },
+      ],
+    },
+    expect: [NOT_APPLIED],
+  },
+  {
     name: 'a patch without applyTo is invalid',
     kind: 'EnvoyFilter',
     spec: patch({ patch: { operation: 'ADD', value: {} } }),

@@ -33,11 +33,15 @@ const OPERATIONS = new Set([
   'INSERT_AFTER',
   'INSERT_FIRST',
   'REPLACE',
+  'MERGE_AND_REPLACE_LIST',
 ]);
 const LISTENER_CLASS = new Set(['LISTENER', 'FILTER_CHAIN', 'NETWORK_FILTER', 'HTTP_FILTER']);
 const ROUTE_CLASS = new Set(['ROUTE_CONFIGURATION', 'VIRTUAL_HOST', 'HTTP_ROUTE']);
-/** The match objects (`match.listener`, ...), one of which a match may set. */
-const OBJECT_TYPES = ['listener', 'routeConfiguration', 'cluster'] as const;
+/**
+ * The match objects, one of which a match may set. `waypoint` (context WAYPOINT) matches a waypoint's
+ * filters and clusters, so it fits every applyTo class.
+ */
+const OBJECT_TYPES = ['listener', 'routeConfiguration', 'cluster', 'waypoint'] as const;
 const HTTP_CONNECTION_MANAGER = new Set([
   'envoy.filters.network.http_connection_manager',
   'envoy.http_connection_manager',
@@ -93,7 +97,7 @@ function checkMatchObject(applyTo: string, match: Obj, path: string, c: FindingC
   const invalid = (at: string, message: string) =>
     c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
   const objectType = OBJECT_TYPES.find((name) => match[name] !== undefined);
-  if (objectType === undefined) return;
+  if (objectType === undefined || objectType === 'waypoint') return;
   if (LISTENER_CLASS.has(applyTo)) {
     if (objectType !== 'listener')
       return invalid(path, 'applyTo for listener class objects cannot have non listener match');
