@@ -121,7 +121,7 @@ describe('meshctl local status: the MTLS column', () => {
     const status = await localStatus(state, stateDir);
     expect(perPort(istiodConfig(files))).toBe('9080:STRICT 9090:PERMISSIVE 7070:STRICT');
     expect(status.workloads[0]?.mtls).toBe('9080:STRICT 9090:PERMISSIVE 7070:STRICT');
-    expect(renderStatusTable(status).split('\n')[1]).toMatch(/ 9080:STRICT 9090:PERMISSIVE 7070:STRICT$/);
+    expect(renderStatusTable(status).split('\n')[1]).toMatch(/ 9080:STRICT 9090:PERMISSIVE 7070:STRICT +-$/);
   });
 
   it('shows one mode when every port has it', async () => {

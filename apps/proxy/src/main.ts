@@ -74,12 +74,12 @@ async function main(args: string[]): Promise<void> {
 
 /** Ready as `/healthz/ready` says: the workload certificate issued and istiod's first config applied. */
 function reportWhenReady(proxy: SidecarProxy, readiness: ReadinessReporter<ProxyPorts>): void {
-  const { admin, outbound, inbound, status, stats } = proxy.options.ports;
+  const { outbound, inbound, status, stats } = proxy.options.ports;
   const check = () => {
     if (readiness.pending && proxy.notReadyReason() !== undefined) return;
     proxy.state.off('snapshot', check);
     readiness.ready({
-      adminPort: admin,
+      adminPort: proxy.adminPort,
       outboundPort: outbound,
       inboundPort: inbound,
       statusPort: status,

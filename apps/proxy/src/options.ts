@@ -38,6 +38,11 @@ export interface ProxyOptions {
   capture: 'transparent' | 'explicit';
   /** Explicit mode: the application's port → where the application really listens. */
   inboundPorts: Map<number, { host: string; port: number }>;
+  /**
+   * Explicit mode: which local processes may use the forward proxy and the admin port —
+   * `same-user` (the proxy's own user and root, as the kernel's socket table says) or `any`.
+   */
+  localCallers: 'same-user' | 'any';
   /** Address the proxy's own listeners bind: `0.0.0.0` in a pod, the workload's address locally. */
   bindAddress: string;
   ports: { admin: number; outbound: number; inbound: number; status: number; stats: number };
@@ -64,6 +69,7 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--ca-root-cert /var/run/secrets/istio/root-cert.pem]
                   [--token-file /var/run/secrets/tokens/istio-token]
                   [--capture transparent|explicit] [--inbound APP_PORT=HOST:PORT ...] [--bind-address IP]
+                  [--local-callers same-user|any]
                   [--admin-port 15000] [--outbound-port 15001] [--inbound-port 15006]
                   [--status-port 15021] [--stats-port 15090]
                   [--access-log FILE] [--drain-duration 5s] [--log-level info]
@@ -167,6 +173,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
         capture: { type: 'string' },
         inbound: { type: 'string', multiple: true },
         'bind-address': { type: 'string' },
+        'local-callers': { type: 'string' },
         'admin-port': { type: 'string' },
         'outbound-port': { type: 'string' },
         'inbound-port': { type: 'string' },
@@ -191,6 +198,9 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const capture = parsed.capture ?? 'transparent';
   if (capture !== 'transparent' && capture !== 'explicit')
     throw new UsageError(`--capture: "${capture}" is not transparent or explicit`);
+  const localCallers = parsed['local-callers'] ?? 'same-user';
+  if (localCallers !== 'same-user' && localCallers !== 'any')
+    throw new UsageError(`--local-callers: "${localCallers}" is not same-user or any`);
   const xdsProtocol = parsed['xds-protocol'] ?? 'delta';
   if (xdsProtocol !== 'delta' && xdsProtocol !== 'sotw')
     throw new UsageError(`--xds-protocol: "${xdsProtocol}" is not delta or sotw`);
@@ -224,6 +234,7 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     tokenFile: parsed['token-file'] ?? '/var/run/secrets/tokens/istio-token',
     capture,
     inboundPorts: parseInbound(parsed.inbound ?? []),
+    localCallers,
     bindAddress: parsed['bind-address'] ?? (capture === 'explicit' ? instanceIp : '0.0.0.0'),
     ports: {
       admin: port('admin-port', parsed['admin-port'] ?? '15000'),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 import { credentials as grpcCredentials, experimental } from '@grpc/grpc-js';
 import { InMemoryCertificateProvider } from '@mesh/pki';
@@ -13,9 +13,10 @@ import type { HttpDependencies } from './http/http-stream-context.js';
 import { HttpServers } from './http/http-servers.js';
 import { UpstreamPools } from './http/upstream-pools.js';
 import { HttpProxyListener } from './listeners/http-proxy-listener.js';
+import { LocalCallers } from './listeners/local-callers.js';
 import { TrafficListeners } from './listeners/traffic-listeners.js';
 import type { ProxyOptions } from './options.js';
-import { AccessLogWriter, DownstreamStats, IstioMetrics } from './telemetry/index.js';
+import { AccessLogWriter, CertificateExpiryStats, DownstreamStats, IstioMetrics } from './telemetry/index.js';
 import { TrafficReporter } from './telemetry/traffic-reporter.js';
 import { WorkloadTls } from './tls/workload-tls.js';
 import { ProxyConfigState } from './xds/proxy-config-state.js';
@@ -84,6 +85,7 @@ export class SidecarProxy {
     const clusters = new ClusterManager(explicitInboundOverride(options));
     const pools = new UpstreamPools(tls);
     const metrics = new IstioMetrics();
+    new CertificateExpiryStats(metrics.registry, () => tls.certificate);
     const reporter = new TrafficReporter(
       node.id,
       {
@@ -165,15 +167,17 @@ export class SidecarProxy {
   async #listen(deps: HttpDependencies, onQuit: () => void): Promise<void> {
     const { options, traffic } = this;
     const host = options.bindAddress;
+    let callers: LocalCallers | undefined;
     if (options.capture === 'transparent') {
       await traffic.listenVirtualOutbound(host, options.ports.outbound);
       await traffic.listenVirtualInbound(host, options.ports.inbound);
     } else {
+      // Every local process shares the loopback the forward proxy and admin port listen on.
+      callers = await LocalCallers.start(options.localCallers);
       for (const port of options.inboundPorts.keys()) await traffic.listenInboundPort(host, port);
-      this.#httpProxy = new HttpProxyListener(deps, traffic, options.namespace);
+      this.#httpProxy = new HttpProxyListener(deps, traffic, options.namespace, callers);
       await this.#httpProxy.listen(host, options.ports.outbound);
     }
-    const loopback = isIP(host) === 4 && host.startsWith('127.') ? host : '127.0.0.1';
     this.#adminServers = await startAdminServers(
       {
         notReadyReason: () => this.notReadyReason(),
@@ -184,6 +188,7 @@ export class SidecarProxy {
           ...(this.tls.certificate ? { certificate: this.tls.certificate } : {}),
           ...(this.#certificateIssuedAt ? { certificateIssuedAt: this.#certificateIssuedAt } : {}),
         }),
+        certificate: () => this.tls.certificate,
         controlPlane: () => ({
           connected: this.state.client.connected,
           synced: this.state.synced,
@@ -210,13 +215,18 @@ export class SidecarProxy {
         quit: onQuit,
       },
       {
-        adminHost: loopback,
         adminPort: options.ports.admin,
+        ...(callers ? { adminCallers: callers } : {}),
         statusHost: host,
         statusPort: options.ports.status,
         statsPort: options.ports.stats,
       },
     );
+  }
+
+  /** The admin port as bound (`--admin-port 0` lets the kernel choose one). */
+  get adminPort(): number {
+    return (this.#adminServers[0]?.address() as AddressInfo | null)?.port ?? this.options.ports.admin;
   }
 
   #onCertificate(certificate: WorkloadCertificate): void {

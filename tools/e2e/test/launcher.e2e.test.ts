@@ -129,8 +129,12 @@ describe('mesh-proxy', () => {
       readyTimeoutMs: 60_000,
     });
     try {
-      expect(await proxy.ready).toEqual({
-        adminPort: 15000,
+      const ready = await proxy.ready;
+      // Explicit-mode sidecars share 127.0.0.1: each admin port is a free one, reported as bound.
+      expect(ready.adminPort).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${ready.adminPort}/ready`)).status).toBe(200);
+      expect(ready).toEqual({
+        adminPort: ready.adminPort,
         outboundPort: 15001,
         inboundPort: 15006,
         statusPort: 15021,
@@ -143,14 +147,14 @@ describe('mesh-proxy', () => {
   });
 
   it('with its admin port in use: reports the listen error, leaves nothing running', async () => {
-    await occupiedPort('127.0.43.2', 15000);
-    const proxy = startSidecar(await sidecar('busy-1', '127.0.43.2'), {
+    const adminPort = await occupiedPort('127.0.0.1');
+    const proxy = startSidecar(await sidecar('busy-1', '127.0.43.2', { adminPort }), {
       logs: { memory: true },
       readyTimeoutMs: 60_000,
     });
     const error = await failure(proxy);
     expect(error.code).toBe('LAUNCH_FAILED');
-    expect(error.reason).toBe('listen EADDRINUSE: address already in use 127.0.43.2:15000');
+    expect(error.reason).toBe(`listen EADDRINUSE: address already in use 127.0.0.1:${adminPort}`);
   });
 
   it("without istiod's root certificate: reports that at once", async () => {

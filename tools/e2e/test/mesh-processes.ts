@@ -21,6 +21,7 @@ export interface SidecarProcess {
   child: ChildProcess;
   /** `http://<address>:15001`, the sidecar's forward proxy for its app. */
   proxyUrl: string;
+  /** `http://127.0.0.1:<its admin port>`: admin listens on loopback only, on a port of its own. */
   adminUrl: string;
   logs: string[];
   /** Sends `signal` (SIGKILL after 5 s); resolves with the exit code. */
@@ -112,12 +113,14 @@ export class LoopbackMesh {
       address: spec.address,
       child: proxy.child,
       proxyUrl: `http://${spec.address}:15001`,
-      adminUrl: `http://${spec.address}:15000`,
+      // Set once ready: explicit-mode sidecars share 127.0.0.1, each on the admin port it reports.
+      adminUrl: '',
       logs: proxy.logs.lines,
       stop: async (signal = 'SIGTERM') => (await proxy.stop({ signal })).code,
     };
     this.sidecars.push(sidecar);
-    await proxy.ready;
+    const { adminPort } = await proxy.ready;
+    sidecar.adminUrl = `http://127.0.0.1:${adminPort}`;
     return sidecar;
   }
 

@@ -20,6 +20,7 @@ import {
 } from '@mesh/launcher';
 import { formatSpiffeId, revokeAllJoinTokens, type SpiffeIdentity } from '@mesh/pki';
 
+import { restoreAppliedSet } from './applied-config.js';
 import { prepareConfigDir } from './config-dir.js';
 import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
@@ -99,6 +100,7 @@ export class LocalMeshRuntime {
     const configDir = join(stateDir, 'config');
     const services = prepareConfigDir(configDir, mesh.config);
     progress(`config: ${services.length} services from ${mesh.config.length} path(s) into ${configDir}`);
+    restoreAppliedSet(stateDir, configDir); // what `local apply` added, until `local delete` (up says what)
 
     const transparent = options.transparent === true;
     if (transparent && process.getuid?.() !== 0)
@@ -331,7 +333,9 @@ export class LocalMeshRuntime {
    * through it (iptables sends them to its inbound listener).
    */
   async #waitReady(instance: InstanceState): Promise<void> {
-    await this.#instances.get(instance.instance)?.sidecar?.ready;
+    const ports = await this.#instances.get(instance.instance)?.sidecar?.ready;
+    // Explicit-mode sidecars share 127.0.0.1, so each has the admin port it reports.
+    if (ports) instance.adminPort = ports.adminPort;
     for (const port of Object.values(instance.appPorts))
       await waitUntil(
         () => accepting(instance.address, port),

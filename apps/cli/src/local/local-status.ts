@@ -20,7 +20,8 @@ import type { InstanceState, RunState } from './run-state.js';
 /**
  * What `meshctl local up` prints when ready and `meshctl local status` reports: every workload
  * instance with its identity, address, sidecar readiness, xDS sync state (asked of the sidecar's
- * admin `/control_plane`) and the mTLS mode its sidecar enforces on each port, then the config
+ * admin `/control_plane`), the mTLS mode its sidecar enforces on each port and the expiry of the
+ * workload certificate it serves with (its admin `/certs`, as Envoy's), then the config
  * istiod refused (its `/debug/configz`): invalid documents, and the resources whose last good version
  * istiod keeps in force because their new version is invalid.
  *
@@ -42,6 +43,8 @@ export interface InstanceStatus {
   proxy: 'ready' | 'not ready' | 'none';
   xds: 'synced' | 'not synced' | 'disconnected' | '-';
   mtls: string;
+  /** The workload certificate the sidecar serves with; undefined without a sidecar or an answer. */
+  certificate?: { serialNumber: string; expires: string };
 }
 
 export interface LocalStatus {
@@ -141,17 +144,44 @@ async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): 
   };
   if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
   const ready = await probe(`http://${instance.address}:15021/healthz/ready`);
-  // The admin port listens on the pod's loopback only (Istio's 15000), so it is asked from inside.
-  const admin = instance.netns ? '127.0.0.1' : instance.address;
-  const plane = await probe(`http://${admin}:15000/control_plane`, instance.netns);
+  // The admin port listens on loopback only (in the pod's own, in transparent mode).
+  const admin = `http://127.0.0.1:${instance.adminPort ?? 15000}`;
+  const [plane, certs] = await Promise.all([
+    probe(`${admin}/control_plane`, instance.netns),
+    probe(`${admin}/certs`, instance.netns),
+  ]);
   const sync =
     plane?.status === 200 ? (JSON.parse(plane.body) as { connected: boolean; synced: boolean }) : undefined;
+  const certificate = certs?.status === 200 ? servingCertificate(certs.body) : undefined;
   return {
     ...base,
     proxy: ready?.status === 200 ? 'ready' : 'not ready',
     xds: !sync ? '-' : !sync.connected ? 'disconnected' : sync.synced ? 'synced' : 'not synced',
     mtls: enforcedMtls(snapshot, instance),
+    ...(certificate ? { certificate } : {}),
   };
+}
+
+/** The workload certificate in Envoy's `/certs` answer: the first context's `cert_chain`. */
+function servingCertificate(body: string): InstanceStatus['certificate'] {
+  const { certificates } = JSON.parse(body) as {
+    certificates?: { cert_chain?: { serial_number?: string; expiration_time?: string }[] }[];
+  };
+  const leaf = certificates?.[0]?.cert_chain?.[0];
+  if (!leaf?.expiration_time) return undefined;
+  return { serialNumber: leaf.serial_number ?? '', expires: leaf.expiration_time };
+}
+
+/** When a certificate expires, as the table says it: how long from `now` (`23h59m`, `6d4h`), or expired. */
+export function formatExpiry(expires: string, now: Date): string {
+  const seconds = Math.floor((Date.parse(expires) - now.getTime()) / 1000);
+  if (seconds <= 0) return `EXPIRED ${expires}`;
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  if (days > 0) return `in ${days}d${hours}h`;
+  if (hours > 0) return `in ${hours}h${minutes}m`;
+  return `in ${minutes}m${seconds % 60}s`;
 }
 
 /** The status of the mesh running on `stateDir` (istiod's state directory too) as `state` describes it. */
@@ -173,8 +203,8 @@ export async function localStatus(state: RunState, stateDir: string): Promise<Lo
 }
 
 /** The human table: one row per workload instance, then any config istiod refused. */
-export function renderStatusTable(status: LocalStatus): string {
-  const header = ['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'XDS', 'MTLS'];
+export function renderStatusTable(status: LocalStatus, now = new Date()): string {
+  const header = ['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'XDS', 'MTLS', 'CERT EXPIRES'];
   const rows = status.workloads.map((w) => [
     w.instance,
     w.namespace,
@@ -183,6 +213,7 @@ export function renderStatusTable(status: LocalStatus): string {
     w.proxy,
     w.xds,
     w.mtls,
+    w.certificate ? formatExpiry(w.certificate.expires, now) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>

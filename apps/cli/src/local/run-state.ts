@@ -31,6 +31,11 @@ export interface InstanceState {
   netns?: string;
   appPid?: number;
   proxyPid?: number;
+  /**
+   * The sidecar's admin port on 127.0.0.1 — each explicit-mode sidecar has its own, as they share that
+   * loopback; Istio's 15000 in the pod's own loopback in transparent mode.
+   */
+  adminPort?: number;
   logs: { app: string; proxy?: string };
 }
 

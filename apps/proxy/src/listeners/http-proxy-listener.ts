@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 import { compiledFilterChain, originalDestinationListener, selectFilterChain } from '@mesh/xds';
@@ -9,6 +9,7 @@ import { enforceHttp1Limits, http1ServerOptions } from '../http/http1-limits.js'
 import { handleUpgrade } from '../http/upgrade-tunnel.js';
 import { listenerAddress } from '../telemetry/index.js';
 import { resolveExplicitDestination } from './explicit-destination.js';
+import type { LocalCallers } from './local-callers.js';
 import type { TrafficListeners } from './traffic-listeners.js';
 
 /**
@@ -17,6 +18,9 @@ import type { TrafficListeners } from './traffic-listeners.js';
  * (`GET http://reviews:9080/path`) go through the outbound HTTP listener of their port, routed by
  * Host exactly as in transparent mode; `CONNECT host:port` tunnels become outbound connections to
  * that destination (HTTP/2, gRPC and TCP ride these).
+ *
+ * Whoever uses it speaks with the workload's identity, so a caller `callers` refuses (another user of
+ * the machine) gets 403 before anything is forwarded; see `local-callers.ts` for what can be told.
  */
 
 export class HttpProxyListener {
@@ -28,20 +32,48 @@ export class HttpProxyListener {
     private readonly deps: HttpDependencies,
     private readonly traffic: TrafficListeners,
     private readonly namespace: string,
+    private readonly callers: LocalCallers,
   ) {
     const { limits, stats } = deps.downstream;
-    this.server = createServer(http1ServerOptions(limits), (req, res) => this.#request(req, res));
+    this.server = createServer(http1ServerOptions(limits), (req, res) => {
+      void this.#admitted(req.socket, res, () => this.#request(req, res));
+    });
     enforceHttp1Limits(this.server, stats, () => this.#address);
     // The same connection limit as the traffic listeners; CONNECT tunnels count until they close.
     this.server.maxConnections = limits.maxConnectionsPerListener;
     this.server.on('drop', () => stats.overflow(this.#address));
-    this.server.on('connection', (socket: Socket) => stats.track(this.#address, socket));
-    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      this.#connect(req, socket, head),
+    this.server.on('connection', (socket: Socket) => {
+      stats.track(this.#address, socket);
+      // Asked at once, so the answer is usually there when the first request has been read.
+      void callers.check(socket);
+    });
+    this.server.on(
+      'connect',
+      (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        void this.#admitted(req.socket, socket, () => this.#connect(req, socket, head)),
     );
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      this.#upgrade(req, socket, head),
+    this.server.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        void this.#admitted(req.socket, socket, () => this.#upgrade(req, socket, head)),
     );
+  }
+
+  /** Runs `serve` for an admitted caller; a refused one gets 403 and the connection is closed. */
+  async #admitted(caller: Socket, reply: Socket | ServerResponse, serve: () => void): Promise<void> {
+    // A CONNECT or upgrade socket has left the HTTP server, and its error listener with it: a reset
+    // while the verdict is pending, after a refusal or after a short answer (400) must not end the
+    // process. Whoever serves the socket afterwards adds its own handling.
+    if (!(reply instanceof ServerResponse)) reply.on('error', () => undefined);
+    const verdict = await this.callers.check(caller);
+    if (caller.destroyed) return;
+    if (verdict.allowed) return serve();
+    const body = `mesh-proxy: this forward proxy speaks with the workload's identity: ${verdict.reason}\n`;
+    if (reply instanceof ServerResponse) localReply(reply, 403, body, { connection: 'close' });
+    else
+      reply.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
   }
 
   listen(host: string, port: number): Promise<void> {

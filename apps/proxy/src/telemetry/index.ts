@@ -29,6 +29,13 @@ export {
   REQUEST_LABELS,
 } from './istio-metrics.js';
 export { DownstreamStats, listenerAddress } from './downstream-stats.js';
+export {
+  CertificateExpiryStats,
+  daysUntilExpiration,
+  servedCertificates,
+  type ServedCertificates,
+  type ServedCertificatesPem,
+} from './certificate-expiry.js';
 export { AccessLogWriter, formatAccessLogEntry, type AccessLogRecord } from './access-log.js';
 export {
   formatB3Single,

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-
 import { describe, expect, it } from 'vitest';
 
 import { IstioMetrics, unknownPeer } from '../../src/telemetry/index.js';
+import { promtoolCheckMetrics } from './promtool.js';
 import { inboundConnection, inboundRequest } from './telemetry-fixtures.js';
 
 /**
@@ -12,38 +11,6 @@ import { inboundConnection, inboundRequest } from './telemetry-fixtures.js';
  */
 const ISTIO_DURATION_UNIT_LINT =
   'istio_request_duration_milliseconds use base unit "seconds" instead of "milliseconds"';
-
-interface PromtoolResult {
-  code: number | null;
-  output: string[];
-}
-
-/** Runs `promtool check metrics` with `text` on stdin; fails clearly if promtool is missing. */
-function promtoolCheckMetrics(text: string): Promise<PromtoolResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('promtool check metrics did not finish within 10 s'));
-    }, 10_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === 'ENOENT'
-          ? new Error('promtool is not installed (Debian: apt-get install prometheus); CI must provide it')
-          : error,
-      );
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: output.split('\n').filter((line) => line.trim() !== '') });
-    });
-    child.stdin.end(text);
-  });
-}
 
 /** Drops one metric family (its HELP, TYPE and samples) from an exposition. */
 function withoutFamily(text: string, family: string): string {

@@ -23,7 +23,14 @@ describe('sidecarArgs', () => {
       ...['--ca-address', '127.0.0.1:15012', '--ca-root-cert', '/state/ca/root-cert.pem'],
       ...['--token-file', '/state/local/reviews-v2-0.token'],
       ...['--capture', 'explicit', '--inbound', '9080=127.0.10.4:40123'],
+      // Explicit-mode sidecars share 127.0.0.1: each asks for a free admin port and reports it.
+      ...['--admin-port', '0'],
     ]);
+  });
+
+  it('passes an admin port given, and none in transparent mode (15000 in the pod)', () => {
+    expect(sidecarArgs({ ...BASE, adminPort: 15000 }).slice(-2)).toEqual(['--admin-port', '15000']);
+    expect(sidecarArgs({ ...BASE, capture: { mode: 'transparent' } })).not.toContain('--admin-port');
   });
 
   it('takes xDS from another server in plaintext, istiod staying the CA', () => {
@@ -61,6 +68,6 @@ describe('sidecarArgs', () => {
       },
     });
     expect(args.slice(args.indexOf('--labels'), args.indexOf('--labels') + 2)).toEqual(['--labels', '']);
-    expect(args.slice(-4)).toEqual(['--inbound', '8080=127.0.0.1:1', '--inbound', '9090=127.0.0.1:2']);
+    expect(args.slice(-6, -2)).toEqual(['--inbound', '8080=127.0.0.1:1', '--inbound', '9090=127.0.0.1:2']);
   });
 });

@@ -33,6 +33,12 @@ export interface SidecarOptions {
    * application port on `instanceIp` and forwards to where the app really listens.
    */
   capture: { mode: 'transparent' } | { mode: 'explicit'; inbound?: Readonly<Record<number, AppEndpoint>> };
+  /**
+   * The admin port, on 127.0.0.1. Explicit mode: by default `0`, a free port the sidecar reports when
+   * ready (`ready.adminPort`), since every explicit-mode sidecar shares 127.0.0.1. Transparent mode:
+   * Istio's 15000 in the pod's own loopback.
+   */
+  adminPort?: number;
   /** How long SIGTERM lets connections finish (mesh-proxy's default: 5 s). */
   drainMs?: number;
   logLevel?: string;
@@ -62,8 +68,14 @@ export function sidecarArgs(options: SidecarOptions): string[] {
           `${port}=${app.host}:${app.port}`,
         ])
       : []),
+    ...adminPortArgs(options),
     ...(options.drainMs === undefined ? [] : ['--drain-duration', `${options.drainMs}ms`]),
     ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
     ...(options.extraArgs ?? []),
   ];
+}
+
+function adminPortArgs(options: SidecarOptions): string[] {
+  const port = options.adminPort ?? (options.capture.mode === 'explicit' ? 0 : undefined);
+  return port === undefined ? [] : ['--admin-port', String(port)];
 }

@@ -118,12 +118,12 @@ export async function startProxyMesh(
         },
       );
       processes.push(sidecar);
-      await sidecar.ready;
+      const { adminPort } = await sidecar.ready;
       return {
         name,
         address,
         pid: sidecar.pid as number,
-        adminUrl: `http://${address}:15000`,
+        adminUrl: `http://127.0.0.1:${adminPort}`,
         logs: sidecar.logs.lines,
       };
     };
