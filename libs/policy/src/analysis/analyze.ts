@@ -7,6 +7,7 @@ import { analyzeCaCertificates } from './destination-rule-ca-certificates.js';
 import { analyzeDestinationRuleSubsets } from './destination-rule-subsets.js';
 import { analyzeConflictingGateways } from './gateway-conflicts.js';
 import { analyzeGatewayPorts } from './gateway-ports.js';
+import { analyzeJwtClaimRoutes } from './jwt-claim-routes.js';
 import {
   ANALYSIS_LEVELS,
   formatMessage,
@@ -14,6 +15,7 @@ import {
   type AnalysisMessage,
   type AnalysisOrigin,
 } from './messages.js';
+import { analyzeNamespaceInjection } from './namespace-injection.js';
 import { schemaMessages } from './schema-messages.js';
 import { analyzeServicePortNames } from './service-port-names.js';
 import { analyzeSidecarSelectors } from './sidecar-selectors.js';
@@ -33,12 +35,14 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: 'destinationrule.SubsetSelectPodAnalyzer', analyze: analyzeDestinationRuleSubsets },
   { name: 'gateway.ConflictingGatewayAnalyzer', analyze: analyzeConflictingGateways },
   { name: 'gateway.IngressGatewayPortAnalyzer', analyze: analyzeGatewayPorts },
+  { name: 'injection.Analyzer', analyze: analyzeNamespaceInjection },
   { name: 'service.PortNameAnalyzer', analyze: analyzeServicePortNames },
   { name: 'sidecar.SelectorAnalyzer', analyze: analyzeSidecarSelectors },
   { name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer', analyze: analyzeConflictingMeshGatewayHosts },
   { name: 'virtualservice.DestinationHostAnalyzer', analyze: analyzeDestinationHosts },
   { name: 'virtualservice.DestinationRuleAnalyzer', analyze: analyzeDestinationSubsets },
   { name: 'virtualservice.GatewayAnalyzer', analyze: analyzeVirtualServiceGateways },
+  { name: 'virtualservice.JWTClaimRouteAnalyzer', analyze: analyzeJwtClaimRoutes },
 ];
 
 /** `--suppress CODE=RESOURCE`: no message with that code on resources matching the pattern (`*` globs). */

@@ -18,6 +18,7 @@ export function isAtLeast(level: AnalysisLevel, threshold: AnalysisLevel): boole
 
 export const MESSAGE_TYPES = {
   ReferencedResourceNotFound: { code: 'IST0101', level: 'Error' },
+  NamespaceNotInjected: { code: 'IST0102', level: 'Info' },
   SchemaValidationError: { code: 'IST0106', level: 'Error' },
   ConflictingMeshGatewayVirtualServiceHosts: { code: 'IST0109', level: 'Error' },
   ConflictingSidecarWorkloadSelectors: { code: 'IST0110', level: 'Error' },
@@ -32,6 +33,7 @@ export const MESSAGE_TYPES = {
   VirtualServiceHostNotFoundInGateway: { code: 'IST0132', level: 'Warning' },
   SchemaWarning: { code: 'IST0133', level: 'Warning' },
   ConflictingGateways: { code: 'IST0145', level: 'Error' },
+  JwtClaimBasedRoutingWithoutRequestAuthN: { code: 'IST0149', level: 'Error' },
   ExternalNameServiceTypeInvalidPortName: { code: 'IST0150', level: 'Warning' },
   GatewayPortNotDefinedOnService: { code: 'IST0162', level: 'Warning' },
   DestinationRuleSubsetNotSelectPods: { code: 'IST0173', level: 'Error' },
