@@ -72,6 +72,47 @@ describe('meshctl analyze', () => {
     expect(run.stdout).toContain('\n\t{\n\t\t"code"');
   });
 
+  it('writes a SARIF log with -o sarif, each result at its file and line', () => {
+    const run = analyze(['-o', 'sarif', 'bookinfo']);
+    expect(run.status).toBe(0);
+    const log = JSON.parse(run.stdout) as {
+      version: string;
+      runs: {
+        tool: { driver: { rules: { id: string; name: string }[] } };
+        results: Record<string, unknown>[];
+      }[];
+    };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]?.tool.driver.rules.map((r) => `${r.id} ${r.name}`)).toEqual([
+      'IST0101 ReferencedResourceNotFound',
+      'IST0127 NoMatchingWorkloadsFound',
+    ]);
+    expect(log.runs[0]?.results[0]).toEqual({
+      ruleId: 'IST0101',
+      ruleIndex: 0,
+      level: 'error',
+      message: { text: 'Referenced host not found: "ratings"' },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'bookinfo/mistakes.yaml' },
+            region: { startLine: 22 },
+          },
+          logicalLocations: [{ fullyQualifiedName: 'VirtualService default/ratings', kind: 'resource' }],
+        },
+      ],
+    });
+  });
+
+  it('lists its analyzers with -L, as istioctl does', () => {
+    const run = analyze(['-L']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(
+      '* virtualservice.DestinationRuleAnalyzer:\n    Checks the destination rules associated with each virtual service\n',
+    );
+    expect(run.stdout.match(/^\* /gm)).toHaveLength(14);
+  });
+
   it('applies --suppress and --failure-threshold, and filters by -n', () => {
     const suppressed = analyze([
       'bookinfo',

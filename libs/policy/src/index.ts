@@ -77,6 +77,7 @@ export {
 export {
   ANALYZE_SUPPRESS_ANNOTATION,
   ANALYZERS,
+  SCHEMA_ANALYZER,
   analyzeConfig,
   suppressionMatches,
   type Analyzer,
@@ -86,6 +87,7 @@ export {
 export {
   ANALYSIS_LEVELS,
   ISTIO_ANALYSIS_CODES,
+  MESSAGE_TYPES,
   documentationUrl,
   formatMessage,
   isAtLeast,

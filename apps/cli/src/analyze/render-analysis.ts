@@ -10,6 +10,8 @@ import {
   type FileError,
 } from '@mesh/policy';
 
+import { renderSarif } from './render-sarif.js';
+
 /** What `meshctl analyze` found. `-o json|yaml` print `shown` in istioctl's message form. */
 export interface AnalysisReport {
   /** `namespace: default` or `all namespaces`, as istioctl names what it analyzed. */
@@ -24,13 +26,13 @@ export interface AnalysisReport {
   failureThreshold: AnalysisLevel;
 }
 
-export type AnalysisFormat = 'log' | 'json' | 'yaml';
+export type AnalysisFormat = 'log' | 'json' | 'yaml' | 'sarif';
 
 /**
  * Exit codes, istioctl's (`istioctl/cmd/sysexits.go`): 0 nothing at or above the failure threshold,
  * 79 analyzers found issues at or above it, 1 files that could not be read or parsed (when nothing
- * else failed), 64 usage errors. As istioctl does, `-o json|yaml` exit 0 whatever was found: the
- * caller reads the levels from the output.
+ * else failed), 64 usage errors. As istioctl does, `-o json|yaml` (and `sarif`) exit 0 whatever was
+ * found: the caller reads the levels from the output.
  */
 export const EXIT_OK = 0;
 export const EXIT_FILE_ERRORS = 1;
@@ -44,9 +46,10 @@ export function exitCodeOf(report: AnalysisReport, format: AnalysisFormat, ignor
   return EXIT_OK;
 }
 
-/** Standard output: the shown messages, one log line each, or istioctl's JSON/YAML list. */
+/** Standard output: the shown messages, one log line each, istioctl's JSON/YAML list, or a SARIF log. */
 export function renderAnalysis(report: AnalysisReport, format: AnalysisFormat): string {
   if (format === 'log') return report.shown.map(formatMessage).join('\n');
+  if (format === 'sarif') return renderSarif(report.shown);
   const list = report.shown.map(unstructured);
   return format === 'json' ? JSON.stringify(list, null, '\t') : stringify(list);
 }
@@ -89,4 +92,12 @@ export function renderAnalysisStatus(report: AnalysisReport, exitCode: number): 
     );
   else if (exitCode === EXIT_FILE_ERRORS) lines.push("Error: Some files couldn't be parsed.");
   return lines.join('\n');
+}
+
+/** `-L`: istioctl's list, sorted by name: `* name:` then the description, indented. */
+export function renderAnalyzerList(analyzers: readonly { name: string; description: string }[]): string {
+  return [...analyzers]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((a) => `* ${a.name}:\n    ${a.description}`)
+    .join('\n');
 }

@@ -1,7 +1,9 @@
 import { Command, Flags } from '@oclif/core';
 import {
   ANALYSIS_LEVELS,
+  ANALYZERS,
   ISTIO_ANALYSIS_CODES,
+  SCHEMA_ANALYZER,
   analyzeConfig,
   buildAnalysisInput,
   isAtLeast,
@@ -15,13 +17,14 @@ import {
   EXIT_USAGE,
   exitCodeOf,
   renderAnalysis,
+  renderAnalyzerList,
   renderAnalysisStatus,
   type AnalysisFormat,
   type AnalysisReport,
 } from '../analyze/render-analysis.js';
 import { collectConfigFiles } from '../validate/collect-files.js';
 
-const FORMATS: readonly AnalysisFormat[] = ['log', 'json', 'yaml'];
+const FORMATS: readonly AnalysisFormat[] = ['log', 'json', 'yaml', 'sarif'];
 
 /**
  * `meshctl analyze FILE|DIR|-...`: `istioctl analyze --use-kube=false`: Istio's analyzers (their
@@ -35,11 +38,12 @@ export default class Analyze extends Command {
     'Runs Istio\'s configuration analyzers ("istioctl analyze") over YAML files: directories are searched ' +
     'recursively, "-" is standard input. Resources without a namespace are in --namespace. Analysis of a live ' +
     'cluster or a local mesh is not available yet: the files are the whole configuration (--use-kube=false). ' +
-    'Exit codes: 0 no issue at or above --failure-threshold, 79 issues found, 1 files could not be read or ' +
-    'parsed, 64 usage error.';
+    'Exit codes (log output; json, yaml and sarif exit 0 unless the input could not be read): 0 no issue at or ' +
+    'above --failure-threshold, 79 issues found, 1 files could not be read or parsed, 64 usage error.';
   static override examples = [
     '<%= config.bin %> analyze --use-kube=false samples/bookinfo/networking/',
     '<%= config.bin %> analyze -A -o json config/',
+    '<%= config.bin %> analyze -o sarif config/ > analyze.sarif',
     '<%= config.bin %> analyze --suppress "IST0118=Service *.default" app.yaml',
   ];
   static override strict = false;
@@ -59,12 +63,21 @@ export default class Analyze extends Command {
     }),
     'failure-threshold': Flags.string({ default: 'Error', description: 'level at which to exit 79' }),
     'output-threshold': Flags.string({ default: 'Info', description: 'lowest level shown' }),
-    output: Flags.string({ char: 'o', default: 'log', description: 'output format: log, json or yaml' }),
+    output: Flags.string({
+      char: 'o',
+      default: 'log',
+      description: 'output format: log, json, yaml or sarif',
+    }),
+    'list-analyzers': Flags.boolean({ char: 'L', description: 'list the analyzers and exit' }),
     'ignore-unknown': Flags.boolean({ description: 'do not fail on documents that cannot be parsed' }),
   };
 
-  async run(): Promise<AnalysisReport> {
+  async run(): Promise<AnalysisReport | undefined> {
     const { flags, argv } = await this.parse(Analyze);
+    if (flags['list-analyzers']) {
+      this.log(renderAnalyzerList([...ANALYZERS, SCHEMA_ANALYZER]));
+      return undefined;
+    }
     const format = flags.output.toLowerCase() as AnalysisFormat;
     if (!FORMATS.includes(format)) this.usage(`${flags.output} not a valid option for format`);
     const failureThreshold = this.level(flags['failure-threshold'], '--failure-threshold');

@@ -23,27 +23,90 @@ import { analyzeDestinationHosts } from './virtual-service-destination-hosts.js'
 import { analyzeVirtualServiceGateways } from './virtual-service-gateways.js';
 import { analyzeDestinationSubsets } from './virtual-service-subsets.js';
 
-/** An analyzer, by Istio's name for it (`istioctl analyze -L` lists the same names). */
+/** An analyzer, by Istio's name and description for it (`istioctl analyze -L` lists the same). */
 export interface Analyzer {
   name: string;
+  description: string;
   analyze(ctx: AnalysisContext): AnalysisMessage[];
 }
 
 export const ANALYZERS: readonly Analyzer[] = [
-  { name: 'auth.AuthorizationPoliciesAnalyzer', analyze: analyzeAuthorizationPolicies },
-  { name: 'destinationrule.CaCertificateAnalyzer', analyze: analyzeCaCertificates },
-  { name: 'destinationrule.SubsetSelectPodAnalyzer', analyze: analyzeDestinationRuleSubsets },
-  { name: 'gateway.ConflictingGatewayAnalyzer', analyze: analyzeConflictingGateways },
-  { name: 'gateway.IngressGatewayPortAnalyzer', analyze: analyzeGatewayPorts },
-  { name: 'injection.Analyzer', analyze: analyzeNamespaceInjection },
-  { name: 'service.PortNameAnalyzer', analyze: analyzeServicePortNames },
-  { name: 'sidecar.SelectorAnalyzer', analyze: analyzeSidecarSelectors },
-  { name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer', analyze: analyzeConflictingMeshGatewayHosts },
-  { name: 'virtualservice.DestinationHostAnalyzer', analyze: analyzeDestinationHosts },
-  { name: 'virtualservice.DestinationRuleAnalyzer', analyze: analyzeDestinationSubsets },
-  { name: 'virtualservice.GatewayAnalyzer', analyze: analyzeVirtualServiceGateways },
-  { name: 'virtualservice.JWTClaimRouteAnalyzer', analyze: analyzeJwtClaimRoutes },
+  {
+    name: 'auth.AuthorizationPoliciesAnalyzer',
+    description: 'Checks the validity of authorization policies',
+    analyze: analyzeAuthorizationPolicies,
+  },
+  {
+    name: 'destinationrule.CaCertificateAnalyzer',
+    description: 'Checks if caCertificates is set when TLS mode is SIMPLE/MUTUAL',
+    analyze: analyzeCaCertificates,
+  },
+  {
+    name: 'destinationrule.SubsetSelectPodAnalyzer',
+    description: 'Checks if pods are selected by subsets in destination rules',
+    analyze: analyzeDestinationRuleSubsets,
+  },
+  {
+    name: 'gateway.ConflictingGatewayAnalyzer',
+    description: "Checks a gateway's selector, port number and hosts",
+    analyze: analyzeConflictingGateways,
+  },
+  {
+    name: 'gateway.IngressGatewayPortAnalyzer',
+    description: "Checks a gateway's ports against the gateway's Kubernetes service ports",
+    analyze: analyzeGatewayPorts,
+  },
+  {
+    name: 'injection.Analyzer',
+    description: 'Checks conditions related to Istio sidecar injection',
+    analyze: analyzeNamespaceInjection,
+  },
+  {
+    name: 'service.PortNameAnalyzer',
+    description: 'Checks the port names associated with each service',
+    analyze: analyzeServicePortNames,
+  },
+  {
+    name: 'sidecar.SelectorAnalyzer',
+    description:
+      "Validates that sidecars that define a workload selector match at least one pod, that there aren't multiple " +
+      'sidecar resources that select overlapping pods, and that a namespace has at most one without a selector',
+    analyze: analyzeSidecarSelectors,
+  },
+  {
+    name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer',
+    description:
+      'Checks if multiple virtual services associated with the mesh gateway have conflicting hosts',
+    analyze: analyzeConflictingMeshGatewayHosts,
+  },
+  {
+    name: 'virtualservice.DestinationHostAnalyzer',
+    description: 'Checks the destination hosts associated with each virtual service',
+    analyze: analyzeDestinationHosts,
+  },
+  {
+    name: 'virtualservice.DestinationRuleAnalyzer',
+    description: 'Checks the destination rules associated with each virtual service',
+    analyze: analyzeDestinationSubsets,
+  },
+  {
+    name: 'virtualservice.GatewayAnalyzer',
+    description: 'Checks the gateways associated with each virtual service',
+    analyze: analyzeVirtualServiceGateways,
+  },
+  {
+    name: 'virtualservice.JWTClaimRouteAnalyzer',
+    description:
+      'Checks the VirtualService using JWT claim based routing has corresponding RequestAuthentication',
+    analyze: analyzeJwtClaimRoutes,
+  },
 ];
+
+/** The schema checks, which run on the loader's findings rather than on the context. */
+export const SCHEMA_ANALYZER = {
+  name: 'schema.ValidationAnalyzer',
+  description: 'Runs schema validation as an analysis on Istio resources',
+} as const;
 
 /** `--suppress CODE=RESOURCE`: no message with that code on resources matching the pattern (`*` globs). */
 export interface Suppression {
