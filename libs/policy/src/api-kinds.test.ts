@@ -25,7 +25,14 @@ describe('Istio API kinds by name', () => {
     expect(istioKindByName('apps/v1', 'Deployment')).toBeUndefined();
   });
 
-  it('stores every kind at v1 except EnvoyFilter', () => {
-    expect(ISTIO_KINDS.filter((k) => k.versions[0] !== 'v1').map((k) => k.kind)).toEqual(['EnvoyFilter']);
+  it('stores every kind at v1 except those Istio serves at one earlier version only', () => {
+    expect(
+      ISTIO_KINDS.filter((k) => k.versions[0] !== 'v1').map((k) => `${k.kind} ${k.versions.join()}`),
+    ).toEqual([
+      'EnvoyFilter v1alpha3',
+      'ProxyConfig v1beta1',
+      'WasmPlugin v1alpha1',
+      'TrafficExtension v1alpha1',
+    ]);
   });
 });

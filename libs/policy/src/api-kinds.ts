@@ -29,7 +29,10 @@ export type IstioKindName =
   | 'PeerAuthentication'
   | 'RequestAuthentication'
   | 'AuthorizationPolicy'
-  | 'Telemetry';
+  | 'Telemetry'
+  | 'ProxyConfig'
+  | 'WasmPlugin'
+  | 'TrafficExtension';
 
 export interface PrinterColumn {
   name: string;
@@ -198,6 +201,36 @@ export const ISTIO_KINDS: readonly IstioKind[] = [
     singular: 'telemetry',
     versions: ['v1', 'v1alpha1'],
     shortNames: ['telemetry'],
+    printerColumns: [AGE],
+    specRequired: false,
+  },
+  {
+    group: 'networking.istio.io',
+    kind: 'ProxyConfig',
+    plural: 'proxyconfigs',
+    singular: 'proxyconfig',
+    versions: ['v1beta1'],
+    shortNames: [],
+    printerColumns: [],
+    specRequired: false,
+  },
+  {
+    group: 'extensions.istio.io',
+    kind: 'WasmPlugin',
+    plural: 'wasmplugins',
+    singular: 'wasmplugin',
+    versions: ['v1alpha1'],
+    shortNames: [],
+    printerColumns: [AGE],
+    specRequired: true,
+  },
+  {
+    group: 'extensions.istio.io',
+    kind: 'TrafficExtension',
+    plural: 'trafficextensions',
+    singular: 'trafficextension',
+    versions: ['v1alpha1'],
+    shortNames: [],
     printerColumns: [AGE],
     specRequired: false,
   },

@@ -1,8 +1,11 @@
 import type { IstioKindName } from '../api-kinds.js';
+import type { TrafficExtensionSpec } from './extensions/traffic-extension.js';
+import type { WasmPluginSpec } from './extensions/wasm-plugin.js';
 import type { ObjectMeta } from './kubernetes/object-meta.js';
 import type { DestinationRuleSpec } from './networking/destination-rule.js';
 import type { EnvoyFilterSpec } from './networking/envoy-filter.js';
 import type { GatewaySpec } from './networking/gateway.js';
+import type { ProxyConfigSpec } from './networking/proxy-config-resource.js';
 import type { ServiceEntrySpec } from './networking/service-entry.js';
 import type { SidecarSpec } from './networking/sidecar.js';
 import type { VirtualServiceSpec } from './networking/virtual-service.js';
@@ -27,6 +30,9 @@ export interface IstioSpecs {
   RequestAuthentication: RequestAuthenticationSpec;
   AuthorizationPolicy: AuthorizationPolicySpec;
   Telemetry: TelemetrySpec;
+  ProxyConfig: ProxyConfigSpec;
+  WasmPlugin: WasmPluginSpec;
+  TrafficExtension: TrafficExtensionSpec;
 }
 
 /** An Istio custom resource of kind `K`, as stored (any served apiVersion). */

@@ -2,8 +2,11 @@ import type { TSchema } from 'typebox';
 
 import type { IstioKindName } from '../api-kinds.js';
 import { DestinationRuleSpec } from './networking/destination-rule.js';
+import { TrafficExtensionSpec } from './extensions/traffic-extension.js';
+import { WasmPluginSpec } from './extensions/wasm-plugin.js';
 import { EnvoyFilterSpec } from './networking/envoy-filter.js';
 import { GatewaySpec } from './networking/gateway.js';
+import { ProxyConfigSpec } from './networking/proxy-config-resource.js';
 import { ServiceEntrySpec } from './networking/service-entry.js';
 import { SidecarSpec } from './networking/sidecar.js';
 import { VirtualServiceSpec } from './networking/virtual-service.js';
@@ -31,4 +34,7 @@ export const SPEC_SCHEMAS: Readonly<Record<IstioKindName, TSchema>> = {
   RequestAuthentication: RequestAuthenticationSpec,
   AuthorizationPolicy: AuthorizationPolicySpec,
   Telemetry: TelemetrySpec,
+  ProxyConfig: ProxyConfigSpec,
+  WasmPlugin: WasmPluginSpec,
+  TrafficExtension: TrafficExtensionSpec,
 };

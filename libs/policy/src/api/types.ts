@@ -14,6 +14,9 @@ export type {
 } from './common.js';
 export type { Subset, DestinationRuleSpec } from './networking/destination-rule.js';
 export type { EnvoyFilterSpec } from './networking/envoy-filter.js';
+export type { ProxyConfigSpec } from './networking/proxy-config-resource.js';
+export type { WasmPluginSpec } from './extensions/wasm-plugin.js';
+export type { TrafficExtensionSpec } from './extensions/traffic-extension.js';
 export type { Server, GatewaySpec } from './networking/gateway.js';
 export type {
   HTTPMatchRequest,

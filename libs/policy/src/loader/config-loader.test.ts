@@ -93,6 +93,32 @@ describe('parseConfigFile', () => {
     expect(parsed.hiddenBy).toBe(parsed.invalid[0]);
   });
 
+  it('takes in the Istio kinds the mesh stores without applying (WasmPlugin, ProxyConfig), with a warning', () => {
+    const parsed = parseConfigFile(
+      `apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: openid, namespace: default}
+spec: {url: 'oci://ghcr.io/example/openid:1'}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: ProxyConfig
+metadata: {name: per-workload, namespace: default}
+spec: {concurrency: 2}
+`,
+      'extensions.yaml',
+      nextVersion,
+    );
+    expect(parsed.invalid).toEqual([]);
+    expect([...parsed.configs.keys()]).toEqual([
+      'WasmPlugin/default/openid',
+      'ProxyConfig/default/per-workload',
+    ]);
+    expect(parsed.warnings.map((f) => `${f.code} ${f.kind}`)).toEqual([
+      'NOT_APPLIED WasmPlugin',
+      'NOT_APPLIED ProxyConfig',
+    ]);
+  });
+
   it('caps validation findings per file, as it caps parse errors', () => {
     const invalid = Array.from({ length: 150 }, (_, i) =>
       peerAuthentication('STRICTT').replace('name: default', `name: pa-${i}`),

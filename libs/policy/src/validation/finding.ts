@@ -116,6 +116,10 @@ export const FINDING_CODES = {
     istio: 'IST0106',
     summary: 'An EnvoyFilter patch lacks applyTo, patch or value, or its match does not fit applyTo.',
   },
+  EXTENSION_INVALID: {
+    istio: 'IST0106',
+    summary: 'A WasmPlugin or TrafficExtension is invalid (URL scheme, duplicate env or ports).',
+  },
   DEPRECATED: { istio: 'IST0133', summary: 'A deprecated field is used.' },
   DUPLICATE_RESOURCE: {
     istio: 'IST0106',

@@ -12,6 +12,7 @@ import { checkNotApplied } from './rules/not-applied.js';
 import { checkPeerAuthentication, checkRequestAuthentication } from './rules/authentication.js';
 import { checkDestinationRule } from './rules/destination-rule.js';
 import { checkEnvoyFilter } from './rules/envoy-filter.js';
+import { checkProxyConfig, checkTrafficExtension, checkWasmPlugin } from './rules/extensions.js';
 import { checkGateway } from './rules/gateway.js';
 import { isKubernetesName, isNamespaceName } from './rules/primitives.js';
 import { checkServiceEntry } from './rules/service-entry.js';
@@ -188,6 +189,12 @@ function checkSemantics(resource: IstioResource, c: FindingCollector): void {
       return checkAuthorizationPolicy(resource.spec as IstioResource<'AuthorizationPolicy'>['spec'], c);
     case 'Telemetry':
       return checkTelemetry(resource.spec as IstioResource<'Telemetry'>['spec'], c);
+    case 'ProxyConfig':
+      return checkProxyConfig(resource.spec as IstioResource<'ProxyConfig'>['spec'], c);
+    case 'WasmPlugin':
+      return checkWasmPlugin(resource.spec as IstioResource<'WasmPlugin'>['spec'], c);
+    case 'TrafficExtension':
+      return checkTrafficExtension(resource.spec as IstioResource<'TrafficExtension'>['spec'], c);
   }
 }
 
