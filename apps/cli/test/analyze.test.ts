@@ -139,6 +139,46 @@ describe('meshctl analyze', () => {
     expect(analyze(['--ignore-unknown', 'broken.yaml'], scratch).status).toBe(0);
   });
 
+  it('takes the root namespace and ingress mode from --meshConfigFile, and refuses a bad one', () => {
+    writeFileSync(join(scratch, 'mesh.yaml'), 'rootNamespace: mesh-root\ningressControllerMode: "OFF"\n');
+    writeFileSync(join(scratch, 'bad-mesh.yaml'), 'rootNamespace: [x]\n');
+    writeFileSync(
+      join(scratch, 'gateway.yaml'),
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: Gateway',
+        'metadata: {name: public, namespace: default}',
+        'spec:',
+        '  selector: {istio: ingressgateway}',
+        '  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]',
+        '---',
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: app, namespace: default, labels: {app: app}}',
+        'spec: {containers: [{name: app, image: app}]}',
+        '',
+      ].join('\n'),
+    );
+    expect(analyze(['gateway.yaml'], scratch).status).toBe(0);
+    const off = analyze(['--meshConfigFile', 'mesh.yaml', 'gateway.yaml'], scratch);
+    expect(off.stdout).toBe(
+      'Error [IST0101] (Gateway default/public gateway.yaml:5) Referenced selector not found: "istio=ingressgateway"\n',
+    );
+    writeFileSync(
+      join(scratch, 'policy.yaml'),
+      'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: app, namespace: mesh-root}\n' +
+        'spec: {selector: {matchLabels: {app: app}}}\n',
+    );
+    // In the root namespace the policy selects the pods of every namespace; elsewhere only its own.
+    expect(analyze(['-A', 'policy.yaml', 'gateway.yaml'], scratch).stdout).toContain('[IST0127]');
+    expect(
+      analyze(['-A', '--meshConfigFile', 'mesh.yaml', 'policy.yaml', 'gateway.yaml'], scratch).stdout,
+    ).not.toContain('[IST0127]');
+    const bad = analyze(['--meshConfigFile', 'bad-mesh.yaml', 'gateway.yaml'], scratch);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('bad-mesh.yaml:1');
+  });
+
   it('refuses what it cannot do with usage errors (64)', () => {
     expect(analyze(['bookinfo', '--use-kube=true']).status).toBe(64);
     expect(analyze(['bookinfo', '-o', 'table']).status).toBe(64);

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 
-import { readAnalysisFile, refuseOversizeFile, refusedAnalysisFile, type AnalysisFile } from '@mesh/policy';
+import {
+  parseMeshConfigYaml,
+  readAnalysisFile,
+  refuseOversizeFile,
+  refuseOversizeMeshConfig,
+  refusedAnalysisFile,
+  type AnalysisFile,
+  type MeshConfigValidation,
+} from '@mesh/policy';
 
 /**
  * Files read for `meshctl analyze`, through the shared loader as `meshctl validate` reads them (the
@@ -18,4 +26,10 @@ export async function readFileForAnalysis(path: string): Promise<AnalysisFile> {
   const refused = refuseOversizeFile(path, (await stat(path)).size);
   if (refused !== undefined) return refusedAnalysisFile(refused);
   return readAnalysisFile(await readFile(path, 'utf8'), path, nextVersion);
+}
+
+/** `--meshConfigFile`: MeshConfig YAML (not a ConfigMap), validated, with Istio's defaults applied. */
+export async function readMeshConfigForAnalysis(path: string): Promise<MeshConfigValidation> {
+  const refused = refuseOversizeMeshConfig(path, (await stat(path)).size);
+  return refused ?? parseMeshConfigYaml(await readFile(path, 'utf8'), path);
 }

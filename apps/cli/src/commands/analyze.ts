@@ -6,13 +6,15 @@ import {
   SCHEMA_ANALYZER,
   analyzeConfig,
   buildAnalysisInput,
+  formatFinding,
   isAtLeast,
   type AnalysisFile,
   type AnalysisLevel,
+  type ResolvedMeshConfig,
   type Suppression,
 } from '@mesh/policy';
 
-import { readFileForAnalysis } from '../analyze/read-analysis-files.js';
+import { readFileForAnalysis, readMeshConfigForAnalysis } from '../analyze/read-analysis-files.js';
 import {
   EXIT_USAGE,
   exitCodeOf,
@@ -70,6 +72,9 @@ export default class Analyze extends Command {
     }),
     'list-analyzers': Flags.boolean({ char: 'L', description: 'list the analyzers and exit' }),
     'ignore-unknown': Flags.boolean({ description: 'do not fail on documents that cannot be parsed' }),
+    meshConfigFile: Flags.string({
+      description: 'MeshConfig YAML to analyze with (rootNamespace, ingressService, ingressControllerMode)',
+    }),
   };
 
   async run(): Promise<AnalysisReport | undefined> {
@@ -90,7 +95,9 @@ export default class Analyze extends Command {
 
     let files: string[];
     const read: AnalysisFile[] = [];
+    let meshConfig: ResolvedMeshConfig | undefined;
     try {
+      if (flags.meshConfigFile !== undefined) meshConfig = await this.meshConfig(flags.meshConfigFile);
       files = collectConfigFiles(paths);
       for (const file of files) read.push(await readFileForAnalysis(file));
     } catch (err) {
@@ -100,10 +107,16 @@ export default class Analyze extends Command {
     const namespace = flags['all-namespaces'] ? undefined : (flags.namespace ?? 'default');
     const input = buildAnalysisInput(read, {
       defaultNamespace: flags.namespace ?? 'default',
-      addInstallDefaults: true,
+      // istioctl adds the ingress gateway unless the mesh has no ingress controller.
+      addInstallDefaults: meshConfig?.ingressControllerMode !== 'OFF',
       istioNamespace: 'istio-system',
+      ingressService: meshConfig?.ingressService,
     });
-    const messages = analyzeConfig(input, { namespace, suppressions });
+    const messages = analyzeConfig(input, {
+      namespace,
+      suppressions,
+      rootNamespace: meshConfig?.rootNamespace,
+    });
     const report: AnalysisReport = {
       target: namespace === undefined ? 'all namespaces' : `namespace: ${namespace}`,
       files,
@@ -119,6 +132,14 @@ export default class Analyze extends Command {
     if (status !== '') this.logToStderr(status);
     if (exitCode !== 0) this.exit(exitCode);
     return report;
+  }
+
+  /** The mesh config file, or exit 1 with its findings (istioctl ignores a bad one silently). */
+  private async meshConfig(path: string): Promise<ResolvedMeshConfig> {
+    const validation = await readMeshConfigForAnalysis(path);
+    if (validation.meshConfig !== undefined && validation.errors.length === 0) return validation.meshConfig;
+    this.logToStderr(validation.errors.map(formatFinding).join('\n'));
+    this.exit(1);
   }
 
   private usage(message: string): never {

@@ -96,6 +96,8 @@ export interface AnalysisInputOptions {
    */
   addInstallDefaults: boolean;
   istioNamespace: string;
+  /** MeshConfig `ingressService`: the name of the ingress gateway's Service (and pod) the defaults add. */
+  ingressService?: string;
 }
 
 /**
@@ -137,7 +139,10 @@ export function buildAnalysisInput(
     }
   }
   const resources = [...byKey.values()];
-  if (options.addInstallDefaults) resources.push(...installDefaults(options.istioNamespace, byKey));
+  if (options.addInstallDefaults)
+    resources.push(
+      ...installDefaults(options.istioNamespace, options.ingressService ?? INGRESS_GATEWAY, byKey),
+    );
   return { resources, findings, fileErrors };
 }
 
@@ -155,6 +160,7 @@ const INGRESS_GATEWAY = 'istio-ingressgateway';
 /** istioctl's files-only defaults (`pkg/config/analysis/local/defaults.go`), unless the files define them. */
 function installDefaults(
   namespace: string,
+  serviceName: string,
   defined: ReadonlyMap<string, AnalysisResource>,
 ): AnalysisResource[] {
   const labels = { istio: 'ingressgateway' };
@@ -162,9 +168,9 @@ function installDefaults(
     kind: 'Pod',
     apiVersion: 'v1',
     namespace,
-    name: `${INGRESS_GATEWAY}-dummypod`,
+    name: `${serviceName}-dummypod`,
     object: {
-      metadata: { name: `${INGRESS_GATEWAY}-dummypod`, namespace, labels },
+      metadata: { name: `${serviceName}-dummypod`, namespace, labels },
       spec: { containers: [{ name: 'istio-proxy' }] },
     },
     fieldLines: new Map(),
@@ -179,9 +185,9 @@ function installDefaults(
     kind: 'Service',
     apiVersion: 'v1',
     namespace,
-    name: INGRESS_GATEWAY,
+    name: serviceName,
     object: {
-      metadata: { name: INGRESS_GATEWAY, namespace },
+      metadata: { name: serviceName, namespace },
       spec: {
         ports: [port('http2', 80), port('https', 443), port('tcp', 31400), port('tls', 15443)],
         selector: labels,

@@ -127,4 +127,12 @@ describe('buildAnalysisInput', () => {
       'Service istio-system/istio-ingressgateway',
     ]);
   });
+
+  it("names those defaults after MeshConfig's ingressService", () => {
+    const input = buildAnalysisInput([], { ...options, addInstallDefaults: true, ingressService: 'edge' });
+    expect(input.resources.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual([
+      'Pod istio-system/edge-dummypod',
+      'Service istio-system/edge',
+    ]);
+  });
 });
