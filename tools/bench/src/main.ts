@@ -5,6 +5,7 @@
  * handles may otherwise keep it alive after the report is printed.
  */
 import { CA_USAGE, runCaBench } from './ca/ca-bench.js';
+import { CLI_USAGE, runCliBench } from './cli/cli-bench.js';
 import { ISTIOD_USAGE, runIstiodBench } from './istiod/istiod-bench.js';
 import { PROXY_USAGE, runProxyBench } from './proxy/proxy-bench.js';
 import { runSidecarBench, SIDECAR_USAGE } from './sidecar/sidecar-bench.js';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, { run: Benchmark; usage: string }> = {
   istiod: { run: runIstiodBench, usage: ISTIOD_USAGE },
   sidecar: { run: runSidecarBench, usage: SIDECAR_USAGE },
   proxy: { run: runProxyBench, usage: PROXY_USAGE },
+  cli: { run: runCliBench, usage: CLI_USAGE },
 };
 
 function usage(): string {
