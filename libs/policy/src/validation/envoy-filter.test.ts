@@ -176,6 +176,41 @@ const envoyFilters: ValidationCase[] = [
     expect: [NOT_APPLIED, `W ENVOY_FILTER_INVALID ${P}.match.listener.filterChain.filter`],
   },
   {
+    // Istio's testdata/crds/envoyfilter-invalid.yaml (the CRD's CEL rules on match)
+    name: 'a waypoint match needs context WAYPOINT, and context WAYPOINT a waypoint match',
+    kind: 'EnvoyFilter',
+    spec: {
+      configPatches: [
+        {
+          applyTo: 'HTTP_FILTER',
+          match: { context: 'SIDECAR_INBOUND', waypoint: {} },
+          patch: { operation: 'REMOVE' },
+        },
+        {
+          applyTo: 'HTTP_FILTER',
+          match: { context: 'WAYPOINT', listener: { filterChain: { filter: { name: HCM } } } },
+          patch: { operation: 'REMOVE' },
+        },
+      ],
+    },
+    expect: [
+      NOT_APPLIED,
+      'E ENVOY_FILTER_INVALID spec.configPatches[0].match',
+      'E ENVOY_FILTER_INVALID spec.configPatches[1].match',
+    ],
+    messages: ['only support waypointMatch when context is WAYPOINT'],
+  },
+  {
+    name: 'a waypoint port above 65535 is invalid',
+    kind: 'EnvoyFilter',
+    spec: patch({
+      applyTo: 'HTTP_FILTER',
+      match: { context: 'WAYPOINT', waypoint: { portNumber: 65536 } },
+      patch: { operation: 'REMOVE' },
+    }),
+    expect: [NOT_APPLIED, `E ENVOY_FILTER_INVALID ${P}.match.waypoint.portNumber`],
+  },
+  {
     name: 'a workload selector with a wildcard label is invalid',
     kind: 'EnvoyFilter',
     spec: { workloadSelector: { labels: { app: 'a*' } } },

@@ -64,6 +64,7 @@ function checkConfigPatch(configPatch: unknown, path: string, c: FindingCollecto
   const invalid = (at: string, message: string) =>
     c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
   if (!isObj(configPatch)) return invalid(path, 'null config patch');
+  checkWaypointMatch(child(configPatch, 'match'), field(path, 'match'), c);
   const { applyTo } = configPatch;
   if (applyTo === undefined || applyTo === 'INVALID')
     return invalid(field(path, 'applyTo'), 'missing applyTo');
@@ -90,6 +91,21 @@ function checkConfigPatch(configPatch: unknown, path: string, c: FindingCollecto
       );
   }
   checkMatchObject(applyTo, match, field(path, 'match'), c);
+}
+
+/**
+ * The CRD's CEL rules on `match`: a waypoint match goes with context WAYPOINT and the other match objects
+ * with the other contexts; a waypoint's port is a port number.
+ */
+function checkWaypointMatch(match: Obj | undefined, path: string, c: FindingCollector): void {
+  if (match === undefined) return;
+  const waypointContext = match['context'] === 'WAYPOINT';
+  const otherObject = OBJECT_TYPES.some((name) => name !== 'waypoint' && match[name] !== undefined);
+  if (match['waypoint'] !== undefined ? !waypointContext : waypointContext && otherObject)
+    c.error('ENVOY_FILTER_INVALID', path, 'only support waypointMatch when context is WAYPOINT');
+  const port = child(match, 'waypoint')?.['portNumber'];
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535))
+    c.error('ENVOY_FILTER_INVALID', nested(path, 'waypoint.portNumber'), 'port must be between 1-65535');
 }
 
 /** `applyTo` and the match object must name the same class of Envoy object. */
