@@ -115,7 +115,7 @@ export default class Analyze extends Command {
     const messages = analyzeConfig(input, {
       namespace,
       suppressions,
-      rootNamespace: meshConfig?.rootNamespace,
+      meshConfig,
     });
     const report: AnalysisReport = {
       target: namespace === undefined ? 'all namespaces' : `namespace: ${namespace}`,

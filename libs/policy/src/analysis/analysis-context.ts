@@ -1,4 +1,5 @@
 import type { IstioKindName } from '../api-kinds.js';
+import type { ResolvedMeshConfig } from '../api/mesh/mesh-config.js';
 import type { IstioSpecs } from '../api/resources.js';
 import type { AnalysisResource } from './analysis-input.js';
 
@@ -32,8 +33,8 @@ export class AnalysisContext {
 
   constructor(
     readonly resources: readonly AnalysisResource[],
-    /** MeshConfig `rootNamespace`: policies there apply mesh-wide. */
-    readonly rootNamespace: string,
+    /** The mesh config the analysis runs with (`rootNamespace`, `defaultProviders`, ...). */
+    readonly meshConfig: Readonly<ResolvedMeshConfig>,
   ) {
     for (const resource of resources) {
       const list = this.byKind.get(resource.kind) ?? [];

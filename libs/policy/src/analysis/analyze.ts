@@ -1,4 +1,4 @@
-import { DEFAULT_ROOT_NAMESPACE } from '../evaluation/workload-selection.js';
+import { DEFAULT_MESH_CONFIG, type ResolvedMeshConfig } from '../api/mesh/mesh-config.js';
 import { AnalysisContext, annotationsOf } from './analysis-context.js';
 import type { AnalysisInput } from './analysis-input.js';
 import { analyzeAuthorizationPolicies } from './authorization-policies.js';
@@ -19,6 +19,7 @@ import { analyzeNamespaceInjection } from './namespace-injection.js';
 import { schemaMessages } from './schema-messages.js';
 import { analyzeServicePortNames } from './service-port-names.js';
 import { analyzeSidecarSelectors } from './sidecar-selectors.js';
+import { analyzeTelemetrySelectors } from './telemetry-selectors.js';
 import { analyzeDestinationHosts } from './virtual-service-destination-hosts.js';
 import { analyzeVirtualServiceGateways } from './virtual-service-gateways.js';
 import { analyzeDestinationSubsets } from './virtual-service-subsets.js';
@@ -74,6 +75,13 @@ export const ANALYZERS: readonly Analyzer[] = [
     analyze: analyzeSidecarSelectors,
   },
   {
+    name: 'telemetry.SelectorAnalyzer',
+    description:
+      "Validates that telemetries that define a selector match at least one pod, that there aren't multiple " +
+      'telemetry resources that select overlapping pods or have no selector, and that providers are valid',
+    analyze: analyzeTelemetrySelectors,
+  },
+  {
     name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer',
     description:
       'Checks if multiple virtual services associated with the mesh gateway have conflicting hosts',
@@ -118,8 +126,8 @@ export interface AnalyzeOptions {
   /** Report only on resources of this namespace (and cluster-scoped ones); undefined for all namespaces. */
   namespace?: string;
   suppressions?: readonly Suppression[];
-  /** MeshConfig `rootNamespace`. */
-  rootNamespace?: string;
+  /** The mesh config (`--meshConfigFile`); Istio's defaults when absent. */
+  meshConfig?: Readonly<ResolvedMeshConfig>;
 }
 
 /** Annotation listing codes (or `*`) not to report on the annotated resource. */
@@ -130,7 +138,7 @@ export const ANALYZE_SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
  * print: filtered by namespace and suppressions, sorted (level, code, resource, text), deduplicated.
  */
 export function analyzeConfig(input: AnalysisInput, options: AnalyzeOptions = {}): AnalysisMessage[] {
-  const ctx = new AnalysisContext(input.resources, options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE);
+  const ctx = new AnalysisContext(input.resources, options.meshConfig ?? DEFAULT_MESH_CONFIG);
   const all = [...schemaMessages(input.findings), ...ANALYZERS.flatMap((analyzer) => analyzer.analyze(ctx))];
   const suppressedByAnnotation = new Map<string, string[]>();
   for (const resource of input.resources) {

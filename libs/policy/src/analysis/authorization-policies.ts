@@ -40,7 +40,7 @@ function noMatchingWorkloads(
   const spec = specOf(policy, 'AuthorizationPolicy');
   if (spec.targetRef !== undefined || (spec.targetRefs ?? []).length > 0) return undefined;
   const matchLabels = spec.selector?.matchLabels;
-  const meshWide = policy.namespace === ctx.rootNamespace;
+  const meshWide = policy.namespace === ctx.meshConfig.rootNamespace;
   if (matchLabels === undefined) {
     if (meshWide || inMesh.some((w) => w.namespace === policy.namespace)) return undefined;
     return newMessage(
