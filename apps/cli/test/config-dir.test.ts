@@ -11,12 +11,14 @@ import { prepareConfigDir } from '../src/local/config-dir.js';
 const dir = mkdtempSync(join(tmpdir(), 'meshctl-config-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('copies the files istiod reads as config, by its name rule, flattening the tree', () => {
+it('copies the files istiod reads as config, by its name rule, flattening the tree into mesh/', () => {
   const source = join(dir, 'config');
   mkdirSync(join(source, 'nested'), { recursive: true });
   for (const file of ['a.yaml', 'B.YML', 'c.json', '.a.yaml', 'notes.txt', 'nested/d.yml'])
     writeFileSync(join(source, file), '');
   const target = join(dir, 'state', 'config');
   prepareConfigDir(target, [source]);
-  expect(readdirSync(target).sort()).toEqual(['B.YML', 'a.yaml', 'c.json', 'nested__d.yml']);
+  // In `mesh/`, after what `local apply` adds beside it (applied.yaml) in istiod's path order.
+  expect(readdirSync(target)).toEqual(['mesh']);
+  expect(readdirSync(join(target, 'mesh')).sort()).toEqual(['B.YML', 'a.yaml', 'c.json', 'nested__d.yml']);
 });

@@ -62,6 +62,10 @@ describe('state files', () => {
     );
     const stateDir = openStateDir();
     prepareConfigDir(join(stateDir, 'config'), [join(source, 'secret.yaml')]);
-    expect(modes(stateDir)).toEqual({ config: '700', 'config/secret.yaml': '600' });
+    expect(modes(stateDir)).toEqual({
+      config: '700',
+      'config/mesh': '700',
+      'config/mesh/secret.yaml': '600',
+    });
   });
 });

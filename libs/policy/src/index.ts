@@ -36,7 +36,12 @@ export {
   isConfigFileName,
   type DirectoryEntry,
 } from './loader/config-files.js';
-export { parseConfigFile, refuseOversizeFile, type ParsedFile } from './loader/config-file.js';
+export {
+  parseConfigFile,
+  refuseOversizeFile,
+  storedNamespace,
+  type ParsedFile,
+} from './loader/config-file.js';
 export { ConfigTree, type FileInForce, type MergedConfig } from './loader/config-tree.js';
 export {
   LAST_GOOD_FILE,

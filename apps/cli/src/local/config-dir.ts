@@ -8,7 +8,7 @@ import { privateDir } from './state-dir.js';
 
 /**
  * The config directory istiod watches for a local mesh: a copy of the mesh's `config:` files and
- * directories, where `meshctl local apply` and `delete` then write. Like a cluster, the platform gives
+ * directories (in `mesh/`), beside what `meshctl local apply` added. Like a cluster, the platform gives
  * every `Service` without one a cluster IP (10.96.0.0/16), so TCP services have a VIP to be called at
  * and transparent mode has addresses to put in the pods' hosts files. The copy may hold Secrets: it is
  * owner-only (files 0600 in a 0700 directory).
@@ -61,10 +61,18 @@ function assignClusterIps(text: string, next: () => string): { text: string; ser
   };
 }
 
+/**
+ * Where the mesh file's config is copied, inside the config directory. What `local apply` added sits
+ * beside it (applied-config.ts), first in path order, so that an applied resource wins over the mesh
+ * file's version of it.
+ */
+const MESH_CONFIG_SUBDIR = 'mesh';
+
 /** Recreates `configDir` from the mesh's config paths; returns the services and their cluster IPs. */
 export function prepareConfigDir(configDir: string, paths: readonly string[]): ServiceAddress[] {
   rmSync(configDir, { recursive: true, force: true });
   privateDir(configDir);
+  const meshDir = privateDir(join(configDir, MESH_CONFIG_SUBDIR));
   let counter = 0;
   const next = () => {
     counter++;
@@ -79,7 +87,7 @@ export function prepareConfigDir(configDir: string, paths: readonly string[]): S
         '/',
         '__',
       );
-      writeFileSync(join(configDir, name), text, { mode: 0o600 });
+      writeFileSync(join(meshDir, name), text, { mode: 0o600 });
     }
   }
   return services;

@@ -67,8 +67,7 @@ export function parseConfigFile(text: string, file: string, nextVersion: () => s
   for (const resource of loaded.resources) {
     const result = validateLoadedResource(resource);
     warnings.push(...result.warnings);
-    const clusterScoped = kubernetesKindOf(resource.apiVersion, resource.kind)?.namespaced === false;
-    const namespace = resource.namespace || (clusterScoped ? '' : 'default');
+    const namespace = storedNamespace(resource);
     const key = configKey(resource.kind, namespace, resource.name);
     if (resource.category === 'unknown' && isIstioGroup(resource.apiVersion)) {
       // A typo in the kind of an Istio resource: no CRD serves it. Which resource it was meant to be
@@ -103,6 +102,15 @@ export function parseConfigFile(text: string, file: string, nextVersion: () => s
     rejected,
     hiddenBy,
   };
+}
+
+/**
+ * The namespace a resource is stored under: its own, `default` for a namespaced kind without one (as
+ * `kubectl apply` does), empty for cluster-scoped kinds. With kind and name, its identity (`configKey`).
+ */
+export function storedNamespace(resource: Pick<LoadedResource, 'apiVersion' | 'kind' | 'namespace'>): string {
+  const clusterScoped = kubernetesKindOf(resource.apiVersion, resource.kind)?.namespaced === false;
+  return resource.namespace || (clusterScoped ? '' : 'default');
 }
 
 /** The object with `metadata.namespace` set, as the API server stores it. */

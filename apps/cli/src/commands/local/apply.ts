@@ -1,16 +1,26 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { Command, Flags } from '@oclif/core';
-import { formatFinding, validateYaml } from '@mesh/policy';
+import { formatFinding, validateYaml, type StoredConfig } from '@mesh/policy';
 
+import {
+  describeResource,
+  readAppliedSet,
+  readInput,
+  resourcesOf,
+  writeAppliedSet,
+} from '../../local/applied-config.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
+type Action = 'created' | 'configured' | 'unchanged';
+
 /**
- * `meshctl local apply -f FILE`: validates the file like istiod's webhook would and, when it is valid,
- * writes it into the running mesh's config directory, where istiod picks it up. An invalid file is
- * reported with file:line and changes nothing.
+ * `meshctl local apply -f FILE...`: validates the files like istiod's webhook would and, when all are
+ * valid, adds their resources to the running mesh by identity (kind, namespace, name), replacing an
+ * applied resource of the same identity whatever file it came from, as `kubectl apply` does. All the
+ * files or nothing: an invalid one is reported with file:line and changes nothing. What is applied
+ * stays in the state directory until `local delete` removes it, across `down` and `up`.
  */
 export default class LocalApply extends Command {
   static override summary = 'Apply Istio or Kubernetes YAML to the local mesh.';
@@ -22,26 +32,50 @@ export default class LocalApply extends Command {
     }),
   };
 
-  async run(): Promise<{ applied: string[] }> {
+  async run(): Promise<{ applied: { resource: string; action: Action }[] }> {
     const { flags } = await this.parse(LocalApply);
-    const state = readRunState(resolveStateDir(flags['state-dir']));
+    const stateDir = resolveStateDir(flags['state-dir']);
+    const state = readRunState(stateDir);
     if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
-    const files = flags.file.map((f) => resolve(f));
     const errors: string[] = [];
-    for (const file of files) {
-      const { errors: found, resources } = validateYaml(readFileSync(file, 'utf8'), file);
+    const incoming: [string, StoredConfig][] = [];
+    for (const file of flags.file.map((f) => resolve(f))) {
+      const text = readInput(file, errors);
+      if (text === undefined) continue;
+      const { errors: found, resources } = validateYaml(text, file);
       errors.push(...found.map(formatFinding));
       // As `kubectl apply` does: a kind the mesh does not serve is an error, not something to skip.
       for (const r of resources.filter((r) => r.category === 'unknown'))
         errors.push(
           `${r.source.file}:${r.source.line} no matches for kind "${r.kind}" in version "${r.apiVersion}"`,
         );
+      if (resources.length === 0 && found.length === 0) errors.push(`${file}: no resources found`);
+      incoming.push(...resourcesOf(text, file));
     }
     if (errors.length > 0) this.error(`nothing applied:\n${errors.join('\n')}`, { exit: 1 });
-    for (const file of files) {
-      writeFileSync(join(state.configDir, `applied__${basename(file)}`), readFileSync(file));
-      this.log(`applied ${file}`);
+
+    const set = this.#appliedSet(stateDir);
+    const applied: { resource: string; action: Action }[] = [];
+    for (const [key, config] of incoming) {
+      const before = set.get(key);
+      const action: Action = !before
+        ? 'created'
+        : JSON.stringify(before.object) === JSON.stringify(config.object)
+          ? 'unchanged'
+          : 'configured';
+      set.set(key, config);
+      applied.push({ resource: describeResource(config), action });
     }
-    return { applied: files };
+    writeAppliedSet(stateDir, state.configDir, set);
+    for (const { resource, action } of applied) this.log(`${resource} ${action}`);
+    return { applied };
+  }
+
+  #appliedSet(stateDir: string): Map<string, StoredConfig> {
+    try {
+      return readAppliedSet(stateDir);
+    } catch (err) {
+      return this.error(`nothing applied: ${(err as Error).message}`, { exit: 1 });
+    }
   }
 }

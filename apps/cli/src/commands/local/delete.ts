@@ -1,16 +1,26 @@
-import { existsSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { resolve } from 'node:path';
 
 import { Command, Flags } from '@oclif/core';
+import { configKey, formatFinding, loadYaml, storedNamespace, type StoredConfig } from '@mesh/policy';
 
+import { describeResource, readAppliedSet, readInput, writeAppliedSet } from '../../local/applied-config.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
-/** `meshctl local delete -f FILE`: removes from the local mesh what `local apply -f FILE` added. */
+/**
+ * `meshctl local delete -f FILE...`: removes from the local mesh exactly the resources the files name
+ * (kind, namespace, name), whichever file applied them. All or nothing: when one of them was not
+ * applied (or a file cannot be read), nothing is deleted and the command says which.
+ */
 export default class LocalDelete extends Command {
-  static override summary = 'Remove YAML applied with "local apply" from the local mesh.';
+  static override summary = 'Remove resources applied with "local apply" from the local mesh.';
   static override flags = {
-    file: Flags.string({ char: 'f', required: true, multiple: true, description: 'the applied file(s)' }),
+    file: Flags.string({
+      char: 'f',
+      required: true,
+      multiple: true,
+      description: 'YAML file(s) naming the resources',
+    }),
     'state-dir': Flags.string({
       default: stateDirFlagDefault(),
       description: 'state directory (env MESH_STATE_DIR)',
@@ -19,16 +29,37 @@ export default class LocalDelete extends Command {
 
   async run(): Promise<{ deleted: string[] }> {
     const { flags } = await this.parse(LocalDelete);
-    const state = readRunState(resolveStateDir(flags['state-dir']));
+    const stateDir = resolveStateDir(flags['state-dir']);
+    const state = readRunState(stateDir);
     if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
-    const deleted: string[] = [];
-    for (const file of flags.file) {
-      const target = join(state.configDir, `applied__${basename(file)}`);
-      if (!existsSync(target)) this.error(`${file} was not applied to this mesh`, { exit: 1 });
-      rmSync(target);
-      deleted.push(file);
-      this.log(`deleted ${file}`);
+    let set: Map<string, StoredConfig>;
+    try {
+      set = readAppliedSet(stateDir);
+    } catch (err) {
+      return this.error(`nothing deleted: ${(err as Error).message}`, { exit: 1 });
     }
+    const errors: string[] = [];
+    const named = new Map<string, string>();
+    for (const file of flags.file.map((f) => resolve(f))) {
+      // Only identities count: a resource whose spec no longer validates can still be deleted.
+      const text = readInput(file, errors);
+      if (text === undefined) continue;
+      const { resources, findings } = loadYaml(text, file);
+      errors.push(...findings.filter((f) => f.level === 'Error').map(formatFinding));
+      for (const r of resources) {
+        const identity = { kind: r.kind, namespace: storedNamespace(r), name: r.name };
+        if (r.name === '') errors.push(`${r.source.file}:${r.source.line} ${r.kind} has no metadata.name`);
+        else
+          named.set(configKey(identity.kind, identity.namespace, identity.name), describeResource(identity));
+      }
+    }
+    for (const [key, resource] of named)
+      if (!set.has(key)) errors.push(`${resource} was not applied with "meshctl local apply"`);
+    if (errors.length > 0) this.error(`nothing deleted:\n${errors.join('\n')}`, { exit: 1 });
+    for (const key of named.keys()) set.delete(key);
+    writeAppliedSet(stateDir, state.configDir, set);
+    const deleted = [...named.values()];
+    for (const resource of deleted) this.log(`${resource} deleted`);
     return { deleted };
   }
 }

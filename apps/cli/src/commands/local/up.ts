@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Flags } from '@oclif/core';
 
 import { LocalMeshRuntime } from '../../local/local-runtime.js';
+import { restoringLine } from '../../local/applied-config.js';
 import { localStatus, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
 import { MeshFileError, parseMeshFile, type LocalMesh } from '../../local/mesh-file.js';
 import { explicitModeProblems, transparentModeProblems } from '../../local/prerequisites.js';
@@ -71,6 +72,12 @@ export default class LocalUp extends Command {
       this.exit(2);
     }
     mkdirSync(stateDir, { recursive: true });
+    try {
+      const restoring = restoringLine(stateDir);
+      if (restoring && !flags.supervise && flags.output === 'text') this.log(restoring);
+    } catch (err) {
+      this.error((err as Error).message, { exit: 1 });
+    }
 
     if (flags.detach)
       return this.#detach(stateDir, meshFile, flags['xds-port'], flags.output, flags.transparent);
