@@ -64,6 +64,28 @@ describe('meshctl local up --transparent on a machine without iptables and iprou
   );
 });
 
+describe('meshctl local up with a workload whose program is missing', () => {
+  it('fails before starting anything, with the line of that command', () => {
+    const meshFile = join(dir, 'missing-program.yaml');
+    writeFileSync(
+      meshFile,
+      'apiVersion: local.meshctl.dev/v1alpha1\nkind: LocalMesh\nmetadata: { name: missing }\nspec:\n' +
+        '  workloads:\n    - name: web\n      command: [./no-such-app.sh]\n',
+    );
+    const stateDir = join(dir, 'state-missing-program');
+    const result = spawnSync(
+      process.execPath,
+      [MESHCTL, 'local', 'up', '-f', meshFile, '--state-dir', stateDir, '--xds-port', '0'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr.replace(/\s*\n ›\s+/g, ' ')).toContain(
+      `${meshFile}:7 spec.workloads[0].command: ${join(dir, 'no-such-app.sh')} does not exist`,
+    );
+    expect(existsSync(stateDir)).toBe(false);
+  });
+});
+
 describe('what local up needs', () => {
   it('finds commands on PATH only when executable', () => {
     const path = pathWith('some', ['ip']) + ':' + pathWith('not-executable', ['setpriv'], 0o644);

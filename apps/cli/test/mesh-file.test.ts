@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { MeshFileError, parseMeshFile } from '../src/local/mesh-file.js';
+import { MeshFileError, parseMeshFile, type ProgramCheck } from '../src/local/mesh-file.js';
+import { cannotRunProgram } from '../src/local/prerequisites.js';
 
 /** The LocalMesh file: defaults, the bookinfo example, and every problem reported with file:line. */
 
@@ -65,4 +67,81 @@ spec:
       /x.yaml:1 kind: no LocalMesh document/,
     );
   });
+
+  it('reports unknown fields, with the known one a typo away', () => {
+    const text = `apiVersion: local.meshctl.dev/v1alpha1
+kind: LocalMesh
+metadata: { name: typos, lables: { a: b } }
+spec:
+  trustdomain: example.org
+  workloads:
+    - name: web
+      lables: { app: web }
+      command: [node, web.mjs]
+      port: 8080
+      restart: always
+`;
+    expect(problemsOf(text)).toEqual([
+      'mesh.yaml:3 metadata.lables: unknown field "lables"; did you mean "labels"?',
+      'mesh.yaml:5 spec.trustdomain: unknown field "trustdomain"; did you mean "trustDomain"?',
+      'mesh.yaml:8 spec.workloads[0].lables: unknown field "lables"; did you mean "labels"?',
+      'mesh.yaml:10 spec.workloads[0].port: unknown field "port"; did you mean "ports"?',
+      'mesh.yaml:11 spec.workloads[0].restart: unknown field "restart"',
+    ]);
+  });
+
+  it('refuses the same workload name twice, in any namespaces', () => {
+    const text = `apiVersion: local.meshctl.dev/v1alpha1
+kind: LocalMesh
+metadata: { name: twice }
+spec:
+  workloads:
+    - name: web
+      namespace: a
+      command: [node, web.mjs]
+    - name: web
+      namespace: b
+      command: [node, web.mjs]
+`;
+    expect(problemsOf(text)).toEqual([
+      'mesh.yaml:9 spec.workloads[1].name: duplicate workload name "web" (also spec.workloads[0], line 6): ' +
+        'instances, logs and tokens are named after it, so names are unique across namespaces',
+    ]);
+  });
+
+  describe('with the programs checked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-file-programs-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'data.txt'), 'not a program\n', { mode: 0o644 });
+    const meshFile = join(dir, 'mesh.yaml');
+    const mesh = (...commands: string[]) =>
+      `apiVersion: local.meshctl.dev/v1alpha1\nkind: LocalMesh\nmetadata: { name: p }\nspec:\n  workloads:\n` +
+      commands.map((c, i) => `    - name: w${i}\n      command: [${c}]\n`).join('');
+
+    it('accepts node, a program on PATH and an executable file beside the mesh file', () => {
+      const parsed = parseMeshFile(mesh('node', 'sh', './run.sh'), meshFile, cannotRunProgram);
+      expect(parsed.workloads.map((w) => w.command[0])).toEqual(['node', 'sh', './run.sh']);
+    });
+
+    it('reports a program that is missing or cannot be run, with its line, before anything starts', () => {
+      expect(
+        problemsOf(mesh('no-such-program-13', './missing.sh', './data.txt'), meshFile, cannotRunProgram),
+      ).toEqual([
+        `${meshFile}:7 spec.workloads[0].command: "no-such-program-13" is not found on PATH`,
+        `${meshFile}:9 spec.workloads[1].command: ${join(dir, 'missing.sh')} does not exist`,
+        `${meshFile}:11 spec.workloads[2].command: ${join(dir, 'data.txt')} cannot be executed (EACCES)`,
+      ]);
+    });
+  });
 });
+
+function problemsOf(text: string, file = 'mesh.yaml', checkProgram?: ProgramCheck): string[] {
+  try {
+    parseMeshFile(text, file, checkProgram);
+  } catch (err) {
+    expect(err).toBeInstanceOf(MeshFileError);
+    return (err as MeshFileError).message.split('\n');
+  }
+  throw new Error('no problem reported');
+}

@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 /**
  * What `meshctl local up` needs of this machine, checked before it starts anything: a missing tool or
@@ -72,4 +72,29 @@ export function explicitModeProblems(address = WORKLOAD_ADDRESS): Promise<string
     );
     server.listen(0, address, () => server.close(() => resolve([])));
   });
+}
+
+/**
+ * Why a workload's program cannot be run (undefined: it can), checked before anything starts rather
+ * than found when its app never listens: a path is taken from the mesh file's directory, where the
+ * app runs, a name is looked up on its PATH. `node` is the pinned Node, which runs the apps.
+ */
+export function cannotRunProgram(
+  program: string,
+  cwd: string,
+  env: Record<string, string>,
+): string | undefined {
+  if (program === 'node') return undefined;
+  if (program.includes('/')) {
+    const path = resolve(cwd, program);
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile() ? undefined : `${path} is not a file`;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be executed (${code})`;
+    }
+  }
+  const path = env['PATH'] ?? process.env['PATH'] ?? '';
+  return onPath(program, path) ? undefined : `"${program}" is not found on PATH`;
 }

@@ -4,6 +4,7 @@ import { Args, Command, Flags } from '@oclif/core';
 
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+import { instancesNamed, unknownWorkload } from '../../local/workload-names.js';
 
 /**
  * `meshctl local exec <workload> -- <cmd...>`: runs a command as the workload would, like
@@ -34,10 +35,9 @@ export default class LocalExec extends Command {
       this.error('no command given: meshctl local exec <workload> -- <cmd...>', { exit: 2 });
     const state = readRunState(resolveStateDir(flags['state-dir']));
     if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
-    const instance = state.instances.find(
-      (i) => i.workload === args.workload || i.instance === args.workload,
-    );
-    if (!instance) this.error(`no workload ${args.workload}`, { exit: 1 });
+    // A workload's first instance, as `kubectl exec deploy/x` picks one of its pods.
+    const [instance] = instancesNamed(state, args.workload);
+    if (!instance) this.error(unknownWorkload(state, args.workload), { exit: 1 });
     // Transparent mode: inside the workload's network namespace, where iptables captures its traffic.
     const inPod = instance.netns ? ['ip', 'netns', 'exec', instance.netns, ...command] : command;
     const [program, ...rest] = inPod as [string, ...string[]];

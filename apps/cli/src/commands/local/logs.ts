@@ -4,6 +4,7 @@ import { Args, Command, Flags } from '@oclif/core';
 
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+import { instancesNamed, unknownWorkload } from '../../local/workload-names.js';
 
 /** `meshctl local logs <workload>`: the app's output (and with `--proxy` its sidecar's) of every instance. */
 export default class LocalLogs extends Command {
@@ -23,14 +24,8 @@ export default class LocalLogs extends Command {
     const { args, flags } = await this.parse(LocalLogs);
     const state = readRunState(resolveStateDir(flags['state-dir']));
     if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
-    const instances = state.instances.filter(
-      (i) => i.workload === args.workload || i.instance === args.workload,
-    );
-    if (instances.length === 0)
-      this.error(
-        `no workload ${args.workload}; known: ${[...new Set(state.instances.map((i) => i.workload))].join(', ')}`,
-        { exit: 1 },
-      );
+    const instances = instancesNamed(state, args.workload);
+    if (instances.length === 0) this.error(unknownWorkload(state, args.workload), { exit: 1 });
     const files = instances.flatMap((i) =>
       flags.proxy ? (i.logs.proxy ? [i.logs.proxy] : []) : [i.logs.app],
     );

@@ -9,7 +9,11 @@ import { LocalMeshRuntime } from '../../local/local-runtime.js';
 import { restoringLine } from '../../local/applied-config.js';
 import { localStatus, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
 import { MeshFileError, parseMeshFile, type LocalMesh } from '../../local/mesh-file.js';
-import { explicitModeProblems, transparentModeProblems } from '../../local/prerequisites.js';
+import {
+  cannotRunProgram,
+  explicitModeProblems,
+  transparentModeProblems,
+} from '../../local/prerequisites.js';
 import { processAlive, readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 import { renderTryNext } from '../../local/try-next.js';
@@ -53,7 +57,7 @@ export default class LocalUp extends Command {
     const meshFile = resolve(flags.file);
     let mesh: LocalMesh;
     try {
-      mesh = parseMeshFile(readFileSync(meshFile, 'utf8'), meshFile);
+      mesh = parseMeshFile(readFileSync(meshFile, 'utf8'), meshFile, cannotRunProgram);
     } catch (err) {
       if (err instanceof MeshFileError) this.error(err.message, { exit: 1 });
       this.error(`cannot read ${meshFile}: ${(err as Error).message}`, { exit: 2 });
