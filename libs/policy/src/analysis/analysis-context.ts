@@ -127,3 +127,20 @@ function stringMap(value: unknown): Record<string, string> {
   for (const [key, v] of Object.entries(record(value))) if (typeof v === 'string') result[key] = v;
   return result;
 }
+
+const INJECT = 'sidecar.istio.io/inject';
+
+/**
+ * Istio's `PodInMesh`: an `istio-proxy` container with an image, else the pod's inject label, else its
+ * inject annotation, else its namespace's `istio-injection` label. A namespace the files do not define
+ * may well be injected: its pods count as in the mesh.
+ */
+export function workloadInMesh(workload: AnalysisWorkload, ctx: AnalysisContext): boolean {
+  if (workload.containers.some((c) => c.name === 'istio-proxy' && c.image !== undefined && c.image !== ''))
+    return true;
+  const decided = workload.labels[INJECT] ?? workload.annotations[INJECT];
+  if (decided !== undefined) return decided === 'true';
+  const namespace = ctx.find('Namespace', '', workload.namespace);
+  if (namespace === undefined) return true;
+  return labelsOf(namespace)['istio-injection'] === 'enabled';
+}

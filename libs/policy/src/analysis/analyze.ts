@@ -1,8 +1,10 @@
 import { DEFAULT_MESH_CONFIG, type ResolvedMeshConfig } from '../api/mesh/mesh-config.js';
 import { AnalysisContext, annotationsOf } from './analysis-context.js';
 import type { AnalysisInput } from './analysis-input.js';
+import { analyzeApplicationUid } from './application-uid.js';
 import { analyzeAuthorizationPolicies } from './authorization-policies.js';
 import { analyzeConflictingMeshGatewayHosts } from './conflicting-mesh-gateway-hosts.js';
+import { analyzeDeploymentServices } from './deployment-services.js';
 import { analyzeCaCertificates } from './destination-rule-ca-certificates.js';
 import { analyzeDestinationRuleSubsets } from './destination-rule-subsets.js';
 import { analyzeConflictingGateways } from './gateway-conflicts.js';
@@ -33,9 +35,19 @@ export interface Analyzer {
 
 export const ANALYZERS: readonly Analyzer[] = [
   {
+    name: 'applicationUID.Analyzer',
+    description: 'Checks invalid application UID',
+    analyze: analyzeApplicationUid,
+  },
+  {
     name: 'auth.AuthorizationPoliciesAnalyzer',
     description: 'Checks the validity of authorization policies',
     analyze: analyzeAuthorizationPolicies,
+  },
+  {
+    name: 'deployment.MultiServiceAnalyzer',
+    description: 'Checks association between services and pods',
+    analyze: analyzeDeploymentServices,
   },
   {
     name: 'destinationrule.CaCertificateAnalyzer',

@@ -1,8 +1,8 @@
 import { selectorMatches } from '../evaluation/workload-selection.js';
 import {
-  labelsOf,
   selectorString,
   specOf,
+  workloadInMesh,
   type AnalysisContext,
   type AnalysisWorkload,
 } from './analysis-context.js';
@@ -88,21 +88,4 @@ function namespaceMatches(namespace: string, pattern: string): boolean {
   if (pattern.startsWith('*')) return namespace.endsWith(pattern.slice(1));
   if (pattern.endsWith('*')) return namespace.startsWith(pattern.slice(0, -1));
   return namespace.toLowerCase() === pattern.toLowerCase();
-}
-
-const INJECT = 'sidecar.istio.io/inject';
-
-/**
- * Istio's `PodInMesh`: an `istio-proxy` container with an image, else the pod's inject label, else its
- * inject annotation, else its namespace's `istio-injection` label. A namespace the files do not define
- * may well be injected: its pods count as in the mesh.
- */
-function workloadInMesh(workload: AnalysisWorkload, ctx: AnalysisContext): boolean {
-  if (workload.containers.some((c) => c.name === 'istio-proxy' && c.image !== undefined && c.image !== ''))
-    return true;
-  const decided = workload.labels[INJECT] ?? workload.annotations[INJECT];
-  if (decided !== undefined) return decided === 'true';
-  const namespace = ctx.find('Namespace', '', workload.namespace);
-  if (namespace === undefined) return true;
-  return labelsOf(namespace)['istio-injection'] === 'enabled';
 }
