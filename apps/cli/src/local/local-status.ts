@@ -60,7 +60,7 @@ export interface LocalStatus {
 
 /** istiod's view of the config: asked of its `/debug/configz` (open to loopback callers). */
 async function configStatus(monitoringPort: number): Promise<LocalStatus['config']> {
-  const answer = await probe(`http://127.0.0.1:${monitoringPort}/debug/configz`);
+  const [answer] = await probe([`http://127.0.0.1:${monitoringPort}/debug/configz`]);
   if (answer?.status !== 200) return undefined;
   const body = JSON.parse(answer.body) as { invalid?: Finding[]; lastGoodKept?: StaleConfig[] };
   return {
@@ -108,29 +108,45 @@ function enforcedMtls(snapshot: MeshSnapshot, instance: InstanceState): string {
   return instance.ports.map((port, i) => `${port}:${modes[i]}`).join(' ');
 }
 
-/** GETs a URL (from inside the pod's network namespace when there is one); undefined when unreachable. */
-async function probe(url: string, netns?: string): Promise<{ status: number; body: string } | undefined> {
+type Answer = { status: number; body: string } | undefined;
+
+const PROBE_MS = 4000;
+
+/**
+ * GETs every URL at once; undefined where nothing answered within `PROBE_MS`. In a pod's network
+ * namespace one process asks them all (starting one per URL is what takes time), and exits once it has
+ * printed the answers rather than when its keep-alive connections time out; it gets longer than the
+ * requests, since starting Node on a busy machine can take seconds by itself.
+ */
+async function probe(urls: string[], netns?: string): Promise<Answer[]> {
   if (netns) {
-    const script = `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(2000) }).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())), () => process.exit(1))`;
+    const script = `Promise.all(${JSON.stringify(urls)}.map((u) => fetch(u, { signal: AbortSignal.timeout(${PROBE_MS}) }).then(async (r) => ({ status: r.status, body: await r.text() }), () => null))).then((a) => process.stdout.write(JSON.stringify(a), () => process.exit(0)))`;
     return new Promise((resolve) =>
       execFile(
         'ip',
         ['netns', 'exec', netns, process.execPath, '-e', script],
-        { timeout: 5000 },
+        { timeout: 3 * PROBE_MS },
         (err, stdout) => {
-          if (err) return resolve(undefined);
-          const newline = stdout.indexOf('\n');
-          resolve({ status: Number(stdout.slice(0, newline)), body: stdout.slice(newline + 1) });
+          try {
+            if (err) throw err;
+            resolve((JSON.parse(stdout) as (Answer | null)[]).map((answer) => answer ?? undefined));
+          } catch {
+            resolve(urls.map(() => undefined));
+          }
         },
       ),
     );
   }
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return { status: response.status, body: await response.text() };
-  } catch {
-    return undefined;
-  }
+  return Promise.all(
+    urls.map(async (url) => {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_MS) });
+        return { status: response.status, body: await response.text() };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
 }
 
 async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): Promise<InstanceStatus> {
@@ -143,12 +159,11 @@ async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): 
     ports: instance.ports,
   };
   if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
-  const ready = await probe(`http://${instance.address}:15021/healthz/ready`);
   // The admin port listens on loopback only (in the pod's own, in transparent mode).
   const admin = `http://127.0.0.1:${instance.adminPort ?? 15000}`;
-  const [plane, certs] = await Promise.all([
-    probe(`${admin}/control_plane`, instance.netns),
-    probe(`${admin}/certs`, instance.netns),
+  const [[ready], [plane, certs]] = await Promise.all([
+    probe([`http://${instance.address}:15021/healthz/ready`]),
+    probe([`${admin}/control_plane`, `${admin}/certs`], instance.netns),
   ]);
   const sync =
     plane?.status === 200 ? (JSON.parse(plane.body) as { connected: boolean; synced: boolean }) : undefined;
