@@ -19,6 +19,7 @@ import {
 } from './messages.js';
 import { analyzeNamespaceInjection } from './namespace-injection.js';
 import { schemaMessages } from './schema-messages.js';
+import { analyzeServiceEntryAddresses } from './service-entry-addresses.js';
 import { analyzeServicePortNames } from './service-port-names.js';
 import { analyzeSidecarSelectors } from './sidecar-selectors.js';
 import { analyzeTelemetrySelectors } from './telemetry-selectors.js';
@@ -73,6 +74,11 @@ export const ANALYZERS: readonly Analyzer[] = [
     name: 'injection.Analyzer',
     description: 'Checks conditions related to Istio sidecar injection',
     analyze: analyzeNamespaceInjection,
+  },
+  {
+    name: 'serviceentry.Analyzer',
+    description: 'Checks the validity of ServiceEntry',
+    analyze: analyzeServiceEntryAddresses,
   },
   {
     name: 'service.PortNameAnalyzer',

@@ -33,6 +33,7 @@ export const MESSAGE_TYPES = {
   VirtualServiceIneffectiveMatch: { code: 'IST0131', level: 'Info' },
   VirtualServiceHostNotFoundInGateway: { code: 'IST0132', level: 'Warning' },
   SchemaWarning: { code: 'IST0133', level: 'Warning' },
+  ServiceEntryAddressesRequired: { code: 'IST0134', level: 'Warning' },
   DeploymentConflictingPorts: { code: 'IST0137', level: 'Warning' },
   InvalidApplicationUID: { code: 'IST0144', level: 'Warning' },
   ConflictingGateways: { code: 'IST0145', level: 'Error' },
