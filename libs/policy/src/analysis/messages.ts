@@ -43,6 +43,7 @@ export const MESSAGE_TYPES = {
   ConflictingTelemetryWorkloadSelectors: { code: 'IST0159', level: 'Error' },
   MultipleTelemetriesWithoutWorkloadSelectors: { code: 'IST0160', level: 'Error' },
   GatewayPortNotDefinedOnService: { code: 'IST0162', level: 'Warning' },
+  IneffectivePolicy: { code: 'IST0167', level: 'Warning' },
   DestinationRuleSubsetNotSelectPods: { code: 'IST0173', level: 'Error' },
   UnknownDestinationRuleHost: { code: 'IST0174', level: 'Warning' },
 } as const satisfies Record<string, { code: string; level: AnalysisLevel }>;

@@ -13,9 +13,9 @@ spec:${selector}
   - hosts: ['./*']
 `;
 
-describe('sidecar.SelectorAnalyzer (IST0101 selector, IST0110, IST0111)', () => {
+describe('sidecar.SelectorAnalyzer (IST0101 selector, IST0110, IST0111, IST0167)', () => {
   runAnalysisCases(
-    ['IST0101', 'IST0110', 'IST0111'],
+    ['IST0101', 'IST0110', 'IST0111', 'IST0167'],
     [
       {
         name: 'a selector matching a pod and one default Sidecar are fine',
@@ -57,6 +57,19 @@ describe('sidecar.SelectorAnalyzer (IST0101 selector, IST0110, IST0111)', () => 
         expect: [
           'Error [IST0111] (Sidecar default/a a.yaml:4) The Sidecars [a b] in namespace "default" have no workload selector, which can lead to undefined behavior.',
           'Error [IST0111] (Sidecar default/b b.yaml:4) The Sidecars [a b] in namespace "default" have no workload selector, which can lead to undefined behavior.',
+        ],
+      },
+      {
+        name: 'a Sidecar without selector in an ambient namespace has no impact (and two do not conflict)',
+        files: {
+          'ns.yaml':
+            'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels: {istio.io/dataplane-mode: ambient}\n',
+          'a.yaml': sidecar('a', ''),
+          'b.yaml': sidecar('b', ''),
+        },
+        expect: [
+          'Warning [IST0167] (Sidecar default/a a.yaml:1) The policy has no impact: namespace is in ambient mode, the policy has no impact.',
+          'Warning [IST0167] (Sidecar default/b b.yaml:1) The policy has no impact: namespace is in ambient mode, the policy has no impact.',
         ],
       },
       {

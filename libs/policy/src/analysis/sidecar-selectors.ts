@@ -1,5 +1,5 @@
 import { selectorMatches } from '../evaluation/workload-selection.js';
-import { selectorString, specOf, type AnalysisContext } from './analysis-context.js';
+import { labelsOf, selectorString, specOf, type AnalysisContext } from './analysis-context.js';
 import type { AnalysisResource } from './analysis-input.js';
 import { goList, newMessage, quoted, type AnalysisMessage } from './messages.js';
 
@@ -7,7 +7,8 @@ import { goList, newMessage, quoted, type AnalysisMessage } from './messages.js'
  * Istio's `sidecar.SelectorAnalyzer` and `sidecar.DefaultSelectorAnalyzer`: a Sidecar's workload
  * selector matches a pod of its namespace (IST0101), no pod is selected by two Sidecars (IST0110),
  * and a namespace has at most one Sidecar without a selector (IST0111): with two, which one applies
- * is undefined. Selector checks need workloads in the files (see AnalysisContext.workloadsKnown).
+ * is undefined. In an ambient namespace, whose pods have no sidecar, such a Sidecar does nothing
+ * (IST0167). Selector checks need workloads in the files (see AnalysisContext.workloadsKnown).
  */
 export function analyzeSidecarSelectors(ctx: AnalysisContext): AnalysisMessage[] {
   const messages: AnalysisMessage[] = [];
@@ -53,6 +54,17 @@ export function analyzeSidecarSelectors(ctx: AnalysisContext): AnalysisMessage[]
       );
   }
   for (const [namespace, sidecars] of withoutSelector) {
+    if (namespaceInAmbientMode(ctx, namespace)) {
+      for (const sidecar of sidecars)
+        messages.push(
+          newMessage(
+            'IneffectivePolicy',
+            sidecar,
+            'The policy has no impact: namespace is in ambient mode, the policy has no impact.',
+          ),
+        );
+      continue;
+    }
     if (sidecars.length < 2) continue;
     for (const sidecar of sidecars)
       messages.push(
@@ -66,4 +78,13 @@ export function analyzeSidecarSelectors(ctx: AnalysisContext): AnalysisMessage[]
       );
   }
   return messages;
+}
+
+/** Istio's `NamespaceInAmbientMode`: labelled ambient, and neither injection nor a revision labelled. */
+function namespaceInAmbientMode(ctx: AnalysisContext, name: string): boolean {
+  const namespace = ctx.find('Namespace', '', name);
+  if (namespace === undefined) return false;
+  const labels = labelsOf(namespace);
+  if (labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] ?? '') !== '') return false;
+  return labels['istio.io/dataplane-mode'] === 'ambient';
 }
