@@ -25,6 +25,7 @@ export { instancesFromEndpointSlices } from './endpoint-slices.js';
 export { EXPORT_TO_ANNOTATION, isExportedTo, parseExportTo } from './export-to.js';
 export {
   egressHostImports,
+  listenerImports,
   hostMatches,
   parseEgressHost,
   scopeOutboundServices,

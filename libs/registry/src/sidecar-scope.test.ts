@@ -99,6 +99,7 @@ describe('Sidecar egress hosts', () => {
     ['*/*', { namespace: '*', host: '*' }],
     ['./*', { namespace: 'shop', host: '*' }],
     ['~/*', { namespace: undefined, host: '*' }],
+    ['~finance/*', { namespace: 'finance', host: '*', excluded: true }],
     ['istio-system/*', { namespace: 'istio-system', host: '*' }],
     ['*/api.example.com', { namespace: '*', host: 'api.example.com' }],
     ['api.example.com', { namespace: '*', host: 'api.example.com' }],
@@ -129,6 +130,7 @@ describe('Sidecar egress hosts', () => {
     ['./*', REVIEWS, true],
     ['./*', BILLING, false],
     ['~/*', REVIEWS, false],
+    ['~finance/*', BILLING, false],
     ['finance/*', BILLING, true],
     ['finance/*', REVIEWS, false],
     ['*/reviews.shop.svc.cluster.local', REVIEWS, true],
@@ -173,6 +175,17 @@ describe('scoped outbound services', () => {
       [],
     ],
     ['~ imports nothing', [{ hosts: ['~/*'] }], []],
+    [
+      // Istio 1.29: `~ns1/*` takes a namespace out of what the listener's other hosts import.
+      'all but an excluded namespace',
+      [{ hosts: ['*/*', '~egress/*'] }],
+      [BILLING.hostname, ISTIOD.hostname, RATINGS.hostname, REVIEWS.hostname],
+    ],
+    [
+      'all but one excluded host',
+      [{ hosts: ['egress/*', '~egress/api.example.com'] }],
+      [DEEP.hostname, WILDCARD_SE.hostname],
+    ],
   ])('%s', (_, egress, expected) => {
     expect(hosts(scopeOutboundServices(ALL, { spec: { egress } }, 'shop'))).toEqual(expected);
   });

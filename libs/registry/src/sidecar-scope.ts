@@ -47,6 +47,8 @@ export interface EgressHost {
   namespace: string | undefined;
   /** `*`, `*.suffix` or an FQDN. */
   host: string;
+  /** `~ns1/*`: what it matches is taken out of what the listener's other hosts import. */
+  excluded?: true;
 }
 
 /**
@@ -59,6 +61,7 @@ export function parseEgressHost(entry: string, proxyNamespace: string): EgressHo
   const namespace = entry.slice(0, slash);
   const host = entry.slice(slash + 1);
   if (namespace === '~') return { namespace: undefined, host };
+  if (namespace.startsWith('~')) return { namespace: namespace.slice(1), host, excluded: true };
   return { namespace: namespace === '.' ? proxyNamespace : namespace, host };
 }
 
@@ -77,11 +80,27 @@ export function hostMatches(pattern: string, hostname: string): boolean {
   return pattern === hostname;
 }
 
-/** Whether one parsed egress host imports a service (its namespace and host name). */
+/** Whether one parsed egress host imports a service (its namespace and host name); an exclusion never does. */
 export function egressHostImports(egress: EgressHost, service: MeshService): boolean {
-  if (egress.namespace === undefined) return false;
+  if (egress.namespace === undefined || egress.excluded) return false;
   if (egress.namespace !== '*' && egress.namespace !== service.namespace) return false;
   return hostMatches(egress.host, service.hostname);
+}
+
+/**
+ * Whether an egress listener's hosts import a service: one of them imports it and no exclusion
+ * (`*\/*` with `~ns1/*`: everything but what ns1 exports, as in Istio) matches it.
+ */
+export function listenerImports(hosts: readonly EgressHost[], service: MeshService): boolean {
+  return (
+    hosts.some((host) => egressHostImports(host, service)) &&
+    !hosts.some(
+      (host) =>
+        host.excluded === true &&
+        host.namespace === service.namespace &&
+        hostMatches(host.host, service.hostname),
+    )
+  );
 }
 
 /** The services visible from a namespace by their exportTo (the order of `services` is kept). */
@@ -112,7 +131,7 @@ export function scopeOutboundServices(
   for (const service of visible) {
     let ports: Set<number> | undefined = new Set();
     for (const listener of listeners) {
-      if (!listener.hosts.some((host) => egressHostImports(host, service))) continue;
+      if (!listenerImports(listener.hosts, service)) continue;
       if (listener.port === undefined) {
         ports = undefined; // imported on every port
         break;

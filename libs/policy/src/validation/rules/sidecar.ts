@@ -195,13 +195,6 @@ function checkEgress(spec: SidecarSpec, c: FindingCollector): void {
   });
 }
 
-/**
- * Istio imports everything but the namespace for `~ns1/*`; the mesh's sidecar scoping
- * (`@mesh/registry` `scopeOutboundServices`) does not read exclusions yet, so it imports that namespace too.
- */
-const EXCLUSION_NOT_APPLIED =
-  'namespace exclusions (~namespace/host) are not applied by this mesh yet: the listener still imports that namespace';
-
 /** Egress hosts are `namespace/dnsName`: `*` / `.` / `~` / a namespace, then a host or wildcard. */
 function checkEgressHosts(hosts: readonly string[], path: string, c: FindingCollector): void {
   if (hosts.length === 0)
@@ -214,10 +207,8 @@ function checkEgressHosts(hosts: readonly string[], path: string, c: FindingColl
     if (slash === -1) return;
     const namespace = host.slice(0, slash);
     const name = host.slice(slash + 1);
-    if (namespace.length > 1 && namespace.startsWith('~')) {
-      c.warning('NOT_APPLIED', at, EXCLUSION_NOT_APPLIED);
-      return;
-    }
+    // `~ns1/*` takes ns1 out of what the other hosts import: it neither duplicates nor widens them.
+    if (namespace.length > 1 && namespace.startsWith('~')) return;
     const names = byNamespace.get(namespace) ?? new Set<string>();
     if (names.has(name) || names.has('*') || (name === '*' && names.size > 0))
       c.warning('HOST_INVALID', at, `duplicated egress host: ${host}`);

@@ -1,5 +1,5 @@
 import type { IstioEgressListener, IstioIngressListener, Sidecar } from '@mesh/policy';
-import { egressHostImports, parseEgressHost, type MeshService } from '@mesh/registry';
+import { listenerImports, parseEgressHost, type MeshService } from '@mesh/registry';
 
 import type { SidecarContext } from '../sidecar-context.js';
 import { isHttpProtocol } from './listener-common.js';
@@ -49,8 +49,7 @@ export function applicableSidecar(ctx: SidecarContext): Sidecar | undefined {
 function importedServices(ctx: SidecarContext, listener: IstioEgressListener, port: number): MeshService[] {
   const hosts = listener.hosts.map((entry) => parseEgressHost(entry, ctx.proxy.namespace));
   return ctx.outboundServices.filter(
-    (service) =>
-      service.ports.some((p) => p.port === port) && hosts.some((host) => egressHostImports(host, service)),
+    (service) => service.ports.some((p) => p.port === port) && listenerImports(hosts, service),
   );
 }
 
