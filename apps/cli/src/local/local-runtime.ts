@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import {
   DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS,
+  describeExit,
   istiodRootCert,
   ManagedProcess,
   meshBinary,
@@ -14,6 +15,7 @@ import {
   stopAll,
   waitUntil,
   writeJoinTokenFile,
+  type ExitStatus,
   type IstiodOptions,
   type IstiodProcess,
   type SidecarProcess,
@@ -336,13 +338,25 @@ export class LocalMeshRuntime {
     const ports = await this.#instances.get(instance.instance)?.sidecar?.ready;
     // Explicit-mode sidecars share 127.0.0.1, so each has the admin port it reports.
     if (ports) instance.adminPort = ports.adminPort;
-    for (const port of Object.values(instance.appPorts))
+    // An app that exits while it is waited for is reported at once, with the last line it printed.
+    const app = this.#instances.get(instance.instance)?.app;
+    let exit: ExitStatus | undefined;
+    void app?.exited.then((status) => (exit = status));
+    for (const port of Object.values(instance.appPorts)) {
       await waitUntil(
-        () => accepting(instance.address, port),
+        async () => exit !== undefined || (await accepting(instance.address, port)),
         30_000,
         () =>
           `${instance.instance}: the app does not listen on ${instance.address}:${port}; see ${instance.logs.app}`,
       );
+      if (exit !== undefined && app) {
+        const last = app.spawnError ?? app.logs.tail(1)[0];
+        throw new Error(
+          `${instance.instance}: the app exited with ${describeExit(exit)} before listening on ` +
+            `${instance.address}:${port}${last ? `: ${last}` : ''}; see ${instance.logs.app}`,
+        );
+      }
+    }
   }
 
   /**
