@@ -1,4 +1,4 @@
-import { Command, Flags } from '@oclif/core';
+import { Args, Command, Flags } from '@oclif/core';
 import {
   ANALYSIS_LEVELS,
   ANALYZERS,
@@ -48,7 +48,11 @@ export default class Analyze extends Command {
     '<%= config.bin %> analyze -o sarif config/ > analyze.sarif',
     '<%= config.bin %> analyze --suppress "IST0118=Service *.default" app.yaml',
   ];
+  // Any number of FILE|DIR|- arguments (argv): `file` is declared for the usage line.
   static override strict = false;
+  static override args = {
+    file: Args.string({ description: 'files or directories to analyze, - for standard input' }),
+  };
 
   static override flags = {
     'use-kube': Flags.string({
