@@ -80,7 +80,11 @@ export async function runCliBench(args: string[]): Promise<number> {
       expectedCode: 3,
       goal: true,
     },
-    { name: 'meshctl local status (1 workload)', argv: meshctl('local', 'status', '--state-dir', running) },
+    {
+      name: 'meshctl local status (1 workload)',
+      argv: meshctl('local', 'status', '--state-dir', running),
+      goal: true,
+    },
     {
       name: 'meshctl local exec client -- true',
       argv: meshctl('local', 'exec', 'client', '--state-dir', running, '--', 'true'),
