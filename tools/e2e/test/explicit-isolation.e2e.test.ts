@@ -186,7 +186,7 @@ describe('meshctl local up --detach', () => {
       'logs/istiod.log',
       'logs/web-0.log',
       'logs/web-0.proxy.log',
-      'config/secret.yaml',
+      'config/mesh/secret.yaml',
       'local/web-0.token',
       'ca/root-key.pem',
     ])
