@@ -19,7 +19,7 @@ function status(certificate?: { serialNumber: string; expires: string }): LocalS
       {
         ...{ instance: 'reviews-0', workload: 'reviews', namespace: 'default' },
         ...{ identity: 'spiffe://cluster.local/ns/default/sa/reviews', address: '127.0.10.2', ports: [9080] },
-        ...{ proxy: 'ready', xds: 'synced', mtls: 'STRICT' },
+        ...{ proxy: 'ready', restarts: 0, xds: 'synced', mtls: 'STRICT' },
         ...(certificate ? { certificate } : {}),
       },
     ],

@@ -76,9 +76,19 @@ function withNode(argv: readonly string[]): string[] {
 
 /** Every instance's processes: its app, and its sidecar unless it runs without one. */
 interface InstanceProcesses {
+  state: InstanceState;
   app: ManagedProcess;
   sidecar?: SidecarProcess;
+  /** Starts the sidecar again, on the same address and ports (the capture rules stay in place). */
+  restartSidecar?: () => Promise<SidecarProcess>;
+  /** The wait before the next restart: Kubernetes' CrashLoopBackOff, shorter (1 s doubling to 30 s). */
+  backoffMs: number;
 }
+
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+/** A sidecar that ran this long before dying is restarted after the first backoff again. */
+const BACKOFF_RESET_MS = 60_000;
 
 export class LocalMeshRuntime {
   readonly #instances = new Map<string, InstanceProcesses>();
@@ -219,8 +229,6 @@ export class LocalMeshRuntime {
       env: { ...process.env, ...env },
       logs: { file: appLog },
     });
-    const processes: InstanceProcesses = { app };
-    this.#instances.set(instance, processes);
     const state: InstanceState = {
       instance,
       workload: workload.name,
@@ -237,16 +245,15 @@ export class LocalMeshRuntime {
       ...(app.pid ? { appPid: app.pid } : {}),
       logs: { app: appLog },
     };
+    const processes: InstanceProcesses = { state, app, backoffMs: FIRST_BACKOFF_MS };
+    this.#instances.set(instance, processes);
     if (workload.sidecar) {
-      state.logs.proxy = join(logs, `${instance}.proxy.log`);
-      processes.sidecar = await this.#startSidecar(
-        workload,
-        instance,
-        placement,
-        appPorts,
-        identity,
-        state.logs.proxy,
-      );
+      const proxyLog = join(logs, `${instance}.proxy.log`);
+      state.logs.proxy = proxyLog;
+      const start = (restart: boolean) =>
+        this.#startSidecar(workload, instance, placement, appPorts, identity, proxyLog, restart);
+      processes.sidecar = await start(false);
+      processes.restartSidecar = () => start(true);
       if (processes.sidecar.pid) state.proxyPid = processes.sidecar.pid;
     }
     progress(
@@ -262,6 +269,7 @@ export class LocalMeshRuntime {
     appPorts: Record<string, number>,
     identity: SpiffeIdentity,
     logFile: string,
+    restart: boolean,
   ): Promise<SidecarProcess> {
     const pod = typeof placement === 'string' ? undefined : placement;
     // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
@@ -284,7 +292,10 @@ export class LocalMeshRuntime {
       copyFileSync(rootCert, copy);
       chmodSync(copy, 0o644);
       rootCert = copy;
-      // What Istio's init container does, then the proxy runs as the uid the rules exclude.
+      chownSync(tokenFile, PROXY_UID, PROXY_UID);
+    }
+    // What Istio's init container does (once per pod), then the proxy runs as the uid the rules exclude.
+    if (pod && !restart) {
       const iptables = [
         process.execPath,
         meshBinary('mesh-proxy'),
@@ -297,7 +308,6 @@ export class LocalMeshRuntime {
         timeout: 15_000,
       });
       if (rules.status !== 0) throw new Error(`${instance}: istio-iptables failed: ${rules.stderr.trim()}`);
-      chownSync(tokenFile, PROXY_UID, PROXY_UID);
     }
     const address = pod ? pod.podIp : (placement as string);
     const inbound = Object.fromEntries(
@@ -378,17 +388,62 @@ export class LocalMeshRuntime {
    * What the platform does when a process dies, as Kubernetes would: istiod is restarted on the same
    * ports (sidecars keep serving their last config meanwhile, then reconnect); an app that exits takes
    * its sidecar down with it, so the instance leaves every load balancer (its endpoint goes when its
-   * proxy disconnects), like a pod failing its readiness probe.
+   * proxy disconnects), like a pod failing its readiness probe; a sidecar that dies beside a running
+   * app is restarted with backoff, as the agent restarts Envoy, and counted (`restarts` in run.json).
    */
   supervise(progress: (line: string) => void): void {
     this.#superviseIstiod(progress);
-    for (const [instance, { app, sidecar }] of this.#instances)
-      void app.exited.then(({ code, signal }) => {
+    for (const [instance, processes] of this.#instances) {
+      void processes.app.exited.then(({ code, signal }) => {
         if (this.#stopping) return;
         progress(`${instance}: the app exited (${signal ?? `code ${code}`}); stopping its sidecar`);
         // Nothing is left to drain: the sidecar goes at once, and with it the endpoint.
-        void sidecar?.stop({ signal: 'SIGKILL' });
+        void processes.sidecar?.stop({ signal: 'SIGKILL' });
       });
+      this.#superviseSidecar(processes, progress);
+    }
+  }
+
+  #superviseSidecar(processes: InstanceProcesses, progress: (line: string) => void): void {
+    const { sidecar, state } = processes;
+    if (!sidecar) return;
+    const startedAt = Date.now();
+    void sidecar.exited.then(({ code, signal }) => {
+      if (this.#stopping || !processes.app.running) return;
+      const backoff = Date.now() - startedAt >= BACKOFF_RESET_MS ? FIRST_BACKOFF_MS : processes.backoffMs;
+      processes.backoffMs = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      state.restarts = (state.restarts ?? 0) + 1;
+      writeRunState(this.stateDir, this.state);
+      progress(
+        `${state.instance}: the sidecar exited (${signal ?? `code ${code}`}); restarting it in ${backoff / 1000} s (restart ${state.restarts}, log ${state.logs.proxy})`,
+      );
+      setTimeout(() => void this.#restartSidecar(processes, progress), backoff);
+    });
+  }
+
+  async #restartSidecar(processes: InstanceProcesses, progress: (line: string) => void): Promise<void> {
+    const { state } = processes;
+    if (this.#stopping || !processes.app.running || !processes.restartSidecar) return;
+    let sidecar: SidecarProcess;
+    try {
+      sidecar = await processes.restartSidecar();
+    } catch (err) {
+      progress(`${state.instance}: the sidecar could not be restarted (${(err as Error).message})`);
+      return;
+    }
+    processes.sidecar = sidecar;
+    if (this.#stopping) return void sidecar.stop();
+    if (sidecar.pid) state.proxyPid = sidecar.pid;
+    // Watched from its start: one that dies before it is ready is restarted after the next backoff.
+    this.#superviseSidecar(processes, progress);
+    try {
+      const ports = await sidecar.ready;
+      state.adminPort = ports.adminPort;
+      writeRunState(this.stateDir, this.state);
+      progress(`${state.instance}: sidecar restarted, ready (restart ${state.restarts})`);
+    } catch (err) {
+      progress(`${state.instance}: the restarted sidecar did not become ready (${(err as Error).message})`);
+    }
   }
 
   #superviseIstiod(progress: (line: string) => void): void {

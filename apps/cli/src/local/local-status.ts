@@ -41,6 +41,8 @@ export interface InstanceStatus {
   address: string;
   ports: number[];
   proxy: 'ready' | 'not ready' | 'none';
+  /** How many times the supervisor restarted the sidecar (always set by `localStatus`). */
+  restarts?: number;
   xds: 'synced' | 'not synced' | 'disconnected' | '-';
   mtls: string;
   /** The workload certificate the sidecar serves with; undefined without a sidecar or an answer. */
@@ -157,6 +159,7 @@ async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): 
     identity: instance.identity,
     address: instance.address,
     ports: instance.ports,
+    restarts: instance.restarts ?? 0,
   };
   if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
   // The admin port listens on loopback only (in the pod's own, in transparent mode).
@@ -217,15 +220,24 @@ export async function localStatus(state: RunState, stateDir: string): Promise<Lo
   };
 }
 
+/** The workload instances whose sidecar is not ready: `local status` then exits non-zero. */
+export function notReady(status: LocalStatus): string[] {
+  return status.workloads.filter((w) => w.proxy === 'not ready').map((w) => w.instance);
+}
+
 /** The human table: one row per workload instance, then any config istiod refused. */
 export function renderStatusTable(status: LocalStatus, now = new Date()): string {
-  const header = ['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'XDS', 'MTLS', 'CERT EXPIRES'];
+  const header = [
+    ...['WORKLOAD', 'NAMESPACE', 'IDENTITY', 'ADDRESS', 'PROXY', 'RESTARTS'],
+    ...['XDS', 'MTLS', 'CERT EXPIRES'],
+  ];
   const rows = status.workloads.map((w) => [
     w.instance,
     w.namespace,
     w.identity,
     `${w.address}:${w.ports.join(',') || '-'}`,
     w.proxy,
+    String(w.restarts ?? 0),
     w.xds,
     w.mtls,
     w.certificate ? formatExpiry(w.certificate.expires, now) : '-',

@@ -36,6 +36,8 @@ export interface InstanceState {
    * loopback; Istio's 15000 in the pod's own loopback in transparent mode.
    */
   adminPort?: number;
+  /** How many times the supervisor restarted the sidecar (it died while the app ran). */
+  restarts?: number;
   logs: { app: string; proxy?: string };
 }
 

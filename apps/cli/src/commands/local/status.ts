@@ -24,9 +24,12 @@ export default class LocalStatusCommand extends Command {
         exit: 3,
       });
     // Loaded once a mesh is known to run: it reads istiod's config with libs/policy and libs/xds.
-    const { localStatus, renderStatusTable } = await import('../../local/local-status.js');
+    const { localStatus, notReady, renderStatusTable } = await import('../../local/local-status.js');
     const status = await localStatus(state, stateDir);
     this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
+    // Like a failing readiness check: scripts and CI can wait on it.
+    const waiting = notReady(status);
+    if (waiting.length > 0) this.error(`not ready: ${waiting.join(', ')}`, { exit: 1 });
     return status;
   }
 }
