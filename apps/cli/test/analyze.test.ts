@@ -110,7 +110,7 @@ describe('meshctl analyze', () => {
     expect(run.stdout).toContain(
       '* virtualservice.DestinationRuleAnalyzer:\n    Checks the destination rules associated with each virtual service\n',
     );
-    expect(run.stdout.match(/^\* /gm)).toHaveLength(18);
+    expect(run.stdout.match(/^\* /gm)).toHaveLength(19);
   });
 
   it('applies --suppress and --failure-threshold, and filters by -n', () => {

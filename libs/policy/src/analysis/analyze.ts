@@ -7,8 +7,10 @@ import { analyzeConflictingMeshGatewayHosts } from './conflicting-mesh-gateway-h
 import { analyzeDeploymentServices } from './deployment-services.js';
 import { analyzeCaCertificates } from './destination-rule-ca-certificates.js';
 import { analyzeDestinationRuleSubsets } from './destination-rule-subsets.js';
+import { analyzeGatewayCertificates } from './gateway-certificates.js';
 import { analyzeConflictingGateways } from './gateway-conflicts.js';
 import { analyzeGatewayPorts } from './gateway-ports.js';
+import { analyzeIngressRouteSubsets } from './ingress-route-subsets.js';
 import { analyzeJwtClaimRoutes } from './jwt-claim-routes.js';
 import {
   ANALYSIS_LEVELS,
@@ -61,6 +63,11 @@ export const ANALYZERS: readonly Analyzer[] = [
     analyze: analyzeDestinationRuleSubsets,
   },
   {
+    name: 'gateway.CertificateAnalyzer',
+    description: 'Checks a gateway certificate',
+    analyze: analyzeGatewayCertificates,
+  },
+  {
     name: 'gateway.ConflictingGatewayAnalyzer',
     description: "Checks a gateway's selector, port number and hosts",
     analyze: analyzeConflictingGateways,
@@ -108,7 +115,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   {
     name: 'virtualservice.DestinationHostAnalyzer',
     description: 'Checks the destination hosts associated with each virtual service',
-    analyze: analyzeDestinationHosts,
+    analyze: (ctx) => [...analyzeDestinationHosts(ctx), ...analyzeIngressRouteSubsets(ctx)],
   },
   {
     name: 'virtualservice.DestinationRuleAnalyzer',

@@ -35,6 +35,8 @@ export const MESSAGE_TYPES = {
   SchemaWarning: { code: 'IST0133', level: 'Warning' },
   ServiceEntryAddressesRequired: { code: 'IST0134', level: 'Warning' },
   DeploymentConflictingPorts: { code: 'IST0137', level: 'Warning' },
+  GatewayDuplicateCertificate: { code: 'IST0138', level: 'Warning' },
+  IngressRouteRulesNotAffected: { code: 'IST0140', level: 'Warning' },
   InvalidApplicationUID: { code: 'IST0144', level: 'Warning' },
   ConflictingGateways: { code: 'IST0145', level: 'Error' },
   JwtClaimBasedRoutingWithoutRequestAuthN: { code: 'IST0149', level: 'Error' },
