@@ -94,6 +94,21 @@ spec:
   });
 });
 
+describe('analyzeConfig on malformed Kubernetes objects', () => {
+  it('reports what it can and never throws', () => {
+    const files = {
+      'junk.yaml': [
+        'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: x, selector: [1]}',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\nspec: 5',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: c, labels: [1]}\nspec: {containers: {}, securityContext: 1337}',
+        'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: d}\nspec: {jobTemplate: []}',
+      ].join('\n---\n'),
+      'vs.yaml': vs('v', 'a'),
+    };
+    expect(() => analyzeFiles(files, { namespace: undefined })).not.toThrow();
+  });
+});
+
 describe('buildAnalysisInput', () => {
   const read = (file: string, text: string) => readAnalysisFile(text, file, () => '1');
   const options = { defaultNamespace: 'default', addInstallDefaults: false, istioNamespace: 'istio-system' };

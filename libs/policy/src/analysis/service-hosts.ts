@@ -1,4 +1,4 @@
-import { specOf, annotationsOf, type AnalysisContext } from './analysis-context.js';
+import { annotationsOf, list, record, specOf, type AnalysisContext } from './analysis-context.js';
 import type { AnalysisResource } from './analysis-input.js';
 
 /**
@@ -55,12 +55,15 @@ export function serviceHosts(ctx: AnalysisContext): Map<string, ServiceHost> {
       for (const scope of scopes) hosts.set(scopedFqdn(scope, resource.namespace, host), entry);
   }
   for (const resource of ctx.ofKind('Service')) {
-    const spec = resource.object['spec'] as { ports?: { port?: number; name?: string; protocol?: string }[] };
-    const entry: ServiceHost = {
-      resource,
-      ports: (spec?.ports ?? []).map((p) => ({ number: p.port ?? 0, name: p.name, protocol: p.protocol })),
-      workloadSelector: {},
-    };
+    const ports = list(record(resource.object['spec'])['ports']).map((value) => {
+      const port = record(value);
+      return {
+        number: typeof port['port'] === 'number' ? port['port'] : 0,
+        ...(typeof port['name'] === 'string' ? { name: port['name'] } : {}),
+        ...(typeof port['protocol'] === 'string' ? { protocol: port['protocol'] } : {}),
+      };
+    });
+    const entry: ServiceHost = { resource, ports, workloadSelector: {} };
     const annotation = annotationsOf(resource)[EXPORT_TO_ANNOTATION];
     const scopes =
       annotation === undefined || annotation === ''
