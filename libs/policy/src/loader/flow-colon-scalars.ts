@@ -10,6 +10,9 @@ import { isMap, isScalar, Scalar, visit, type Document, type Node, type Pair } f
  * what they mean in both parsers. In block context both parsers read a mapping, so nothing changes there.
  */
 export function readFlowColonScalarsAsGoYaml(document: Document.Parsed, text: string): void {
+  // Only a `:` directly before `,`, `]` or `}` can need rewriting: most documents have none, and a scan
+  // of the text is far cheaper than a walk of every node (a ConfigMap may have tens of thousands).
+  if (!COLON_BEFORE_FLOW_END.test(text)) return;
   visit(document, {
     Seq(_, seq) {
       if (!seq.flow) return;
@@ -30,6 +33,7 @@ export function readFlowColonScalarsAsGoYaml(document: Document.Parsed, text: st
 }
 
 const FLOW_END = new Set([',', ']', '}']);
+const COLON_BEFORE_FLOW_END = /:[,\]}]/;
 
 /** The plain scalar `key:` when `pair` is `key:` immediately followed by a flow indicator, else undefined. */
 function joinedScalar(pair: Pair<unknown, unknown>, text: string): Scalar | undefined {
