@@ -26,7 +26,21 @@ const PIPES_DRAIN_MS = 2000;
 /** Resolves after `ms` without keeping the event loop alive. */
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/** Everything started and still running: an exiting launcher takes them with it. */
+/**
+ * Signals a child's process group — the child and whatever it started that stayed in its group (a
+ * workload's own helpers) — or the child alone if the group is gone. Returns whether one was there.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, signal);
+    return true;
+  } catch {
+    return child.kill(signal);
+  }
+}
+
+/** Everything started and still running: an exiting launcher takes them (and their groups) with it. */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -34,7 +48,7 @@ function track(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
+      for (const c of running) signalGroup(c, 'SIGKILL');
     });
   }
   running.add(child);
@@ -43,7 +57,9 @@ function track(child: ChildProcess): void {
 
 /**
  * A child process with its logs, its exit, and a stop that always ends it. It never outlives the
- * process that started it (killed when that one exits, however it exits short of SIGKILL).
+ * process that started it (killed when that one exits, however it exits short of SIGKILL). Each runs
+ * in a process group of its own, which `stop` ends whole: what a workload started goes with it, and a
+ * terminal's Ctrl-C reaches only the launcher, which stops its children in order.
  */
 export class ManagedProcess {
   readonly name: string;
@@ -64,6 +80,7 @@ export class ManagedProcess {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', ...this.logs.stdio(), ...extraStdio],
+      detached: true,
     });
     this.logs.attach(this.child);
     track(this.child);
@@ -106,10 +123,12 @@ export class ManagedProcess {
   async stop(options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<ExitStatus> {
     if (this.#status) return this.exited;
     const { signal = 'SIGTERM', graceMs = DEFAULT_STOP_GRACE_MS } = options;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    signalGroup(this.child, signal);
+    const timer = setTimeout(() => signalGroup(this.child, 'SIGKILL'), graceMs);
     const status = await this.exited;
     clearTimeout(timer);
+    // What it started and left behind (it exited, they did not) goes too.
+    signalGroup(this.child, 'SIGKILL');
     return status;
   }
 }

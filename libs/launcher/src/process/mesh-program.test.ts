@@ -98,7 +98,34 @@ describe('MeshProgram readiness', () => {
   });
 });
 
+/** Whether `pid` runs (a zombie, killed but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 describe('ManagedProcess', () => {
+  it('stops what the process started too: it runs in a process group of its own', async () => {
+    // A helper that ignores SIGTERM, as a workload's child might, and outlives its parent.
+    const helper = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)";
+    const script = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(helper)}], { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000)`;
+    const parent = new ManagedProcess({
+      name: 'workload',
+      argv: ['node', '-e', script],
+      logs: { memory: true },
+    });
+    while (parent.logs.lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const helperPid = Number(parent.logs.lines[0]);
+    expect(running(helperPid)).toBe(true);
+    expect(await parent.stop({ graceMs: 2000 })).toEqual({ code: null, signal: 'SIGTERM' });
+    for (let i = 0; i < 50 && running(helperPid); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(running(helperPid)).toBe(false);
+  });
+
   it('appends stdout and stderr to a log file, which explains a failure', async () => {
     const file = join(dir, 'fake.log');
     const program = new MeshProgram('istiod', ['node', FAKE, 'exit', '--ready-fd', '3'], {

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, expect, it } from 'vitest';
+
+import { BIN } from './processes.js';
+
+/**
+ * `meshctl local down` stops every process the mesh started, also what a workload started itself:
+ * each instance runs in a process group of its own, which is stopped whole.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'mesh-down-'));
+const stateDir = join(dir, 'state');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function meshctl(args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [BIN.meshctl, ...args, '--state-dir', stateDir],
+      { encoding: 'utf8', timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    ),
+  );
+}
+
+/** Whether `pid` runs (a zombie, killed but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+// The app starts a helper that ignores SIGTERM (as a worker pool or a shell's child might), then serves.
+const APP = `import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+const helper = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+writeFileSync('helper.pid', String(helper.pid));
+createServer((req, res) => res.end('web')).listen(Number(process.env.PORT), process.env.HOST);
+`;
+
+it('stops what a workload started, with the workload', async () => {
+  mkdirSync(join(dir, 'config'));
+  writeFileSync(
+    join(dir, 'config', 'services.yaml'),
+    'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: default }\nspec:\n  selector: { app: web }\n  ports: [{ name: http, port: 8080, targetPort: 8080 }]\n',
+  );
+  writeFileSync(join(dir, 'app.mjs'), APP);
+  writeFileSync(
+    join(dir, 'mesh.yaml'),
+    'apiVersion: local.meshctl.dev/v1alpha1\nkind: LocalMesh\nmetadata: { name: down }\nspec:\n  config: [config/]\n  workloads:\n    - name: web\n      labels: { app: web }\n      command: [node, app.mjs]\n      ports: [8080]\n',
+  );
+  const up = await meshctl(['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0']);
+  expect(up.code, up.output).toBe(0);
+  const helper = Number(readFileSync(join(dir, 'helper.pid'), 'utf8'));
+  expect(running(helper)).toBe(true);
+
+  const down = await meshctl(['local', 'down']);
+  expect(down.code, down.output).toBe(0);
+  for (let i = 0; i < 50 && running(helper); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(running(helper)).toBe(false);
+}, 180_000);
