@@ -18,6 +18,9 @@ export function meshVitestConfig(options: { testTimeout?: number; fileParallelis
       pool: 'forks',
       fileParallelism: options.fileParallelism ?? true,
       passWithNoTests: true,
+      // Tests compare the text of the programs they run; Nx forces colour in CI (FORCE_COLOR), which
+      // would reach those programs through the test's environment and colour their output.
+      env: { FORCE_COLOR: '0' },
       // The JSON report feeds the workspace-wide summary line (tools/scripts/summarize-tests.mjs).
       reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
     },
