@@ -8,8 +8,9 @@ import { afterAll, expect, it } from 'vitest';
 import { BIN } from './processes.js';
 
 /**
- * `meshctl local down` stops every process the mesh started, also what a workload started itself:
- * each instance runs in a process group of its own, which is stopped whole.
+ * `meshctl local down` stops every process the mesh started, also what a workload started itself
+ * (each instance runs in a process group of its own, which is stopped whole), and also when the
+ * supervisor is gone; `local up` refuses a state directory whose processes still run.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-down-'));
@@ -46,8 +47,8 @@ writeFileSync('helper.pid', String(helper.pid));
 createServer((req, res) => res.end('web')).listen(Number(process.env.PORT), process.env.HOST);
 `;
 
-it('stops what a workload started, with the workload', async () => {
-  mkdirSync(join(dir, 'config'));
+function writeMesh(): void {
+  mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(
     join(dir, 'config', 'services.yaml'),
     'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: default }\nspec:\n  selector: { app: web }\n  ports: [{ name: http, port: 8080, targetPort: 8080 }]\n',
@@ -57,8 +58,14 @@ it('stops what a workload started, with the workload', async () => {
     join(dir, 'mesh.yaml'),
     'apiVersion: local.meshctl.dev/v1alpha1\nkind: LocalMesh\nmetadata: { name: down }\nspec:\n  config: [config/]\n  workloads:\n    - name: web\n      labels: { app: web }\n      command: [node, app.mjs]\n      ports: [8080]\n',
   );
-  const up = await meshctl(['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0']);
-  expect(up.code, up.output).toBe(0);
+}
+
+const up = () => meshctl(['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0']);
+
+it('stops what a workload started, with the workload', async () => {
+  writeMesh();
+  const started = await up();
+  expect(started.code, started.output).toBe(0);
   const helper = Number(readFileSync(join(dir, 'helper.pid'), 'utf8'));
   expect(running(helper)).toBe(true);
 
@@ -67,3 +74,33 @@ it('stops what a workload started, with the workload', async () => {
   for (let i = 0; i < 50 && running(helper); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(running(helper)).toBe(false);
 }, 180_000);
+
+it('without its supervisor: up refuses the state directory, down finds and stops every process', async () => {
+  writeMesh();
+  const started = await up();
+  expect(started.code, started.output).toBe(0);
+  const run = JSON.parse(readFileSync(join(stateDir, 'local', 'run.json'), 'utf8')) as {
+    supervisorPid: number;
+    istiod: { pid: number };
+    instances: { appPid: number; proxyPid: number }[];
+  };
+  const helper = Number(readFileSync(join(dir, 'helper.pid'), 'utf8'));
+  const mesh = [run.istiod.pid, run.instances[0]!.appPid, run.instances[0]!.proxyPid, helper];
+  process.kill(run.supervisorPid, 'SIGKILL');
+  expect(mesh.filter(running)).toEqual(mesh);
+
+  const second = await up();
+  expect(second.code).not.toBe(0);
+  expect(readFileSync(join(stateDir, 'logs', 'supervisor.log'), 'utf8')).toContain(
+    'processes of an earlier mesh still run on',
+  );
+  expect(mesh.filter(running)).toEqual(mesh);
+
+  const down = await meshctl(['local', 'down']);
+  expect(down.code, down.output).toBe(0);
+  expect(down.output).toContain(
+    "no supervisor was running; stopped 4 process(es) of this state directory's mesh",
+  );
+  for (let i = 0; i < 50 && mesh.some(running); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(mesh.filter(running)).toEqual([]);
+}, 240_000);

@@ -26,6 +26,7 @@ import { restoreAppliedSet } from './applied-config.js';
 import { prepareConfigDir } from './config-dir.js';
 import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
+import { processesOf, stateDirMark } from './mesh-processes.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
 import { privateDir } from './state-dir.js';
@@ -106,6 +107,12 @@ export class LocalMeshRuntime {
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
     const { stateDir, progress } = options;
+    // A second mesh on the same directory would share its CA, config and addresses with the first.
+    const earlier = processesOf(stateDir);
+    if (earlier.length > 0)
+      throw new Error(
+        `processes of an earlier mesh still run on ${stateDir} (pids ${earlier.join(' ')}); run "npx meshctl local down" first`,
+      );
     // Owner-only: keys, tokens, the copied config (Secrets among it), logs and the run state.
     privateDir(stateDir);
     const logs = privateDir(join(stateDir, 'logs'));
@@ -130,7 +137,11 @@ export class LocalMeshRuntime {
       trustDomain: mesh.trustDomain,
       pushDebounceMs: 50,
     };
-    const istiod = startIstiod(istiodOptions, { cwd: stateDir, logs: { file: istiodLog } });
+    const istiod = startIstiod(istiodOptions, {
+      cwd: stateDir,
+      env: { ...process.env, ...stateDirMark(stateDir) },
+      logs: { file: istiodLog },
+    });
     const istiodPorts = await istiod.ready;
     progress(
       `istiod: serving mTLS xDS and the CA on 127.0.0.1:${istiodPorts.secureXdsPort}, config-only xDS on 127.0.0.1:${istiodPorts.xdsPort} (log ${istiodLog})`,
@@ -226,7 +237,7 @@ export class LocalMeshRuntime {
       name: instance,
       argv: pod ? pod.wrap(command) : command,
       cwd: mesh.baseDir,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...stateDirMark(this.stateDir) },
       logs: { file: appLog },
     });
     const state: InstanceState = {
@@ -331,7 +342,7 @@ export class LocalMeshRuntime {
       {
         name: `${instance}.proxy`,
         cwd: this.stateDir,
-        env: { ...process.env, ISTIO_META_WORKLOAD_NAME: workload.name },
+        env: { ...process.env, ISTIO_META_WORKLOAD_NAME: workload.name, ...stateDirMark(this.stateDir) },
         logs: { file: logFile },
         // Apps start beside it and are waited for first; a sidecar's own start takes seconds.
         readyTimeoutMs: 60_000,
@@ -461,6 +472,7 @@ export class LocalMeshRuntime {
     try {
       const restarted = startIstiod(this.istiodOptions, {
         cwd: this.stateDir,
+        env: { ...process.env, ...stateDirMark(this.stateDir) },
         logs: { file: this.state.istiod.log },
       });
       const ports = await restarted.ready;

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
-import { processAlive, readRunState } from '../../local/run-state.js';
+import { stopProcessesOf } from '../../local/mesh-processes.js';
+import { processAlive, readRunState, removeRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
 /** `meshctl local down`: stops the mesh a detached `local up` left running (every process it started). */
@@ -15,18 +16,32 @@ export default class LocalDown extends Command {
 
   async run(): Promise<{ stopped: boolean; supervisorPid?: number }> {
     const { flags } = await this.parse(LocalDown);
-    const state = readRunState(resolveStateDir(flags['state-dir']));
+    const stateDir = resolveStateDir(flags['state-dir']);
+    const state = readRunState(stateDir);
     if (!state) {
-      this.log('no local mesh is running on this state directory');
-      return { stopped: false };
+      // No supervisor: what the directory's mesh started may still run (its supervisor was killed).
+      const leftover = await stopProcessesOf(stateDir);
+      removeRunState(stateDir);
+      this.log(
+        leftover.length > 0
+          ? `no supervisor was running; stopped ${leftover.length} process(es) of this state directory's mesh`
+          : 'no local mesh is running on this state directory',
+      );
+      return { stopped: leftover.length > 0 };
     }
     process.kill(state.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
     while (processAlive(state.supervisorPid)) {
-      if (Date.now() > deadline)
-        this.error(`supervisor ${state.supervisorPid} did not stop within 30 s`, { exit: 1 });
+      if (Date.now() > deadline) {
+        this.warn(`supervisor ${state.supervisorPid} did not stop within 30 s; killing it`);
+        process.kill(state.supervisorPid, 'SIGKILL');
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Whatever the supervisor left (killed while stopping them, or a process that left its group).
+    await stopProcessesOf(stateDir);
+    removeRunState(stateDir);
     this.log(`stopped mesh ${state.mesh} (${state.instances.length} workload instance(s))`);
     return { stopped: true, supervisorPid: state.supervisorPid };
   }
