@@ -26,7 +26,7 @@ import { restoreAppliedSet } from './applied-config.js';
 import { prepareConfigDir } from './config-dir.js';
 import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
-import { processesOf, stateDirMark } from './mesh-processes.js';
+import { earlierMeshStillRuns, stateDirMark } from './mesh-processes.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
 import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
 import { privateDir } from './state-dir.js';
@@ -107,12 +107,8 @@ export class LocalMeshRuntime {
 
   static async up(mesh: LocalMesh, options: UpOptions): Promise<LocalMeshRuntime> {
     const { stateDir, progress } = options;
-    // A second mesh on the same directory would share its CA, config and addresses with the first.
-    const earlier = processesOf(stateDir);
-    if (earlier.length > 0)
-      throw new Error(
-        `processes of an earlier mesh still run on ${stateDir} (pids ${earlier.join(' ')}); run "npx meshctl local down" first`,
-      );
+    const earlier = earlierMeshStillRuns(stateDir);
+    if (earlier) throw new Error(earlier);
     // Owner-only: keys, tokens, the copied config (Secrets among it), logs and the run state.
     privateDir(stateDir);
     const logs = privateDir(join(stateDir, 'logs'));

@@ -41,6 +41,17 @@ export function processesOf(stateDir: string): number[] {
 }
 
 /**
+ * Why `local up` must not start on `stateDir`, when processes of an earlier mesh still run there: a
+ * second mesh would share its CA, config and addresses with the first.
+ */
+export function earlierMeshStillRuns(stateDir: string): string | undefined {
+  const earlier = processesOf(stateDir);
+  return earlier.length === 0
+    ? undefined
+    : `processes of an earlier mesh still run on ${stateDir} (pids ${earlier.join(' ')}); run "npx meshctl local down" first`;
+}
+
+/**
  * Stops every process of `stateDir`'s mesh: SIGTERM, then SIGKILL to what is left after `graceMs`.
  * Resolves with the pids it found.
  */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { fchmodSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +14,9 @@ import {
   explicitModeProblems,
   transparentModeProblems,
 } from '../../local/prerequisites.js';
+import { earlierMeshStillRuns } from '../../local/mesh-processes.js';
 import { processAlive, readRunState } from '../../local/run-state.js';
-import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
+import { privateDir, resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 import { renderTryNext } from '../../local/try-next.js';
 
 /**
@@ -69,13 +70,15 @@ export default class LocalUp extends Command {
         { exit: 2 },
       );
     // Before anything starts (and before --detach hides a failure in the supervisor's log).
+    const earlier = earlierMeshStillRuns(stateDir);
+    if (earlier) this.error(earlier, { exit: 2 });
     const problems = flags.transparent ? transparentModeProblems() : await explicitModeProblems();
     if (problems.length > 0) {
       // Unwrapped (this.error wraps at 80 columns), so the command in it can be copied.
       this.logToStderr(problems.map((p) => `Error: ${p}`).join('\n'));
       this.exit(2);
     }
-    mkdirSync(stateDir, { recursive: true });
+    privateDir(stateDir);
     try {
       const restoring = restoringLine(stateDir);
       if (restoring && !flags.supervise && flags.output === 'text') this.log(restoring);
@@ -125,8 +128,8 @@ export default class LocalUp extends Command {
     output: string,
     transparent: boolean,
   ): Promise<LocalStatus> {
-    mkdirSync(join(stateDir, 'logs'), { recursive: true });
-    const log = openSync(join(stateDir, 'logs', 'supervisor.log'), 'a');
+    const log = openSync(join(privateDir(join(stateDir, 'logs')), 'supervisor.log'), 'a', 0o600);
+    fchmodSync(log, 0o600);
     const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
     const child = spawn(
       process.execPath,
