@@ -220,6 +220,8 @@ spec:
       expect((await fromWorkload('frontend', 'http://backend:8080/api/items', 1, 'DELETE'))[0]).toBe(
         'RBAC: access denied 403',
       );
+      // apply tracks resources by identity: the next test's authz.yaml names another policy.
+      expect((await meshctl(['local', 'delete', '-f', join(dir, 'authz.yaml')])).code).toBe(0);
     });
 
     it('a namespace-based policy admits only callers from frontend-ns', async () => {
