@@ -53,3 +53,6 @@ export {
   type KubeConfigStoreOptions,
 } from './config-store/kube-config-store.js';
 export { MESH_WATCHED_KINDS, type WatchedKind } from './config-store/watched-kinds.js';
+
+// Sidecar injection: Istio's decision table and injected shape (webhook and kube-inject).
+export * from './injection/index.js';
