@@ -22,6 +22,30 @@ export const depConstraints = [
   { sourceTag: 'scope:launcher', onlyDependOnLibsWithTags: ['scope:pki'] },
 ];
 
+/** Test files: what a project's tests may import beyond what its sources may. */
+export const TEST_FILES = ['**/*.test.ts', '**/test/**'];
+
+/**
+ * Tests may also use the projects tagged `type:test-harness` (tools/kube-cluster: a real Kubernetes
+ * control plane to test against); sources never may, so no harness reaches production code.
+ */
+export const testDepConstraints = depConstraints.map((constraint) => ({
+  ...constraint,
+  onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:test-harness'],
+}));
+
+const moduleBoundaries = (constraints) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allowCircularSelfDependency: false,
+    depConstraints: constraints,
+    // The apps' bin entries import @mesh/launcher/pinned-node dynamically, after their "not built
+    // yet" check (a static import would fail first, unbuilt): an ordering, not a lazy-loaded lib.
+    checkDynamicDependenciesExceptions: ['@mesh/launcher', '@mesh/launcher/*'],
+  },
+];
+
 export default [
   { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/generated', '**/coverage', '.nx'] },
   ...nx.configs['flat/base'],
@@ -29,18 +53,12 @@ export default [
   {
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allowCircularSelfDependency: false,
-          depConstraints,
-          // The apps' bin entries import @mesh/launcher/pinned-node dynamically, after their "not built
-          // yet" check (a static import would fail first, unbuilt): an ordering, not a lazy-loaded lib.
-          checkDynamicDependenciesExceptions: ['@mesh/launcher', '@mesh/launcher/*'],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints),
     },
+  },
+  {
+    files: TEST_FILES,
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints) },
   },
   {
     files: ['**/*.ts', '**/*.mts'],
@@ -51,7 +69,7 @@ export default [
   },
   {
     // Tests assert on values they have just checked exist; `!` keeps them short.
-    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    files: TEST_FILES,
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

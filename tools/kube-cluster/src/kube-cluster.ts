@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { KubeConfig } from '@kubernetes/client-node';
 
-import { builtFiles, type BuiltFiles } from './build/go-build.js';
+import { buildAll, builtFiles, type BuiltFiles } from './build/go-build.js';
 import { kubernetesVersion } from './build/go-components.js';
 import { down } from './cluster/cluster-down.js';
 import { layoutPaths, type ClusterState } from './cluster/cluster-layout.js';
@@ -78,6 +78,19 @@ export async function startKubeCluster(options: StartKubeClusterOptions = {}): P
     throw error;
   }
   return clusterHandle(dir, files, state, ownDir);
+}
+
+/**
+ * The time a test file's first hook may take when it starts a cluster with buildAndStartCluster: it
+ * builds the Kubernetes binaries when the cache lacks them (CI builds them in an earlier step; a cold
+ * build on two busy cores takes most of an hour), then starts the cluster (about 10 s).
+ */
+export const CLUSTER_HOOK_TIMEOUT_MS = 2 * 60 * 60_000;
+
+/** For tests: builds the binaries if the cache lacks them, then starts a cluster in a new directory. */
+export async function buildAndStartCluster(options: StartKubeClusterOptions = {}): Promise<KubeCluster> {
+  await buildAll({ log: (line) => process.stderr.write(`kube-cluster: ${line}\n`) });
+  return startKubeCluster(options);
 }
 
 function clusterHandle(dir: string, files: BuiltFiles, state: ClusterState, ownDir: boolean): KubeCluster {

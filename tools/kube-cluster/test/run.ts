@@ -1,9 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { buildAll } from '../src/build/go-build.js';
-import { startKubeCluster, type KubeCluster } from '../src/kube-cluster.js';
-
 /** What a finished command printed and how it exited. */
 export interface Finished {
   readonly code: number | null;
@@ -48,15 +45,5 @@ export function succeeded(result: Finished, what: string): Finished {
   return result;
 }
 
-/**
- * The time a test file's first hook may take: it builds the Kubernetes binaries when the cache lacks
- * them (CI builds them in an earlier step; a cold build on two busy cores takes most of an hour),
- * then starts a cluster.
- */
-export const CLUSTER_HOOK_TIMEOUT_MS = 2 * 60 * 60_000;
-
-/** Builds the binaries if the cache lacks them, then starts a cluster in a new directory. */
-export async function buildAndStartCluster(): Promise<KubeCluster> {
-  await buildAll({ log: (line) => process.stderr.write(`kube-cluster: ${line}\n`) });
-  return startKubeCluster();
-}
+// The cluster helpers the tests of other projects use too (the package's exported API).
+export { buildAndStartCluster, CLUSTER_HOOK_TIMEOUT_MS } from '../src/kube-cluster.js';

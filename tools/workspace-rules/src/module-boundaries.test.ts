@@ -67,4 +67,36 @@ describe('module boundaries (DESIGN.md §4)', () => {
   ])('%s importing %s is allowed', async (file, target) => {
     expect(await boundaryErrors(file, target)).toEqual([]);
   });
+
+  // Test harnesses (type:test-harness: tools/kube-cluster, a real control plane) serve tests only: a
+  // project's test files may import one, its sources may not, so no harness reaches production code.
+  it.each([
+    ['libs/kube/src/probe.ts', 'type:lib'],
+    ['libs/policy/src/probe.ts', 'type:lib'],
+    ['apps/istiod/src/probe.ts', 'type:app'],
+    ['apps/cli/src/commands/probe.ts', 'type:app'],
+  ])('the source file %s importing @mesh/kube-cluster fails lint', async (file, tag) => {
+    expect((await boundaryErrors(file, '@mesh/kube-cluster')).join('\n')).toContain(
+      `A project tagged with "${tag}" can only depend on libs tagged with "type:lib"`,
+    );
+  });
+
+  it.each([
+    'libs/kube/test/probe.test.ts',
+    'libs/kube/src/probe.test.ts',
+    'libs/policy/src/probe.test.ts',
+    'apps/istiod/test/probe.test.ts',
+    'apps/istiod/test/probe-helper.ts',
+    'tools/e2e/test/probe.test.ts',
+  ])('the test file %s may import @mesh/kube-cluster', async (file) => {
+    expect(await boundaryErrors(file, '@mesh/kube-cluster')).toEqual([]);
+  });
+
+  it.each([
+    ['libs/kube/test/probe.test.ts', '@mesh/xds'],
+    ['libs/policy/src/probe.test.ts', '@mesh/pki'],
+    ['apps/istiod/test/probe.test.ts', '@mesh/cli'],
+  ])('the test file %s still may not import %s', async (file, target) => {
+    expect(await boundaryErrors(file, target)).not.toEqual([]);
+  });
 });
