@@ -75,7 +75,10 @@ describe('charts/base/templates/crds.yaml', () => {
       )[0]!,
     );
     const patches = ((envoyFilter['properties'] as Node)['spec'] as Node)['properties'] as Node;
-    expect((patches['configPatches'] as Node)['items']).toMatchObject({
+    const patch = (((patches['configPatches'] as Node)['items'] as Node)['properties'] as Node)[
+      'patch'
+    ] as Node;
+    expect((patch['properties'] as Node)['value']).toMatchObject({
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
     });

@@ -74,6 +74,75 @@ const currentFields: ValidationCase[] = [
     spec: { hosts: ['reviews'], http: [{ redirect: { uri: '/a', prefixRewrite: '/b' } }] },
     expect: ['E ONE_OF spec.http[0].redirect', 'W NOT_APPLIED spec.http[0].redirect.prefixRewrite'],
   },
+  {
+    name: 'DestinationRule httpCookie.attributes (not applied by the mesh)',
+    kind: 'DestinationRule',
+    spec: {
+      host: 'reviews',
+      trafficPolicy: {
+        loadBalancer: {
+          consistentHash: {
+            httpCookie: { name: 'user', ttl: '0s', attributes: [{ name: 'SameSite', value: 'Strict' }] },
+          },
+        },
+      },
+    },
+    expect: ['W NOT_APPLIED spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes'],
+  },
+  {
+    name: 'a cookie attribute has a name',
+    kind: 'DestinationRule',
+    spec: {
+      host: 'reviews',
+      trafficPolicy: {
+        loadBalancer: { consistentHash: { httpCookie: { name: 'user', attributes: [{ value: 'Strict' }] } } },
+      },
+    },
+    expect: [
+      'E SCHEMA_REQUIRED spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[0].name',
+    ],
+  },
+  {
+    name: 'Gateway tls.caCertCredentialName (not applied by the mesh)',
+    kind: 'Gateway',
+    spec: {
+      servers: [
+        {
+          port: { number: 443, name: 'https', protocol: 'HTTPS' },
+          hosts: ['*.example.com'],
+          tls: { mode: 'MUTUAL', credentialName: 'server-cert', caCertCredentialName: 'client-ca' },
+        },
+      ],
+    },
+    expect: ['W NOT_APPLIED spec.servers[0].tls.caCertCredentialName'],
+  },
+  {
+    name: 'RequestAuthentication jwtRules.presence REQUIRED (istio/api#3737; not applied by the mesh)',
+    kind: 'RequestAuthentication',
+    spec: { jwtRules: [{ issuer: 'https://example.com', presence: 'REQUIRED' }] },
+    expect: ['W NOT_APPLIED spec.jwtRules[0].presence'],
+    messages: ['require it with an AuthorizationPolicy on requestPrincipals'],
+  },
+  {
+    name: 'presence is OPTIONAL or REQUIRED',
+    kind: 'RequestAuthentication',
+    spec: { jwtRules: [{ issuer: 'https://example.com', presence: 'MANDATORY' }] },
+    expect: ['E SCHEMA_ENUM spec.jwtRules[0].presence'],
+  },
+  {
+    name: 'EnvoyFilter MERGE_AND_REPLACE_LIST (istio/api#3724)',
+    kind: 'EnvoyFilter',
+    spec: {
+      configPatches: [
+        {
+          applyTo: 'CLUSTER',
+          match: { cluster: { service: 'reviews' } },
+          patch: { operation: 'MERGE_AND_REPLACE_LIST', value: { circuit_breakers: { thresholds: [] } } },
+        },
+      ],
+    },
+    expect: ['W NOT_APPLIED '],
+  },
 ];
 
 describe('fields of the current Istio API', () => runCases(currentFields));

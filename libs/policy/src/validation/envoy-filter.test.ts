@@ -66,7 +66,33 @@ const envoyFilters: ValidationCase[] = [
     name: 'an unknown applyTo is invalid',
     kind: 'EnvoyFilter',
     spec: patch({ applyTo: 'ROUTE', patch: { operation: 'ADD', value: {} } }),
-    expect: [NOT_APPLIED, `E ENVOY_FILTER_INVALID ${P}.applyTo`],
+    expect: [`E SCHEMA_ENUM ${P}.applyTo`],
+  },
+  {
+    name: 'a patch set attaches by workloadSelector or targetRefs, not both (the CRD rule)',
+    kind: 'EnvoyFilter',
+    spec: {
+      workloadSelector: { labels: { app: 'a' } },
+      targetRefs: [{ kind: 'Service', name: 'a' }],
+      configPatches: [{ applyTo: 'CLUSTER', patch: { operation: 'REMOVE' } }],
+    },
+    expect: [NOT_APPLIED, 'E TARGET_REF_INVALID spec'],
+  },
+  {
+    name: 'a match names one object: listener, routeConfiguration, cluster or waypoint',
+    kind: 'EnvoyFilter',
+    spec: patch({
+      applyTo: 'CLUSTER',
+      match: { cluster: { service: 'a' }, listener: { portNumber: 80 } },
+      patch: { operation: 'REMOVE' },
+    }),
+    expect: [`E ONE_OF ${P}.match`, NOT_APPLIED, `E ENVOY_FILTER_INVALID ${P}.match`],
+  },
+  {
+    name: 'an unknown context is refused by the schema',
+    kind: 'EnvoyFilter',
+    spec: patch({ applyTo: 'CLUSTER', match: { context: 'SIDECAR' }, patch: { operation: 'REMOVE' } }),
+    expect: [`E SCHEMA_ENUM ${P}.match.context`],
   },
   {
     name: 'a config patch without patch is invalid',

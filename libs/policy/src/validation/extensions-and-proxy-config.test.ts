@@ -117,19 +117,78 @@ const wasmPlugins: ValidationCase[] = [
   },
 ];
 
-/** TrafficExtension: where it attaches is checked; the extension itself is kept as written. */
+/** TrafficExtension: the CRD's fields and CEL rules (selector or targetRefs; exactly one of wasm or lua). */
 const trafficExtensions: ValidationCase[] = [
   {
-    name: 'a TrafficExtension is valid (and not applied), its extension kept as written',
+    name: 'a Wasm TrafficExtension is valid (and not applied)',
     kind: 'TrafficExtension',
-    spec: { selector: { matchLabels: { app: 'a' } }, phase: 'AUTHN', wasm: { url: 'oci://x/y' } },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      phase: 'AUTHN',
+      priority: 10,
+      match: [{ mode: 'SERVER', ports: [{ number: 8080 }] }],
+      wasm: { url: 'oci://x/y', pluginConfig: { rules: [{ prefix: '/p' }] }, failStrategy: 'FAIL_OPEN' },
+    },
+    expect: ['W NOT_APPLIED '],
+  },
+  {
+    name: 'a Lua TrafficExtension attached to a waypoint is valid (and not applied)',
+    kind: 'TrafficExtension',
+    spec: {
+      targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }],
+      phase: 'STATS',
+      lua: { inlineCode: 'function envoy_on_request(h) end' },
+    },
     expect: ['W NOT_APPLIED '],
   },
   {
     name: 'selector and targetRefs together are invalid',
     kind: 'TrafficExtension',
-    spec: { selector: { matchLabels: { a: 'b' } }, targetRefs: [{ kind: 'Service', group: '', name: 'x' }] },
+    spec: {
+      selector: { matchLabels: { a: 'b' } },
+      targetRefs: [{ kind: 'Service', group: '', name: 'x' }],
+      lua: { inlineCode: 'x' },
+    },
     expect: ['W NOT_APPLIED ', 'E TARGET_REF_INVALID spec'],
+  },
+  {
+    name: 'an extension is Wasm or Lua, not both',
+    kind: 'TrafficExtension',
+    spec: { wasm: { url: 'oci://x/y' }, lua: { inlineCode: 'x' } },
+    expect: ['W NOT_APPLIED ', 'E EXTENSION_INVALID spec'],
+    messages: ['exactly one of wasm or lua must be set'],
+  },
+  {
+    name: 'an extension without Wasm or Lua is invalid',
+    kind: 'TrafficExtension',
+    spec: { selector: { matchLabels: { a: 'b' } } },
+    expect: ['W NOT_APPLIED ', 'E EXTENSION_INVALID spec'],
+  },
+  {
+    name: "the Wasm module's URL scheme and VM variables are checked as WasmPlugin's",
+    kind: 'TrafficExtension',
+    spec: {
+      wasm: {
+        url: 'ftp://x/y',
+        vmConfig: {
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'A', valueFrom: 'HOST' },
+          ],
+        },
+      },
+    },
+    expect: [
+      'W NOT_APPLIED ',
+      'E EXTENSION_INVALID spec.wasm.url',
+      'E EXTENSION_INVALID spec.wasm.vmConfig.env[1].name',
+    ],
+  },
+  {
+    name: 'Lua code must not be empty, and fields are those of the CRD',
+    kind: 'TrafficExtension',
+    spec: { lua: { inlineCode: '' }, targetRef: { kind: 'Service', name: 'x' } },
+    expect: ['E SCHEMA_RANGE spec.lua.inlineCode', 'E SCHEMA_UNKNOWN_FIELD spec.targetRef'],
   },
 ];
 

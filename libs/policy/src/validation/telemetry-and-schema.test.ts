@@ -107,10 +107,12 @@ const envoyFilters: ValidationCase[] = [
     messages: ['EnvoyFilter is not applied by this mesh'],
   },
   {
-    name: 'EnvoyFilter fields beyond the known ones are accepted loosely',
+    name: 'EnvoyFilter fields are those of the CRD: a misspelt one is refused, only patch values are free-form',
     kind: 'EnvoyFilter',
-    spec: { futureField: { anything: true } },
-    expect: ['W NOT_APPLIED '],
+    spec: {
+      configPatches: [{ aplyTo: 'CLUSTER', patch: { operation: 'MERGE', value: { anything: true } } }],
+    },
+    expect: ['E SCHEMA_UNKNOWN_FIELD spec.configPatches[0].aplyTo'],
   },
   {
     name: 'EnvoyFilter is only served at v1alpha3',

@@ -30,6 +30,9 @@ export const ServerTLSSettings = obj({
   serverCertificate: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
   privateKey: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
   caCertificates: opt(str('REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.')),
+  caCertCredentialName: opt(
+    str('For mutual TLS, the name of the secret or the configmap that holds CA certificates.'),
+  ),
   caCrl: opt(str()),
   credentialName: opt(
     str(

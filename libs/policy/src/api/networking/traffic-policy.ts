@@ -34,6 +34,15 @@ const ConsistentHashLB = obj(
     httpCookie: opt(
       obj({
         name: str('Name of the cookie.'),
+        attributes: opt(
+          listOf(
+            obj({
+              name: str('The name of the cookie attribute.'),
+              value: opt(str('The optional value of the cookie attribute.')),
+            }),
+            'Additional attributes for the cookie.',
+          ),
+        ),
         path: opt(str('Path to set for the cookie.')),
         ttl: opt(duration('Lifetime of the cookie.', false)),
       }),

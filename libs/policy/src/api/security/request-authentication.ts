@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 import { SELECTOR_OR_TARGET_REFS, WorkloadSelector, targetRefFields } from '../common.js';
-import { bool, duration, listOf, obj, opt, str } from '../schema-helpers.js';
+import { bool, duration, enumOf, listOf, obj, opt, str } from '../schema-helpers.js';
 
 /** RequestAuthentication (security.istio.io): which JWTs a workload accepts (an invalid token is a 401). */
 
@@ -53,6 +53,12 @@ export const JWTRule = obj(
     ),
     timeout: opt(
       duration('The maximum amount of time that the resolver will spend waiting for the JWKS to be fetched.'),
+    ),
+    presence: opt(
+      enumOf(
+        ['OPTIONAL', 'REQUIRED'],
+        'Whether this JWT must be present (REQUIRED: a request without it is refused with 401).',
+      ),
     ),
   },
   { oneOf: [['jwksUri', 'jwks_uri', 'jwks']] },

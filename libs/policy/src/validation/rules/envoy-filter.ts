@@ -1,40 +1,20 @@
-import type { EnvoyFilterSpec } from '../../api/networking/envoy-filter.js';
+import type { EnvoyConfigObjectPatch, EnvoyFilterSpec } from '../../api/networking/envoy-filter.js';
 import type { FindingCollector } from '../collector.js';
 import { field, item, nested } from '../../field-paths.js';
 import { checkNetworkingSelector } from './common.js';
 import { checkRegex } from './primitives.js';
 
 /**
- * EnvoyFilter rules (Istio's `pkg/config/validation/envoyfilter` `ValidateEnvoyFilter`). The patches are
- * free-form in the schema (their `value` is Envoy configuration of any version), so each field read here
- * is type-checked first. The mesh stores EnvoyFilters but does not apply them (a NOT_APPLIED warning);
- * they are still checked so that a manifest this mesh accepts is one Istio's webhook accepts too. The
- * check of `patch.value` against Envoy's protos is not done here: the mesh has no Envoy proto registry.
+ * EnvoyFilter rules (Istio's `pkg/config/validation/envoyfilter` `ValidateEnvoyFilter`). The schema has
+ * already typed every field but the patch `value` (Envoy configuration of any version). The mesh stores
+ * EnvoyFilters but does not apply them (a NOT_APPLIED warning); they are still checked so that a manifest
+ * this mesh accepts is one Istio's webhook accepts too. The check of `patch.value` against Envoy's protos
+ * is not done here: the mesh has no Envoy proto registry.
  */
 
-const APPLY_TO = new Set([
-  'LISTENER',
-  'FILTER_CHAIN',
-  'NETWORK_FILTER',
-  'HTTP_FILTER',
-  'ROUTE_CONFIGURATION',
-  'VIRTUAL_HOST',
-  'HTTP_ROUTE',
-  'CLUSTER',
-  'EXTENSION_CONFIG',
-  'BOOTSTRAP',
-  'LISTENER_FILTER',
-]);
-const OPERATIONS = new Set([
-  'MERGE',
-  'ADD',
-  'REMOVE',
-  'INSERT_BEFORE',
-  'INSERT_AFTER',
-  'INSERT_FIRST',
-  'REPLACE',
-  'MERGE_AND_REPLACE_LIST',
-]);
+type Match = NonNullable<EnvoyConfigObjectPatch['match']>;
+type FilterChainMatch = NonNullable<NonNullable<Match['listener']>['filterChain']>;
+
 const LISTENER_CLASS = new Set(['LISTENER', 'FILTER_CHAIN', 'NETWORK_FILTER', 'HTTP_FILTER']);
 const ROUTE_CLASS = new Set(['ROUTE_CONFIGURATION', 'VIRTUAL_HOST', 'HTTP_ROUTE']);
 /**
@@ -47,42 +27,30 @@ const HTTP_CONNECTION_MANAGER = new Set([
   'envoy.http_connection_manager',
 ]);
 
-type Obj = Record<string, unknown>;
-const isObj = (value: unknown): value is Obj =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const child = (value: unknown, key: string): Obj | undefined => {
-  const next = isObj(value) ? value[key] : undefined;
-  return isObj(next) ? next : undefined;
-};
-
 export function checkEnvoyFilter(spec: EnvoyFilterSpec, c: FindingCollector): void {
+  // The CRD's CEL rule: a patch set attaches by workload labels or by target references, not both.
+  if (spec.workloadSelector !== undefined && spec.targetRefs !== undefined)
+    c.error('TARGET_REF_INVALID', 'spec', 'only one of targetRefs or workloadSelector can be set');
   checkNetworkingSelector(spec.workloadSelector, 'spec.workloadSelector', c);
   spec.configPatches?.forEach((patch, i) => checkConfigPatch(patch, item('spec.configPatches', i), c));
 }
 
-function checkConfigPatch(configPatch: unknown, path: string, c: FindingCollector): void {
+function checkConfigPatch(configPatch: EnvoyConfigObjectPatch, path: string, c: FindingCollector): void {
   const invalid = (at: string, message: string) =>
     c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
-  if (!isObj(configPatch)) return invalid(path, 'null config patch');
-  checkWaypointMatch(child(configPatch, 'match'), field(path, 'match'), c);
-  const { applyTo } = configPatch;
+  const { applyTo, match, patch } = configPatch;
+  if (match !== undefined) checkWaypointMatch(match, field(path, 'match'), c);
   if (applyTo === undefined || applyTo === 'INVALID')
     return invalid(field(path, 'applyTo'), 'missing applyTo');
-  if (typeof applyTo !== 'string' || !APPLY_TO.has(applyTo))
-    return invalid(field(path, 'applyTo'), `unknown applyTo ${JSON.stringify(applyTo)}`);
-  const patch = child(configPatch, 'patch');
   if (patch === undefined) return invalid(field(path, 'patch'), 'missing patch');
   const { operation } = patch;
   if (operation === undefined || operation === 'INVALID')
     return invalid(nested(path, 'patch.operation'), 'missing patch operation');
-  if (typeof operation !== 'string' || !OPERATIONS.has(operation))
-    return invalid(nested(path, 'patch.operation'), `unknown patch operation ${JSON.stringify(operation)}`);
-  if (operation !== 'REMOVE' && (patch['value'] === undefined || patch['value'] === null))
+  if (operation !== 'REMOVE' && patch.value === undefined)
     return invalid(nested(path, 'patch.value'), 'missing patch value for non-remove operation');
-  const match = child(configPatch, 'match');
   if (match === undefined) return;
-  const proxyVersion = child(match, 'proxy')?.['proxyVersion'];
-  if (typeof proxyVersion === 'string' && proxyVersion !== '') {
+  const proxyVersion = match.proxy?.proxyVersion;
+  if (proxyVersion !== undefined && proxyVersion !== '') {
     const problem = checkRegex(proxyVersion);
     if (problem !== undefined)
       return invalid(
@@ -97,19 +65,18 @@ function checkConfigPatch(configPatch: unknown, path: string, c: FindingCollecto
  * The CRD's CEL rules on `match`: a waypoint match goes with context WAYPOINT and the other match objects
  * with the other contexts; a waypoint's port is a port number.
  */
-function checkWaypointMatch(match: Obj | undefined, path: string, c: FindingCollector): void {
-  if (match === undefined) return;
-  const waypointContext = match['context'] === 'WAYPOINT';
+function checkWaypointMatch(match: Match, path: string, c: FindingCollector): void {
+  const waypointContext = match.context === 'WAYPOINT';
   const otherObject = OBJECT_TYPES.some((name) => name !== 'waypoint' && match[name] !== undefined);
-  if (match['waypoint'] !== undefined ? !waypointContext : waypointContext && otherObject)
+  if (match.waypoint !== undefined ? !waypointContext : waypointContext && otherObject)
     c.error('ENVOY_FILTER_INVALID', path, 'only support waypointMatch when context is WAYPOINT');
-  const port = child(match, 'waypoint')?.['portNumber'];
-  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535))
+  const port = match.waypoint?.portNumber;
+  if (port !== undefined && (port < 1 || port > 65535))
     c.error('ENVOY_FILTER_INVALID', nested(path, 'waypoint.portNumber'), 'port must be between 1-65535');
 }
 
 /** `applyTo` and the match object must name the same class of Envoy object. */
-function checkMatchObject(applyTo: string, match: Obj, path: string, c: FindingCollector): void {
+function checkMatchObject(applyTo: string, match: Match, path: string, c: FindingCollector): void {
   const invalid = (at: string, message: string) =>
     c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
   const objectType = OBJECT_TYPES.find((name) => match[name] !== undefined);
@@ -117,12 +84,9 @@ function checkMatchObject(applyTo: string, match: Obj, path: string, c: FindingC
   if (LISTENER_CLASS.has(applyTo)) {
     if (objectType !== 'listener')
       return invalid(path, 'applyTo for listener class objects cannot have non listener match');
-    checkFilterMatch(
-      applyTo,
-      child(child(match, 'listener'), 'filterChain'),
-      nested(path, 'listener.filterChain'),
-      c,
-    );
+    const filterChain = match.listener?.filterChain;
+    if (filterChain !== undefined)
+      checkFilterMatch(applyTo, filterChain, nested(path, 'listener.filterChain'), c);
   } else if (ROUTE_CLASS.has(applyTo) && objectType !== 'routeConfiguration') {
     invalid(path, 'applyTo for http route class objects cannot have non route configuration match');
   } else if (applyTo === 'CLUSTER' && objectType !== 'cluster') {
@@ -132,11 +96,11 @@ function checkMatchObject(applyTo: string, match: Obj, path: string, c: FindingC
 
 function checkFilterMatch(
   applyTo: string,
-  filterChain: Obj | undefined,
+  filterChain: FilterChainMatch,
   path: string,
   c: FindingCollector,
 ): void {
-  const filter = child(filterChain, 'filter');
+  const { filter } = filterChain;
   if (filter === undefined) return;
   const at = field(path, 'filter');
   if (applyTo === 'LISTENER' || applyTo === 'FILTER_CHAIN')
@@ -145,10 +109,10 @@ function checkFilterMatch(
       at,
       `Envoy filter: filter match has no effect when used with ${applyTo}`,
     );
-  const name = typeof filter['name'] === 'string' ? filter['name'] : '';
+  const name = filter.name ?? '';
   if (name === '')
     return c.error('ENVOY_FILTER_INVALID', at, 'Envoy filter: filter match has no name to match on');
-  const subFilter = child(filter, 'subFilter');
+  const { subFilter } = filter;
   if (subFilter === undefined) return;
   const sub = field(at, 'subFilter');
   if (applyTo !== 'HTTP_FILTER')
@@ -163,6 +127,6 @@ function checkFilterMatch(
       sub,
       'Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager',
     );
-  if (typeof subFilter['name'] !== 'string' || subFilter['name'] === '')
+  if ((subFilter.name ?? '') === '')
     c.error('ENVOY_FILTER_INVALID', sub, 'Envoy filter: subfilter match has no name to match on');
 }

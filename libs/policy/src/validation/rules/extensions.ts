@@ -2,7 +2,7 @@ import type { TrafficExtensionSpec } from '../../api/extensions/traffic-extensio
 import type { WasmPluginSpec } from '../../api/extensions/wasm-plugin.js';
 import type { ProxyConfigSpec } from '../../api/networking/proxy-config-resource.js';
 import type { FindingCollector } from '../collector.js';
-import { field, item } from '../../field-paths.js';
+import { field, item, nested } from '../../field-paths.js';
 import { checkPolicyTargets, checkWorkloadSelector } from './common.js';
 
 /**
@@ -30,22 +30,28 @@ function checkWasmUrl(url: string): string | undefined {
   return undefined;
 }
 
-export function checkWasmPlugin(spec: WasmPluginSpec, c: FindingCollector): void {
-  c.warning('NOT_APPLIED', '', 'WasmPlugin is not applied by this mesh: its proxies run no Wasm');
-  checkPolicyTargets(spec, c);
-  c.check('EXTENSION_INVALID', 'spec.url', checkWasmUrl(spec.url));
+type WasmModule = Pick<WasmPluginSpec, 'url' | 'vmConfig'>;
+type TrafficSelectors = WasmPluginSpec['match'];
+
+/** A Wasm module (WasmPlugin's spec, TrafficExtension's `wasm`): its URL and unique VM variables. */
+function checkWasmModule(wasm: WasmModule, path: string, c: FindingCollector): void {
+  c.check('EXTENSION_INVALID', field(path, 'url'), checkWasmUrl(wasm.url));
   const names = new Set<string>();
-  spec.vmConfig?.env?.forEach((env, i) => {
-    const at = item('spec.vmConfig.env', i);
+  wasm.vmConfig?.env?.forEach((env, i) => {
+    const at = item(nested(path, 'vmConfig.env'), i);
     if (names.has(env.name))
       c.error('EXTENSION_INVALID', field(at, 'name'), `Duplicate value: ${JSON.stringify(env.name)}`);
     names.add(env.name);
     if (env.valueFrom === 'HOST' && env.value !== undefined)
       c.error('EXTENSION_INVALID', field(at, 'value'), 'value may only be set when valueFrom is INLINE');
   });
-  spec.match?.forEach((match, i) => {
+}
+
+/** `match[].ports` is a list map keyed by number in the CRD: a port appears once per selector. */
+function checkTrafficSelectors(match: TrafficSelectors, c: FindingCollector): void {
+  match?.forEach((selector, i) => {
     const ports = new Set<number>();
-    match.ports?.forEach((port, p) => {
+    selector.ports?.forEach((port, p) => {
       if (ports.has(port.number))
         c.error(
           'EXTENSION_INVALID',
@@ -57,9 +63,21 @@ export function checkWasmPlugin(spec: WasmPluginSpec, c: FindingCollector): void
   });
 }
 
+export function checkWasmPlugin(spec: WasmPluginSpec, c: FindingCollector): void {
+  c.warning('NOT_APPLIED', '', 'WasmPlugin is not applied by this mesh: its proxies run no Wasm');
+  checkPolicyTargets(spec, c);
+  checkWasmModule(spec, 'spec', c);
+  checkTrafficSelectors(spec.match, c);
+}
+
 export function checkTrafficExtension(spec: TrafficExtensionSpec, c: FindingCollector): void {
   c.warning('NOT_APPLIED', '', 'TrafficExtension is not applied by this mesh: its proxies run no extensions');
   checkPolicyTargets(spec, c);
+  // The CRD's CEL rule: the extension is a Wasm module or a Lua script.
+  if ((spec.wasm === undefined) === (spec.lua === undefined))
+    c.error('EXTENSION_INVALID', 'spec', 'exactly one of wasm or lua must be set');
+  if (spec.wasm !== undefined) checkWasmModule(spec.wasm, 'spec.wasm', c);
+  checkTrafficSelectors(spec.match, c);
 }
 
 export function checkProxyConfig(spec: ProxyConfigSpec, c: FindingCollector): void {

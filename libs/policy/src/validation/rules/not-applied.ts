@@ -13,6 +13,20 @@ const NOT_APPLIED: Partial<Record<IstioKindName, Readonly<Record<string, string>
   VirtualService: { prefixRewrite: 'redirect.prefixRewrite is not applied: the redirect keeps the path' },
   DestinationRule: {
     http2KeepAlive: 'http2KeepAlive is not applied: no HTTP/2 PING is sent on upstream connections',
+    attributes: 'httpCookie.attributes are not applied: the hash cookie is set without them',
+  },
+  Gateway: {
+    caCertCredentialName:
+      "caCertCredentialName is not applied: a MUTUAL server's client CA comes from its credentialName Secret",
+  },
+  Sidecar: {
+    http2KeepAlive: 'http2KeepAlive is not applied: no HTTP/2 PING is sent on inbound connections',
+    caCertCredentialName:
+      "caCertCredentialName is not applied: the listener's client CA comes from caCertificates",
+  },
+  RequestAuthentication: {
+    presence:
+      'presence is not applied: a request without this JWT is not refused; require it with an AuthorizationPolicy on requestPrincipals',
   },
   Telemetry: { formatter: 'formatter custom tags are not applied: the tag is not added to spans' },
 };
