@@ -203,6 +203,7 @@ export class SidecarProxy {
           })),
         }),
         clusters: this.clusters,
+        upstreamConnections: this.pools.history,
         metrics: this.metrics,
         logLevel: {
           get: () => this.logger.level,

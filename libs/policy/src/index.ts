@@ -149,6 +149,7 @@ export {
   DEFAULT_MTLS_MODE,
   effectivePeerAuthentication,
   mtlsModeForPort,
+  mtlsPolicyForPort,
   peerAuthenticationLevel,
   type EffectiveMtlsMode,
   type EffectivePeerAuthentication,

@@ -142,6 +142,11 @@ export class MeshSnapshot {
     return new MeshSnapshot(configs, registered);
   }
 
+  /** Every workload instance of the mesh (pods, WorkloadEntries, registered proxies), for diagnostics. */
+  workloadInstances(): readonly WorkloadInstance[] {
+    return this.instances;
+  }
+
   service(hostname: string): MeshService | undefined {
     return this.byHost.get(hostname);
   }

@@ -210,3 +210,26 @@ export type {
   SimulatedEndpoint,
   UpstreamTls,
 } from './simulation/simulation-types.js';
+
+// Diagnostics (`meshctl tls-check`, `meshctl authz check`): the generated config and the simulation,
+// explained per client or per server.
+export {
+  tlsCheck,
+  tlsConflict,
+  type ClientTlsMode,
+  type ServerTlsMode,
+  type TlsCheckEndpoint,
+  type TlsCheckReport,
+  type TlsCheckRow,
+  type TlsCheckStatus,
+} from './diagnostics/tls-check.js';
+export {
+  appliedPolicies,
+  authzCheck,
+  parseRuleKey,
+  type AppliedPolicy,
+  type AuthzCheckReport,
+  type AuthzDecision,
+  type AuthzRequest,
+  type RuleRef,
+} from './diagnostics/authz-check.js';

@@ -5,11 +5,13 @@ import type { LocalCallers } from '../listeners/local-callers.js';
 import type { IstioMetrics, ServedCertificatesPem } from '../telemetry/index.js';
 import { certificatesJson } from './certs.js';
 import { clustersJson, clustersText, configDump, type ConfigDumpSources } from './config-dump.js';
+import type { UpstreamConnectionLog } from './upstream-connections.js';
 
 /**
  * The proxy's HTTP endpoints, on Istio's ports: admin (15000 on 127.0.0.1 only, as Envoy's in an
  * Istio pod: `/config_dump`, `/clusters`, `/certs`, `/stats/prometheus`, `/ready`, `/control_plane`
- * (xDS sync state), `/logging`, `/quitquitquit`), readiness (15021 `/healthz/ready`) and Prometheus
+ * (xDS sync state), `/upstream_connections` (ours: the last upstream connections, their TLS and
+ * verified server identity), `/logging`, `/quitquitquit`), readiness (15021 `/healthz/ready`) and Prometheus
  * (15090 `/stats/prometheus`) on the workload's address. In explicit mode every local process shares
  * that loopback, so the admin port also asks `LocalCallers` who may use it.
  */
@@ -23,6 +25,8 @@ export interface AdminState {
   /** Whether istiod is connected and what each xDS type last accepted or rejected. */
   controlPlane(): object;
   clusters: ClusterManager;
+  /** The last upstream connections and what TLS each did, for `/upstream_connections`. */
+  upstreamConnections: UpstreamConnectionLog;
   metrics: IstioMetrics;
   logLevel: { get(): string; set(level: string): boolean };
   quit(): void;
@@ -99,6 +103,13 @@ export function adminHandlers(state: AdminState): Record<string, Handler> {
       url.searchParams.get('format') === 'json'
         ? send(res, 200, `${JSON.stringify(clustersJson(state.clusters), null, 2)}\n`, 'application/json')
         : send(res, 200, clustersText(state.clusters)),
+    '/upstream_connections': (_req, res) =>
+      send(
+        res,
+        200,
+        `${JSON.stringify({ connections: state.upstreamConnections.list() }, null, 2)}\n`,
+        'application/json',
+      ),
     '/logging': (req, res, url) => {
       const level = url.searchParams.get('level');
       if (req.method === 'POST' && level) {

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 
 import { Pool } from 'undici';
 
+import { UpstreamConnectionLog } from '../admin/upstream-connections.js';
 import type { UpstreamEndpoint } from '../clusters/cluster-manager.js';
 import { peerPrincipal } from '../tls/peer-identity.js';
 import type { WorkloadTls } from '../tls/workload-tls.js';
@@ -39,6 +40,8 @@ export class UpstreamPools {
   readonly #http2 = new Map<string, { endpointKey: string; session: ClientHttp2Session }>();
   /** The verified identity of each mTLS endpoint's server, for telemetry (`destination_principal`). */
   readonly #principals = new Map<string, string>();
+  /** The last connections, for the admin's `/upstream_connections`. */
+  readonly history = new UpstreamConnectionLog();
 
   constructor(
     private readonly tls: WorkloadTls,
@@ -52,6 +55,7 @@ export class UpstreamPools {
       ? this.tls.connect(target, endpoint.transport, alpn)
       : netConnect(target);
     socket.setNoDelay(true);
+    this.history.watch(socket, endpoint);
     return socket;
   }
 

@@ -8,6 +8,7 @@ import { loadYaml } from '../loader/load-yaml.js';
 import {
   effectivePeerAuthentication,
   mtlsModeForPort,
+  mtlsPolicyForPort,
   type EffectivePeerAuthentication,
   type PeerAuthenticationWorkload,
 } from './peer-authentication.js';
@@ -276,5 +277,50 @@ describe('effectivePeerAuthentication', () => {
       'PERMISSIVE',
       'STRICT',
     ]);
+  });
+
+  it.each([
+    ['no policy: the default decides', [], undefined],
+    [
+      'namespace UNSET inherits: the mesh policy decides',
+      [meshStrict, peerAuthentication('default', 'unset', { mtls: { mode: 'UNSET' } })],
+      'default.istio-system',
+    ],
+    [
+      'namespace DISABLE overrides the mesh policy',
+      [meshStrict, peerAuthentication('default', 'legacy', { mtls: { mode: 'DISABLE' } })],
+      'legacy.default',
+    ],
+    [
+      'a workload policy without mtls leaves the namespace policy deciding',
+      [
+        peerAuthentication('default', 'ns', { mtls: { mode: 'STRICT' } }),
+        peerAuthentication('default', 'backend', {
+          selector: backend,
+          portLevelMtls: { '9090': { mode: 'DISABLE' } },
+        }),
+      ],
+      'ns.default',
+    ],
+  ] as [string, PeerAuthentication[], string | undefined][])(
+    'names the policy that set the mode: %s',
+    (_name, policies, expected) => {
+      const setBy = effectivePeerAuthentication(policies, backendPod).modeSetBy;
+      expect(setBy && `${setBy.name}.${setBy.namespace}`).toBe(expected);
+    },
+  );
+
+  it('names the workload policy for a port-level mode, the mode setter for other ports', () => {
+    const policies = [
+      meshStrict,
+      peerAuthentication('default', 'backend', {
+        selector: backend,
+        portLevelMtls: { '9090': { mode: 'PERMISSIVE' } },
+      }),
+    ];
+    const effective = effectivePeerAuthentication(policies, backendPod);
+    expect([mtlsPolicyForPort(effective, 9090)?.name, mtlsPolicyForPort(effective, 8080)?.namespace]).toEqual(
+      ['backend', 'istio-system'],
+    );
   });
 });

@@ -42,6 +42,11 @@ export interface EffectivePeerAuthentication {
   applied: PolicyRef[];
   /** The policy that took effect at each level, including ones whose `UNSET` inherited. */
   levels: Partial<Record<PeerAuthenticationLevel, PolicyRef>>;
+  /**
+   * The policy whose mode `mode` is (the most specific level that sets one), or undefined when no
+   * policy sets a mode and Istio's default PERMISSIVE applies. Port-level modes come from `levels.workload`.
+   */
+  modeSetBy?: PolicyRef;
 }
 
 export interface PeerAuthenticationOptions {
@@ -98,8 +103,12 @@ export function effectivePeerAuthentication(
   }
 
   let mode = DEFAULT_MTLS_MODE;
+  let modeSetBy: PeerAuthentication | undefined;
   for (const level of ['mesh', 'namespace', 'workload'] as const) {
-    mode = modeOf(winners[level]?.spec.mtls) ?? mode;
+    const set = modeOf(winners[level]?.spec.mtls);
+    if (set === undefined) continue;
+    mode = set;
+    modeSetBy = winners[level];
   }
 
   const portModes = new Map<number, EffectiveMtlsMode>();
@@ -112,7 +121,21 @@ export function effectivePeerAuthentication(
   for (const [level, policy] of Object.entries(winners) as [PeerAuthenticationLevel, PeerAuthentication][]) {
     levels[level] = policyRef(policy);
   }
-  return { mode, portModes, applied: matched.map(policyRef), levels };
+  return {
+    mode,
+    portModes,
+    applied: matched.map(policyRef),
+    levels,
+    ...(modeSetBy ? { modeSetBy: policyRef(modeSetBy) } : {}),
+  };
+}
+
+/** The policy that decides the mode of one inbound target port (undefined: Istio's default). */
+export function mtlsPolicyForPort(
+  effective: EffectivePeerAuthentication,
+  port: number,
+): PolicyRef | undefined {
+  return effective.portModes.has(port) ? effective.levels.workload : effective.modeSetBy;
 }
 
 /** The mode enforced on one inbound target port: its port-level mode, else the workload's. */
