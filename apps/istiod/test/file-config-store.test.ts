@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { buildAuthorizationModel, effectivePeerAuthentication, type ConfigEvent } from '@mesh/policy';
@@ -6,7 +6,7 @@ import { MeshSnapshot } from '@mesh/registry';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { FileConfigStore } from '../src/config/file-config-store.js';
+import { FileConfigStore, type FileConfigStoreOptions } from '../src/config/file-config-store.js';
 import { tempDir } from './istiod-harness.js';
 
 const VIRTUAL_SERVICE = (weights: [number, number]) => `apiVersion: networking.istio.io/v1
@@ -59,13 +59,17 @@ describe('FileConfigStore', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-  async function start(files: Record<string, string>, logger = pino({ level: 'silent' })) {
+  async function start(
+    files: Record<string, string>,
+    logger = pino({ level: 'silent' }),
+    options: FileConfigStoreOptions = { debounceMs: 20, pollMs: 200 },
+  ) {
     const dir = tempDir('config-store-');
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
       writeFileSync(join(dir, name), text);
     }
-    const store = new FileConfigStore(dir, logger, { debounceMs: 20, pollMs: 200 });
+    const store = new FileConfigStore(dir, logger, options);
     const events: ConfigEvent[] = [];
     store.subscribe((e) => events.push(e));
     await store.start();
@@ -212,5 +216,40 @@ spec: {}
     writeFileSync(join(dir, 'garbage.yaml'), `${garbage}# touched\n`);
     await new Promise((r) => setTimeout(r, 500));
     expect(lines).toHaveLength(101);
+  });
+
+  it('sees every replacement of a file by rename, and files in a directory made later, without the poll', async () => {
+    // The poll never runs within the test: only the watch can report the changes. Node's recursive
+    // fs.watch on Linux reported the first replacement only (the applied set of `meshctl local apply`
+    // then reached the proxies at the next 5 s poll).
+    const { dir, store } = await start({ 'applied.yaml': VIRTUAL_SERVICE([90, 10]) }, undefined, {
+      debounceMs: 20,
+      pollMs: 3_600_000,
+    });
+    const weights = () =>
+      (
+        store.get('VirtualService', 'default', 'reviews')?.object as {
+          spec: { http: { route: { weight: number }[] }[] };
+        }
+      ).spec.http[0]!.route.map((r) => r.weight);
+    for (const next of [
+      [0, 100],
+      [100, 0],
+      [50, 50],
+    ] as [number, number][]) {
+      writeFileSync(join(dir, '.applied.yaml.tmp'), VIRTUAL_SERVICE(next));
+      renameSync(join(dir, '.applied.yaml.tmp'), join(dir, 'applied.yaml'));
+      await until(() => weights().join() === next.join(), `weights ${next.join('/')}`);
+    }
+
+    mkdirSync(join(dir, 'later'));
+    writeFileSync(join(dir, 'later', 'peer.yaml'), PEER_AUTHENTICATION);
+    await until(
+      () => store.get('PeerAuthentication', 'istio-system', 'default') !== undefined,
+      'new directory',
+    );
+    writeFileSync(join(dir, 'later', '.peer.yaml.tmp'), DESTINATION_RULE);
+    renameSync(join(dir, 'later', '.peer.yaml.tmp'), join(dir, 'later', 'peer.yaml'));
+    await until(() => store.get('DestinationRule', 'default', 'reviews') !== undefined, 'replaced in it');
   });
 });

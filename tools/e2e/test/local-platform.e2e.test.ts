@@ -250,7 +250,7 @@ spec:
       expect((await meshctl(['local', 'delete', ...files])).code).toBe(0);
     });
 
-    it('splits 90/10, then sends everything to v2 within 5 s of local apply', async () => {
+    it('splits 90/10, then sends everything to v2 within 1 s of local apply', async () => {
       const pods = (lines: string[]) => lines.map((l) => /"pod":"(web-v\d)/.exec(l)?.[1] ?? 'failed');
       const first = pods(await fromWorkload('frontend', 'http://web:8080/', 200));
       const v1 = first.filter((p) => p === 'web-v1').length;
@@ -268,9 +268,9 @@ spec:
         10_000,
         () => 'not switched',
       );
-      // Measured 2.5–4.3 s from apply to switch on this branch (under 2 s before the apply-by-identity
-      // work): bounded loosely here, the regression noted for the next session to find.
-      expect(Date.now() - applied).toBeLessThan(5_000 + 2 * round);
+      // istiod sees the change at once and the sidecars apply it within ~0.2 s; a change seen only by
+      // istiod's 5 s poll (a file replaced by rename escaped Node's recursive watch) fails this bound.
+      expect(Date.now() - applied).toBeLessThan(1_000 + 2 * round);
     });
 
     it('reports an invalid file with file:line and changes nothing', async () => {

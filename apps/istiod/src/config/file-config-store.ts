@@ -1,4 +1,3 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 
@@ -21,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 
 import { readLastGood, writeLastGood } from './last-good-file.js';
+import { directoriesIn, TreeWatch } from './tree-watch.js';
 
 /** When a file was last read: it is read again only when one of these changes. */
 interface FileStamp {
@@ -47,7 +47,11 @@ export interface FileConfigStoreOptions {
 export class FileConfigStore extends ConfigIndex implements ConfigStore {
   private readonly stamps = new Map<string, FileStamp>();
   private readonly tree = new ConfigTree(() => this.nextVersion());
-  private watcher?: FSWatcher;
+  private readonly watcher = new TreeWatch(
+    () => this.scheduleRescan(),
+    (dir, err) =>
+      this.logger.warn({ dir, err: err.message }, 'config directory watch failed; polling continues'),
+  );
   private poller?: NodeJS.Timeout;
   private debounce?: NodeJS.Timeout;
   private scanning: Promise<void> = Promise.resolve();
@@ -72,18 +76,11 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
     // A file saved by the previous run but absent now was deleted while istiod was down.
     this.tree.forgetSaved();
     this.synced = true;
-    this.watcher = watch(this.dir, { recursive: true }, () => this.scheduleRescan());
-    this.watcher.on('error', (err) =>
-      this.logger.warn(
-        { dir: this.dir, err: err.message },
-        'config directory watch failed; polling continues',
-      ),
-    );
     this.poller = setInterval(() => this.scheduleRescan(), this.options.pollMs ?? 5000).unref();
   }
 
   close(): void {
-    this.watcher?.close();
+    this.watcher.close();
     clearInterval(this.poller);
     clearTimeout(this.debounce);
   }
@@ -107,7 +104,10 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
   }
 
   private async rescan(): Promise<void> {
-    const paths = configFilesIn(await readdir(this.dir, CONFIG_TREE_LISTING));
+    const entries = await readdir(this.dir, CONFIG_TREE_LISTING);
+    // A directory watched from now on may have been written before its watch began: list it again.
+    if (this.watcher.watch(directoriesIn(this.dir, entries)) && this.synced) this.scheduleRescan();
+    const paths = configFilesIn(entries);
     const seen = new Set(paths);
     let changed = false;
     for (const path of [...this.stamps.keys()]) if (!seen.has(path)) changed = this.forget(path) || changed;
