@@ -82,8 +82,17 @@ export type WorkloadSelector = Static<typeof WorkloadSelector>;
 
 /** `type.v1beta1.PolicyTargetReference`: a Gateway API style reference to the resource a policy attaches to. */
 export const PolicyTargetReference = obj({
-  group: opt(str('group is the group of the target resource.', { maxLength: 253 })),
-  kind: str('kind is kind of the target resource.', { minLength: 1, maxLength: 63 }),
+  group: opt(
+    str('group is the group of the target resource.', {
+      maxLength: 253,
+      pattern: '^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    }),
+  ),
+  kind: str('kind is kind of the target resource.', {
+    minLength: 1,
+    maxLength: 63,
+    pattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$',
+  }),
   name: str('name is the name of the target resource.', { minLength: 1, maxLength: 253 }),
   namespace: opt(str('namespace is the namespace of the referent.')),
 });

@@ -143,6 +143,12 @@ const currentFields: ValidationCase[] = [
     },
     expect: ['W NOT_APPLIED '],
   },
+  {
+    name: "a targetRef's group and kind follow the CRD's patterns (Istio's reqauth-invalid.yaml)",
+    kind: 'RequestAuthentication',
+    spec: { targetRefs: [{ group: '__', kind: 'Serv_ice', name: 'foo' }] },
+    expect: ['E SCHEMA_RANGE spec.targetRefs[0].group', 'E SCHEMA_RANGE spec.targetRefs[0].kind'],
+  },
 ];
 
 describe('fields of the current Istio API', () => runCases(currentFields));
