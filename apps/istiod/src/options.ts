@@ -21,6 +21,14 @@ export interface IstiodOptions {
   secureXdsPort: number;
   monitoringPort: number;
   /**
+   * `--webhook-port`: the HTTPS port of the injection and validation webhooks (Istio's 15017). On by
+   * default only when istiod works for a cluster (`--kubeconfig`, or in a pod): the local platform
+   * has no API server to call it. null is off.
+   */
+  webhookPort: number | null;
+  /** `--revision`: Istio's control-plane revision (empty is the default one). */
+  revision: string;
+  /**
    * `--trust-domain`; when absent, MeshConfig's `trustDomain` (cluster.local by default). Either way it
    * is fixed at start: the CA and every identity istiod checks depend on it.
    */
@@ -58,7 +66,8 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: istiod --config-dir DIR --state-dir DIR [--ca-dir DIR] [--listen-address 0.0.0.0]
               [--xds-listen-address 127.0.0.1] [--xds-port 15010|off] [--secure-xds-port 15012]
-              [--monitoring-port 15014] [--istio-namespace istio-system]
+              [--monitoring-port 15014] [--webhook-port 15017|off] [--revision REV]
+              [--istio-namespace istio-system]
               [--trust-domain DOMAIN] [--mesh-config FILE]
               [--workload-cert-ttl 24h] [--max-workload-cert-ttl 90d] [--max-join-token-ttl 7d]
               [--kubeconfig FILE] [--push-debounce 100ms] [--reconnect-grace 10s]
@@ -162,6 +171,19 @@ function readyFd(value: string): number {
   }
 }
 
+function webhookPort(value: string | undefined, kubeconfig: string | undefined): number | null {
+  if (value === 'off') return null;
+  if (value !== undefined) return parsePort('webhook-port', value);
+  return kubeconfig || process.env['KUBERNETES_SERVICE_HOST'] ? 15017 : null;
+}
+
+/** A revision names Services and webhook configurations (`istiod-<rev>`): a DNS label. */
+function revision(value: string): string {
+  if (value !== '' && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value))
+    throw new UsageError(`--revision: "${value}" is not a DNS label (lower-case letters, digits, "-")`);
+  return value;
+}
+
 export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
   let values;
   try {
@@ -178,6 +200,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
         'xds-port': { type: 'string', default: '15010' },
         'secure-xds-port': { type: 'string', default: '15012' },
         'monitoring-port': { type: 'string', default: '15014' },
+        'webhook-port': { type: 'string' },
+        revision: { type: 'string', default: '' },
         'trust-domain': { type: 'string' },
         'mesh-config': { type: 'string' },
         'istio-namespace': { type: 'string', default: 'istio-system' },
@@ -212,6 +236,8 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     xdsPort: values['xds-port'] === 'off' ? null : parsePort('xds-port', values['xds-port']),
     secureXdsPort: parsePort('secure-xds-port', values['secure-xds-port']),
     monitoringPort: parsePort('monitoring-port', values['monitoring-port']),
+    webhookPort: webhookPort(values['webhook-port'], values.kubeconfig),
+    revision: revision(values.revision),
     trustDomain,
     meshConfigFile: values['mesh-config'] ? readableFile('mesh-config', values['mesh-config']) : undefined,
     istioNamespace: values['istio-namespace'],

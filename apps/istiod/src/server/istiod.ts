@@ -30,11 +30,13 @@ import { MeshResourceSource } from '../xds/mesh-resource-source.js';
 import { PushDebouncer } from '../xds/push-debouncer.js';
 import { serviceAccountsSignature } from '../xds/service-accounts.js';
 import { startMonitoringServer } from './monitoring-server.js';
+import { servingCertificate } from './serving-certificate.js';
+import { startKubernetesControlPlane } from '../webhook/kubernetes-control-plane.js';
 import { registerXdsMetrics } from './xds-metrics.js';
 
 export interface RunningIstiod {
-  /** `xds` is null when the plaintext port is off. */
-  ports: { xds: number | null; secureXds: number; monitoring: number };
+  /** `xds` is null when the plaintext port is off, `webhook` when the webhook port is. */
+  ports: { xds: number | null; secureXds: number; monitoring: number; webhook: number | null };
   ca: CertificateAuthority;
   config: ConfigStore;
   /** Istio's MeshConfig: the one in force and any invalid version kept out. */
@@ -48,34 +50,10 @@ export interface RunningIstiod {
 /** Kinds whose changes only move endpoints (EDS), as Istio's incremental EDS push treats them. */
 const ENDPOINT_KINDS = new Set(['WorkloadEntry', 'Pod', 'EndpointSlice', 'Endpoints']);
 
-/** istiod's own serving certificate lives this long and is renewed at half its life. */
-const SERVING_CERT_TTL_SECONDS = 30 * 24 * 3600;
-
 async function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) =>
     server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
   );
-}
-
-function servingCertificate(ca: CertificateAuthority, istioNamespace: string) {
-  const issued = ca.issueServerCertificate({
-    dnsNames: [
-      `istiod.${istioNamespace}.svc`,
-      `istiod.${istioNamespace}.svc.cluster.local`,
-      'istiod',
-      `istiod.${istioNamespace}`,
-      'localhost',
-    ],
-    ipAddresses: ['127.0.0.1'],
-    ttlSeconds: SERVING_CERT_TTL_SECONDS,
-  });
-  return {
-    certificateChainPem: issued.chainPem.slice(0, -1).join(''),
-    privateKeyPem: issued.privateKeyPem,
-    rootsPem: ca.trustBundle.toPem(),
-    notBefore: issued.notBefore,
-    notAfter: issued.notAfter,
-  };
 }
 
 /**
@@ -224,13 +202,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   secure.addService(caServiceDefinition, handlers);
   ads.addTo(secure);
 
-  const serving = servingCertificate(ca, options.istioNamespace);
+  const serving = servingCertificate(ca, options.istioNamespace, options.revision);
   const certificates = new InMemoryCertificateProvider(serving);
   const renew = (notBefore: Date, notAfter: Date): NodeJS.Timeout =>
     setTimeout(
       () => {
-        const next = servingCertificate(ca, options.istioNamespace);
+        const next = servingCertificate(ca, options.istioNamespace, options.revision);
         certificates.update(next);
+        kube.updateCertificate(next);
         logger.info({ notAfter: next.notAfter }, 'renewed istiod serving certificate');
         renewTimer = renew(next.notBefore, next.notAfter);
       },
@@ -252,6 +231,14 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     hostPort(options.listenAddress, options.secureXdsPort),
     experimental.createCertificateProviderServerCredentials(certificates, certificates, false),
   );
+  const kube = await startKubernetesControlPlane({
+    options,
+    store: config,
+    meshConfig: () => mesh.current,
+    rootPem: () => ca.trustBundle.toPem(),
+    serving,
+    logger,
+  });
   const monitoring = await startMonitoringServer({
     host: options.listenAddress,
     port: options.monitoringPort,
@@ -263,15 +250,21 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
         query,
       ),
     authorizeDebug: debugAuthorization(authenticators, options.istioNamespace),
+    readinessNotes: () => kube.readinessNotes(),
   });
   monitoring.setReady(true);
   logger.info(
-    { xdsPort: xds, secureXdsPort: secureXds, monitoringPort: monitoring.port },
+    {
+      xdsPort: xds,
+      secureXdsPort: secureXds,
+      monitoringPort: monitoring.port,
+      webhookPort: kube.webhookPort,
+    },
     'istiod is serving',
   );
 
   return {
-    ports: { xds, secureXds, monitoring: monitoring.port },
+    ports: { xds, secureXds, monitoring: monitoring.port, webhook: kube.webhookPort },
     ca,
     config,
     meshConfig: mesh,
@@ -286,6 +279,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
       await sources.close();
       ads.closeAll();
       monitoring.setReady(false);
+      await kube.close();
       plaintext.forceShutdown();
       secure.forceShutdown();
       await monitoring.close();

@@ -32,6 +32,8 @@ export async function startMonitoringServer(options: {
   debug?: DebugHandler;
   /** Decides who may read `/debug/*`; a refusal is answered with its status. */
   authorizeDebug?: DebugAuthorizer;
+  /** Degradations `/ready` names without failing (a missing Kubernetes permission, by name). */
+  readinessNotes?: () => string[];
 }): Promise<MonitoringServer> {
   let ready = false;
   const server: Server = createServer((req, res) => {
@@ -40,9 +42,10 @@ export async function startMonitoringServer(options: {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/ready') {
+      const notes = options.readinessNotes?.() ?? [];
       res
         .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ready ? 'ready\n' : 'not ready\n');
+        .end([ready ? 'ready' : 'not ready', ...notes].join('\n') + '\n');
     } else if (path === '/metrics') {
       options.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
