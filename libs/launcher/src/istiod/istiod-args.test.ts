@@ -11,6 +11,12 @@ describe('istiodArgs', () => {
     ]);
   });
 
+  it('gives an istiod working for a cluster a free webhook port, not 15017', () => {
+    expect(istiodArgs({ configDir: '/c', stateDir: '/s', kubeconfig: '/k' }).slice(-4)).toEqual([
+      ...['--kubeconfig', '/k', '--webhook-port', '0'],
+    ]);
+  });
+
   it('turns every option into its flag', () => {
     expect(
       istiodArgs({
@@ -24,6 +30,7 @@ describe('istiodArgs', () => {
         trustDomain: 'example.org',
         meshConfigFile: '/mesh',
         kubeconfig: '/k',
+        webhookPort: 15017,
         pushDebounceMs: 50,
         logLevel: 'warn',
       }),
@@ -31,6 +38,7 @@ describe('istiodArgs', () => {
       ...['--config-dir', '/c', '--state-dir', '/s', '--ca-dir', '/cacerts', '--listen-address', '0.0.0.0'],
       ...['--xds-port', '15010', '--secure-xds-port', '15012', '--monitoring-port', '15014'],
       ...['--trust-domain', 'example.org', '--mesh-config', '/mesh', '--kubeconfig', '/k'],
+      ...['--webhook-port', '15017'],
       ...['--push-debounce', '50ms'],
       ...['--log-level', 'warn'],
     ]);

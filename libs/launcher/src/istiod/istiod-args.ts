@@ -19,6 +19,11 @@ export interface IstiodOptions {
   meshConfigFile?: string;
   /** A cluster to read config from and to check service-account tokens with (TokenReview). */
   kubeconfig?: string;
+  /**
+   * The webhook port (`/inject`, `/validate`). istiod opens it by default only for a cluster; a
+   * launched one with a kubeconfig gets a free port unless this names one, so several run side by side.
+   */
+  webhookPort?: number;
   /** Quiet period after a config change before the push. */
   pushDebounceMs?: number;
   logLevel?: string;
@@ -35,6 +40,9 @@ export function istiodArgs(options: IstiodOptions): string[] {
     ...(options.trustDomain === undefined ? [] : ['--trust-domain', options.trustDomain]),
     ...(options.meshConfigFile === undefined ? [] : ['--mesh-config', options.meshConfigFile]),
     ...(options.kubeconfig === undefined ? [] : ['--kubeconfig', options.kubeconfig]),
+    ...(options.webhookPort === undefined && options.kubeconfig === undefined
+      ? []
+      : ['--webhook-port', String(options.webhookPort ?? 0)]),
     ...(options.pushDebounceMs === undefined ? [] : ['--push-debounce', `${options.pushDebounceMs}ms`]),
     ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
   ];
