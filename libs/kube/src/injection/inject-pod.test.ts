@@ -260,7 +260,7 @@ describe('injectPod: the injected shape', () => {
     expect(pod.spec.initContainers).toBeUndefined();
     expect(pod.spec.containers).toHaveLength(1);
     expect(pod.spec.containers[0]).toMatchObject({
-      image: 'mesh/proxyv2:latest',
+      image: 'localhost/mesh/proxyv2:0.1.0',
       ports: [{ containerPort: 8080 }],
     });
     expect(pod.spec.containers[0]!.args?.slice(0, 2)).toEqual(['proxy', 'router']);

@@ -10,8 +10,9 @@ import { InjectionError } from './injection-error.js';
  * key (YAML: `policy`, `alwaysInjectSelector`, `neverInjectSelector`, `injectedAnnotations`,
  * `defaultTemplates`, `templates`) and the `values` key (JSON: the istiod chart's values that the
  * injection template reads). Only the keys below are read; the pod shape itself is built in code
- * (sidecar-template.ts), so `templates` (Go templates) are accepted and ignored except for their
- * names. Every default is Istio's.
+ * (inject-pod.ts, proxy-container.ts), so `templates` (Go templates) are accepted and ignored except for their
+ * names. Every default is Istio's, except the images: `npm run images` builds
+ * `localhost/mesh/{pilot,proxyv2}:0.1.0`, the istiod chart's default.
  */
 
 export interface InjectionValues {
@@ -67,8 +68,8 @@ export interface InjectorConfig extends InjectionPolicyConfig {
 
 export const DEFAULT_INJECTION_VALUES: Readonly<InjectionValues> = {
   revision: '',
-  hub: 'mesh',
-  tag: 'latest',
+  hub: 'localhost/mesh',
+  tag: '0.1.0',
   proxyImage: 'proxyv2',
   proxyInitImage: 'proxyv2',
   istioNamespace: 'istio-system',
