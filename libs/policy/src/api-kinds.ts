@@ -232,7 +232,7 @@ export const ISTIO_KINDS: readonly IstioKind[] = [
     versions: ['v1alpha1'],
     shortNames: [],
     printerColumns: [AGE],
-    specRequired: false,
+    specRequired: true,
   },
 ];
 

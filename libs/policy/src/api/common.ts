@@ -58,11 +58,10 @@ export type Headers = Static<typeof Headers>;
 /** `networking.v1alpha3.WorkloadSelector` (Sidecar, ServiceEntry, EnvoyFilter): `labels`. */
 export const NetworkingWorkloadSelector = obj({
   labels: opt(
-    stringMap(
+    mapOf(
+      Type.String({ maxLength: 63 }),
       'One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.',
-      {
-        maxProperties: 256,
-      },
+      { maxProperties: 256 },
     ),
   ),
 });

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { ISTIO_KINDS, type IstioKindName } from '../api-kinds.js';
-import { fieldsMissingFrom, listedFields, schemaFields } from '../../test/support/crd-field-list.js';
+import {
+  fieldsMissingFrom,
+  listedFields,
+  requiredFields,
+  schemaFields,
+} from '../../test/support/crd-field-list.js';
 import { buildCrd } from './istio-crds.js';
 
 /**
@@ -90,17 +95,19 @@ const listed = parse(
   { merge: true, maxAliasCount: -1 },
 ) as Node;
 
-function ourFields(kind: (typeof ISTIO_KINDS)[number]) {
+function ourSchema(kind: (typeof ISTIO_KINDS)[number]): Node {
   const crd = buildCrd(kind) as { spec: { versions: { schema: { openAPIV3Schema: Node } }[] } };
-  const root = crd.spec.versions[0]!.schema.openAPIV3Schema;
-  return schemaFields((root['properties'] as Node)['spec'] as Node);
+  return crd.spec.versions[0]!.schema.openAPIV3Schema;
 }
+const ourFields = (kind: (typeof ISTIO_KINDS)[number]) =>
+  schemaFields((ourSchema(kind)['properties'] as Node)['spec'] as Node);
+const istioRequired = listed['x-required'] as Record<string, string[]>;
 
 describe("our CRD schemas against Istio's CRDs, field by field", () => {
   it('lists every kind we model', () => {
     expect(
       Object.keys(listed)
-        .filter((k) => k !== 'x-shared')
+        .filter((k) => !k.startsWith('x-'))
         .sort(),
     ).toEqual(ISTIO_KINDS.map((k) => k.kind).sort());
   });
@@ -114,6 +121,10 @@ describe("our CRD schemas against Istio's CRDs, field by field", () => {
         [...(REPLACED_BY_NEWER[kind.kind] ?? [])].sort(),
       );
       expect(fieldsMissingFrom(ours, istio), 'fields we have that the snapshot lacks').toEqual(newer);
+    });
+
+    it(`${kind.kind}: requires exactly the fields Istio's CRD requires`, () => {
+      expect(requiredFields(ourSchema(kind))).toEqual([...(istioRequired[kind.kind] ?? [])].sort());
     });
   }
 });

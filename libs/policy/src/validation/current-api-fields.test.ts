@@ -151,4 +151,34 @@ const currentFields: ValidationCase[] = [
   },
 ];
 
+/** Bounds of Istio's CRDs the schema once lacked (found comparing the CRDs' maxLength/maxItems). */
+const crdBounds: ValidationCase[] = [
+  {
+    name: 'a networking workloadSelector label value has at most 63 characters',
+    kind: 'Sidecar',
+    spec: { workloadSelector: { labels: { app: 'a'.repeat(64) } } },
+    expect: ['E SCHEMA_RANGE spec.workloadSelector.labels.app'],
+  },
+  {
+    name: 'a JWT rule names at most 64 space-delimited claims',
+    kind: 'RequestAuthentication',
+    spec: {
+      jwtRules: [
+        {
+          issuer: 'https://example.com',
+          spaceDelimitedClaims: Array.from({ length: 65 }, (_, i) => `c${i}`),
+        },
+      ],
+    },
+    expect: ['E SCHEMA_RANGE spec.jwtRules[0].spaceDelimitedClaims'],
+  },
+  {
+    name: 'a ProxyConfig environment variable has at most 2048 characters',
+    kind: 'ProxyConfig',
+    spec: { environmentVariables: { A: 'x'.repeat(2049) } },
+    expect: ['E SCHEMA_RANGE spec.environmentVariables.A'],
+  },
+];
+
 describe('fields of the current Istio API', () => runCases(currentFields));
+describe("bounds of Istio's CRDs", () => runCases(crdBounds));

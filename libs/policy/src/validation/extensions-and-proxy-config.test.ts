@@ -185,6 +185,11 @@ const trafficExtensions: ValidationCase[] = [
     ],
   },
   {
+    name: 'a TrafficExtension needs a spec, as its CRD says',
+    kind: 'TrafficExtension',
+    expect: ['E SCHEMA_REQUIRED spec'],
+  },
+  {
     name: 'Lua code must not be empty, and fields are those of the CRD',
     kind: 'TrafficExtension',
     spec: { lua: { inlineCode: '' }, targetRef: { kind: 'Service', name: 'x' } },

@@ -60,6 +60,19 @@ export function listedFields(value: unknown, path = 'spec', out: FieldList = new
   return out;
 }
 
+/** Every `required` list of a CRD schema, as `path: name,name` lines (`(root)` for the object itself). */
+export function requiredFields(schema: Node, path = '(root)', out: string[] = []): string[] {
+  if (Array.isArray(schema['required'])) out.push(`${path}: ${[...schema['required']].sort().join(',')}`);
+  const at = (name: string) => (path === '(root)' ? name : `${path}.${name}`);
+  if (isNode(schema['properties']))
+    for (const [name, child] of Object.entries(schema['properties']))
+      if (isNode(child) && !(path === '(root)' && name === 'status')) requiredFields(child, at(name), out);
+  if (isNode(schema['additionalProperties']))
+    requiredFields(schema['additionalProperties'], `${path}{}`, out);
+  if (isNode(schema['items'])) requiredFields(schema['items'], `${path}[]`, out);
+  return out.sort();
+}
+
 /** Entries of `a` that `b` lacks or describes differently, as `path type` lines. */
 export function fieldsMissingFrom(a: FieldList, b: FieldList): string[] {
   return [...a]

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 import { WorkloadSelector } from '../common.js';
-import { obj, opt, stringMap } from '../schema-helpers.js';
+import { mapOf, obj, opt } from '../schema-helpers.js';
 
 /**
  * ProxyConfig (networking.istio.io/v1beta1): per-workload settings of the proxy's bootstrap. Not the
@@ -20,7 +20,9 @@ export const ProxyConfigSpec = obj(
         description: 'The number of worker threads to run.',
       }),
     ),
-    environmentVariables: opt(stringMap('Additional environment variables for the proxy.')),
+    environmentVariables: opt(
+      mapOf(Type.String({ maxLength: 2048 }), 'Additional environment variables for the proxy.'),
+    ),
     image: opt(
       obj({
         imageType: opt(Type.String({ description: 'The image type of the image.' })),

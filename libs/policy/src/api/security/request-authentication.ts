@@ -48,8 +48,12 @@ export const JWTRule = obj(
         }),
       ),
     ),
-    spaceDelimitedClaims: nonEmptyList(
-      'Claims whose string value is a space-delimited list, matched value by value (like `scope`).',
+    spaceDelimitedClaims: opt(
+      listOf(
+        Type.String({ minLength: 1 }),
+        'Claims whose string value is a space-delimited list, matched value by value (like `scope`).',
+        { maxItems: 64 },
+      ),
     ),
     timeout: opt(
       duration('The maximum amount of time that the resolver will spend waiting for the JWKS to be fetched.'),
