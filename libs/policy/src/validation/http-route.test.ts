@@ -35,6 +35,18 @@ const ruleKinds: ValidationCase[] = [
     expect: ['E ROUTE_INVALID spec.http[0]'],
   },
   {
+    name: "a direct response's bytes are base64, as the CRD's `format: byte` requires",
+    kind: 'VirtualService',
+    spec: {
+      hosts: ['reviews'],
+      http: [
+        { match: [{ uri: { prefix: '/a' } }], directResponse: { status: 200, body: { bytes: 'aGVsbG8=' } } },
+        { directResponse: { status: 200, body: { bytes: 'not base64!' } } },
+      ],
+    },
+    expect: ['E HTTP_POLICY_INVALID spec.http[1].directResponse.body.bytes'],
+  },
+  {
     name: 'a redirect with a fault is invalid',
     kind: 'VirtualService',
     spec: { hosts: ['reviews'], http: [{ redirect: { uri: '/v2' }, fault: { abort: { httpStatus: 500 } } }] },

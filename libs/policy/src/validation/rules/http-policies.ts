@@ -132,9 +132,13 @@ export function checkRedirect(redirect: HTTPRedirect, path: string, c: FindingCo
 }
 
 const KB = 1024;
+/** Standard, padded base64: what Kubernetes accepts for the CRD's `format: byte`. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function checkDirectResponse(response: HTTPDirectResponse, path: string, c: FindingCollector): void {
   const body = response.body;
+  if (body?.bytes !== undefined && !BASE64.test(body.bytes))
+    c.error('HTTP_POLICY_INVALID', nested(path, 'body.bytes'), 'bytes must be base64 encoded');
   // `bytes` is base64: its decoded size is three quarters of the text.
   const size = body?.string?.length ?? Math.floor(((body?.bytes?.length ?? 0) * 3) / 4);
   if (size > KB * KB)
