@@ -14,7 +14,8 @@ import { BIN } from './processes.js';
  * what the real sidecars do — the backend's answers 200 and 403 for the same requests, and the
  * frontend's sidecar reports the mTLS connection (and the server identity it verified) tls-check
  * shows as its live proof; a DestinationRule that disables TLS is a CONFLICT, and the live proof
- * then shows the plaintext connection the STRICT server refuses.
+ * then shows the plaintext connection the STRICT server refuses. proxy-status and proxy-config read
+ * istiod's sync state and a sidecar's admin.
  */
 
 const APP = `import { createServer } from 'node:http';
@@ -149,6 +150,39 @@ describe('authz check agrees with the real sidecar', () => {
       'Decision: DENY\n  denied by default: ALLOW policies apply and none of their rules matches',
     );
     expect(await fromWorkload('other', 'http://backend:8080/api/data')).toBe('RBAC: access denied 403');
+  });
+});
+
+describe('proxy-status and proxy-config', () => {
+  it('every sidecar is SYNCED on CDS, EDS, LDS and RDS', async () => {
+    const status = await meshctl(['proxy-status', '-o', 'json']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const proxies = JSON.parse(status.stdout).proxies as { name: string; types: Record<string, string> }[];
+    expect(proxies.map((p) => p.name)).toEqual([
+      'backend-0.default',
+      'frontend-0.default',
+      'other-0.default',
+    ]);
+    for (const proxy of proxies)
+      expect(proxy.types).toMatchObject({ CDS: 'SYNCED', EDS: 'SYNCED', LDS: 'SYNCED', RDS: 'SYNCED' });
+  });
+
+  it("summarizes frontend's clusters, endpoints and secrets from its admin", async () => {
+    const clusters = await meshctl(['proxy-config', 'cluster', 'frontend']);
+    expect(clusters.stdout).toMatch(/^backend\.default\.svc\.cluster\.local +8080 +- +outbound +EDS +-$/m);
+    const endpoints = JSON.parse(
+      (await meshctl(['proxy-config', 'endpoint', 'frontend-0', '-o', 'json'])).stdout,
+    );
+    expect(endpoints.rows).toContainEqual(
+      expect.objectContaining({ CLUSTER: BACKEND_CLUSTER, STATUS: 'HEALTHY' }),
+    );
+    const secrets = JSON.parse((await meshctl(['proxy-config', 'secret', 'frontend', '-o', 'json'])).stdout);
+    expect(
+      secrets.rows.map((r: Record<string, string>) => [r['RESOURCE NAME'], r['TYPE'], r['VALID CERT']]),
+    ).toEqual([
+      ['default', 'Cert Chain', 'true'],
+      ['ROOTCA', 'CA', 'true'],
+    ]);
   });
 });
 

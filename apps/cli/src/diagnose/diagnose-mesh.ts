@@ -5,7 +5,7 @@ import { formatFinding, LAST_GOOD_FILE, parseLastGood, type ParsedFile } from '@
 import { DEFAULT_DOMAIN_SUFFIX, MeshSnapshot, resolveHost, type WorkloadInstance } from '@mesh/registry';
 import type { SidecarProxy } from '@mesh/xds';
 
-import { readRunState, type InstanceState } from '../local/run-state.js';
+import { readRunState, type InstanceState, type RunState } from '../local/run-state.js';
 import { collectConfigFiles } from '../validate/collect-files.js';
 import { readConfigFile, readConfigTree } from '../validate/read-config-files.js';
 
@@ -87,23 +87,14 @@ function registeredInstance(instance: InstanceState): WorkloadInstance {
   };
 }
 
-/** The local mesh running on `stateDir`. */
-export async function meshFromLocal(stateDir: string): Promise<DiagnoseMesh> {
+/** The local mesh running on `stateDir`: its run state and instances (no config read). */
+export function runningMesh(stateDir: string): { state: RunState; instances: DiagnoseInstance[] } {
   const state = readRunState(stateDir);
   if (!state)
     throw new DiagnoseError(
       'no local mesh is running on this state directory (npx meshctl local up -f FILE), and no -f files were given',
       EXIT.noMesh,
     );
-  const copy = join(stateDir, LAST_GOOD_FILE);
-  const saved = await readFile(copy, 'utf8').then(
-    (text) => parseLastGood(text, copy, () => undefined),
-    () => new Map(),
-  );
-  const tree = await readConfigTree(state.configDir, saved);
-  // Only instances with a sidecar register with istiod; the others are no endpoint of any service.
-  const registered = state.instances.filter((i) => i.sidecar).map(registeredInstance);
-  const snapshot = new MeshSnapshot([...tree.merge().configs.values()], registered);
   const instances = state.instances.map((i) => ({
     instance: i.instance,
     workload: i.workload,
@@ -116,11 +107,30 @@ export async function meshFromLocal(stateDir: string): Promise<DiagnoseMesh> {
       ? { admin: { port: i.adminPort ?? 15000, ...(i.netns === undefined ? {} : { netns: i.netns }) } }
       : {}),
   }));
+  return { state, instances };
+}
+
+/** The local mesh running on `stateDir`, with the config istiod enforces. */
+export async function meshFromLocal(stateDir: string): Promise<DiagnoseMesh> {
+  const { state, instances } = runningMesh(stateDir);
+  const copy = join(stateDir, LAST_GOOD_FILE);
+  const saved = await readFile(copy, 'utf8').then(
+    (text) => parseLastGood(text, copy, () => undefined),
+    () => new Map(),
+  );
+  const tree = await readConfigTree(state.configDir, saved);
+  // Only instances with a sidecar register with istiod; the others are no endpoint of any service.
+  const registered = state.instances.filter((i) => i.sidecar).map(registeredInstance);
+  const snapshot = new MeshSnapshot([...tree.merge().configs.values()], registered);
   return { source: 'local', snapshot, instances };
 }
 
 /** The instances `name` designates: a workload (all its instances) or one instance, in `namespace` if given. */
-export function instancesNamed(mesh: DiagnoseMesh, name: string, namespace?: string): DiagnoseInstance[] {
+export function instancesNamed(
+  mesh: Pick<DiagnoseMesh, 'instances'>,
+  name: string,
+  namespace?: string,
+): DiagnoseInstance[] {
   const found = mesh.instances.filter(
     (i) =>
       (i.workload === name || i.instance === name) && (namespace === undefined || i.namespace === namespace),
