@@ -7,16 +7,22 @@ import { apiStatusOf, type KubeStatus } from '../src/index.js';
  * something asynchronous (an informer event) to become true without fixed sleeps.
  */
 
-/** The Status the API server answered a failing call with; fails the test if the call succeeded. */
-export async function statusOf(call: Promise<unknown>): Promise<KubeStatus> {
+/** The error a call failed with; fails the test if the call succeeded. */
+export async function failureOf(call: Promise<unknown>): Promise<unknown> {
   try {
     await call;
   } catch (error) {
-    const status = apiStatusOf(error);
-    if (!status) throw error;
-    return status;
+    return error;
   }
   throw new Error('expected the API call to fail, but it succeeded');
+}
+
+/** The Status the API server answered a failing call with. */
+export async function statusOf(call: Promise<unknown>): Promise<KubeStatus> {
+  const error = await failureOf(call);
+  const status = apiStatusOf(error);
+  if (!status) throw error;
+  return status;
 }
 
 /** Polls `check` until it stops throwing (or returns true); rethrows its last failure on timeout. */

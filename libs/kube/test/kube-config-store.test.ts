@@ -1,19 +1,18 @@
-import { CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { buildAndStartCluster, CLUSTER_HOOK_TIMEOUT_MS, type KubeCluster } from '@mesh/kube-cluster';
 import { renderIstioCrds, type ConfigEvent } from '@mesh/policy';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { KubeConfigStore, MESH_WATCHED_KINDS, type Clock } from '../src/index.js';
-import { startTestApiServer, type TestApiServer } from '../src/test-server/index.js';
-import { eventually } from './helpers.js';
+import { FaultInjectingProxy } from './fault-injecting-proxy.js';
+import { eventually, uniqueName } from './helpers.js';
 
 const WATCHED = MESH_WATCHED_KINDS.filter((k) => ['VirtualService', 'Service'].includes(k.kind));
 
-function virtualService(name: string, weights: [number, number] = [90, 10]) {
+function virtualService(namespace: string, name: string, weights: [number, number] = [90, 10]) {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name, namespace: 'default' },
+    metadata: { name, namespace },
     spec: {
       hosts: [name],
       http: [
@@ -48,191 +47,177 @@ class ManualClock implements Clock {
   }
 }
 
-describe('KubeConfigStore against the test API server', () => {
-  let server: TestApiServer | undefined;
+function service(namespace: string, name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 9080 }] },
+  };
+}
+
+/** One real control plane for the file, with the Istio CRDs applied by kubectl as a user does. */
+let cluster: KubeCluster;
+
+beforeAll(async () => {
+  cluster = await buildAndStartCluster();
+  await cluster.runKubectl(['apply', '-f', '-'], renderIstioCrds());
+  await cluster.runKubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+}, CLUSTER_HOOK_TIMEOUT_MS);
+
+afterAll(() => cluster?.down(), 60_000);
+
+/** `kubectl apply` of objects, as a user changes the mesh's config. */
+const apply = (...objects: object[]) =>
+  cluster.runKubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  );
+const kubectl = (...args: string[]) => cluster.runKubectl(args);
+
+// Each test waits on the informers of a real API server and kubectl on two busy cores.
+describe('KubeConfigStore on a real API server', { timeout: 120_000 }, () => {
   let store: KubeConfigStore | undefined;
+  let proxy: FaultInjectingProxy | undefined;
   afterEach(async () => {
     await store?.stop();
-    await server?.close();
+    await proxy?.stop();
+    store = undefined;
+    proxy = undefined;
   });
 
-  async function setup(clock?: Clock, retries: { kind: string; delay: number }[] = []) {
-    const lists: string[] = [];
-    server = await startTestApiServer({ onRequest: (r) => r.verb === 'list' && lists.push(r.path) });
-    const kc = server.kubeConfig();
-    const api = KubernetesObjectApi.makeApiClient(kc);
-    for (const doc of parseAllDocuments(renderIstioCrds())) await api.create(doc.toJS() as KubernetesObject);
-    await eventually(async () => {
-      await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
-        group: 'networking.istio.io',
-        version: 'v1',
-        namespace: 'default',
-        plural: 'virtualservices',
-      });
-    });
-    await api.create(virtualService('reviews') as KubernetesObject);
-    await api.create({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'reviews', namespace: 'default' },
-      spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] },
-    } as KubernetesObject);
-    const events: ConfigEvent[] = [];
-    store = new KubeConfigStore(kc, {
+  /**
+   * A namespace of its own for each test (the store sees every namespace) holding a VirtualService and
+   * a Service `reviews`, and a started store on it: connected as cluster-admin with the cluster's
+   * kubeconfig (TLS, client certificate), or through a FaultInjectingProxy for the tests of faults.
+   */
+  async function setup(
+    options: { viaProxy?: boolean; clock?: Clock; retries?: { kind: string; delay: number }[] } = {},
+  ) {
+    const namespace = uniqueName('store');
+    await kubectl('create', 'namespace', namespace);
+    await apply(virtualService(namespace, 'reviews'), service(namespace, 'reviews'));
+    if (options.viaProxy) proxy = await FaultInjectingProxy.start(cluster.kubeConfig());
+    const events: string[] = [];
+    store = new KubeConfigStore(proxy?.kubeConfig() ?? cluster.kubeConfig(), {
       kinds: WATCHED,
-      clock,
+      clock: options.clock,
       initialBackoffMs: 500,
       maxBackoffMs: 4000,
-      onError: (kind, _error, delay) => retries.push({ kind, delay }),
+      onError: (kind, _error, delay) => options.retries?.push({ kind, delay }),
     });
-    store.subscribe((e) => events.push(e));
+    store.subscribe((e: ConfigEvent) => {
+      if (e.config.namespace === namespace) events.push(`${e.type} ${e.config.kind}/${e.config.name}`);
+    });
     await store.start();
-    return { api, events, lists, kc };
+    const inNamespace = () =>
+      store!
+        .list()
+        .filter((c) => c.namespace === namespace)
+        .map((c) => `${c.kind} ${c.name}`)
+        .sort();
+    const invalid = () =>
+      store!
+        .status()
+        .invalid.filter((f) => f.namespace === namespace)
+        .map((f) => `${f.code} ${f.name} ${f.path}`);
+    const stale = () => store!.status().stale.filter((s) => s.namespace === namespace);
+    return { namespace, events, inNamespace, invalid, stale };
   }
 
   it('lists, then follows watch events (add, update, delete), and keeps semantically invalid objects out', async () => {
-    const { api, events } = await setup();
+    const { namespace, events, inNamespace, invalid } = await setup();
     expect(store!.status().synced).toBe(true);
-    expect(
-      store!
-        .list()
-        .map((c) => `${c.kind} ${c.namespace}/${c.name}`)
-        .sort(),
-    ).toEqual(['Service default/reviews', 'VirtualService default/reviews']);
+    expect(inNamespace()).toEqual(['Service reviews', 'VirtualService reviews']);
     events.length = 0;
 
-    await api.create(virtualService('ratings') as KubernetesObject);
-    await api.replace({
-      ...virtualService('reviews', [0, 100]),
-      metadata: { ...(store!.get('VirtualService', 'default', 'reviews')!.object['metadata'] as object) },
-    } as KubernetesObject);
-    await api.delete({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'reviews', namespace: 'default' },
-    });
+    await apply(virtualService(namespace, 'ratings'), virtualService(namespace, 'reviews', [0, 100]));
+    await kubectl('delete', 'service', 'reviews', '-n', namespace);
     await eventually(() =>
-      expect(events.map((e) => `${e.type} ${e.config.kind}/${e.config.name}`)).toEqual([
+      expect([...events].sort()).toEqual([
         'add VirtualService/ratings',
-        'update VirtualService/reviews',
         'delete Service/reviews',
+        'update VirtualService/reviews',
       ]),
     );
 
     // The CRD schema accepts weights 0/0; Istio's semantic validation does not (an all-zero split).
-    await api.create(virtualService('details', [0, 0]) as KubernetesObject);
-    await eventually(() =>
-      expect(store!.status().invalid.map((f) => `${f.code} ${f.name} ${f.path}`)).toEqual([
-        'WEIGHT_INVALID details spec.http[0].route',
-      ]),
-    );
-    expect(store!.get('VirtualService', 'default', 'details')).toBeUndefined();
+    await apply(virtualService(namespace, 'details', [0, 0]));
+    await eventually(() => expect(invalid()).toEqual(['WEIGHT_INVALID details spec.http[0].route']));
+    expect(store!.get('VirtualService', namespace, 'details')).toBeUndefined();
   });
 
   it('keeps the last good version of an object whose update is invalid, until a valid update or its deletion', async () => {
-    const { api, events } = await setup();
-    const metadata = () => store!.get('VirtualService', 'default', 'reviews')!.object['metadata'] as object;
+    const { namespace, events, invalid, stale } = await setup();
     const weights = () =>
       (
-        store!.get('VirtualService', 'default', 'reviews')!.object['spec'] as {
+        store!.get('VirtualService', namespace, 'reviews')!.object['spec'] as {
           http: { route: { weight: number }[] }[];
         }
       ).http[0]!.route.map((r) => r.weight);
     events.length = 0;
 
     // The CRD schema accepts weights 0/0, so the API server stores them; istiod must not apply them.
-    await api.replace({ ...virtualService('reviews', [0, 0]), metadata: metadata() } as KubernetesObject);
-    await eventually(() =>
-      expect(store!.status().invalid.map((f) => `${f.code} ${f.name}`)).toEqual(['WEIGHT_INVALID reviews']),
-    );
+    await apply(virtualService(namespace, 'reviews', [0, 0]));
+    await eventually(() => expect(invalid()).toEqual(['WEIGHT_INVALID reviews spec.http[0].route']));
     expect(weights()).toEqual([90, 10]);
     expect(events).toEqual([]);
-    expect(store!.status().stale).toMatchObject([
+    expect(stale()).toMatchObject([
       {
         kind: 'VirtualService',
-        namespace: 'default',
         name: 'reviews',
         reason: expect.stringMatching(/WEIGHT_INVALID.*last good version \(resourceVersion \d+\) kept$/),
       },
     ]);
 
-    const current = (await api.read({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: 'reviews', namespace: 'default' },
-    })) as KubernetesObject;
-    await api.replace({
-      ...virtualService('reviews', [20, 80]),
-      metadata: current.metadata,
-    } as KubernetesObject);
+    await apply(virtualService(namespace, 'reviews', [20, 80]));
     await eventually(() => expect(weights()).toEqual([20, 80]));
-    expect(store!.status()).toMatchObject({ invalid: [], stale: [] });
+    expect({ invalid: invalid(), stale: stale() }).toEqual({ invalid: [], stale: [] });
 
-    const again = (await api.read({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: 'reviews', namespace: 'default' },
-    })) as KubernetesObject;
-    await api.replace({
-      ...virtualService('reviews', [0, 0]),
-      metadata: again.metadata,
-    } as KubernetesObject);
-    await eventually(() => expect(store!.status().stale).toHaveLength(1));
-    await api.delete({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: 'reviews', namespace: 'default' },
-    });
-    await eventually(() => expect(store!.get('VirtualService', 'default', 'reviews')).toBeUndefined());
-    expect(store!.status()).toMatchObject({ invalid: [], stale: [] });
+    await apply(virtualService(namespace, 'reviews', [0, 0]));
+    await eventually(() => expect(stale()).toHaveLength(1));
+    await kubectl('delete', 'virtualservice', 'reviews', '-n', namespace);
+    await eventually(() => expect(store!.get('VirtualService', namespace, 'reviews')).toBeUndefined());
+    expect({ invalid: invalid(), stale: stale() }).toEqual({ invalid: [], stale: [] });
   });
 
-  it('relists after a forced 410 without losing or duplicating events', async () => {
-    const { api, events, lists } = await setup();
-    await api.create(virtualService('a') as KubernetesObject);
-    await eventually(() => expect(store!.get('VirtualService', 'default', 'a')).toBeDefined());
+  it('relists after its watches get 410 Gone, without losing or duplicating events', async () => {
+    const { namespace, events, inNamespace } = await setup({ viaProxy: true });
+    await apply(virtualService(namespace, 'a'));
+    await eventually(() => expect(store!.get('VirtualService', namespace, 'a')).toBeDefined());
     events.length = 0;
-    const listsBefore = lists.length;
+    const listsBefore = proxy!.lists.length;
 
-    server!.compact(); // the informers' resourceVersions fall out of the watch history
-    server!.closeWatches(); // they resume from them, get 410 Gone and must relist
-    await api.create(virtualService('b') as KubernetesObject);
-    await api.delete({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: 'a', namespace: 'default' },
-    });
+    proxy!.expireWatches(); // the informers' watches end; resumed, they get 410 Gone and must relist
+    await apply(virtualService(namespace, 'b'));
+    await kubectl('delete', 'virtualservice', 'a', '-n', namespace);
 
     await eventually(() =>
-      expect(
-        store!
-          .list('VirtualService')
-          .map((c) => c.name)
-          .sort(),
-      ).toEqual(['b', 'reviews']),
+      expect(inNamespace()).toEqual(['Service reviews', 'VirtualService b', 'VirtualService reviews']),
     );
-    await eventually(() => expect(lists.length).toBeGreaterThan(listsBefore));
+    expect(proxy!.expired).toContain(WATCHED.find((k) => k.kind === 'VirtualService')!.path);
+    await eventually(() => expect(proxy!.lists.length).toBeGreaterThanOrEqual(listsBefore + WATCHED.length));
     await new Promise((r) => setTimeout(r, 200)); // let any duplicate arrive, if there is one
-    expect(events.map((e) => `${e.type} ${e.config.name}`).sort()).toEqual(['add b', 'delete a']);
+    expect([...events].sort()).toEqual(['add VirtualService/b', 'delete VirtualService/a']);
   });
 
-  it('retries with capped exponential backoff while the API server is down, then resyncs', async () => {
+  it('retries with capped exponential backoff while the API server is unreachable, then resyncs', async () => {
     const clock = new ManualClock();
     const retries: { kind: string; delay: number }[] = [];
-    const { api } = await setup(clock, retries);
-    await server!.stop();
+    const { namespace } = await setup({ viaProxy: true, clock, retries });
+    await proxy!.stop();
+    const serviceRetries = () => retries.filter((r) => r.kind === 'Service').map((r) => r.delay);
     await eventually(() => expect(clock.pending.size).toBeGreaterThan(0));
-    for (let i = 0; i < 5; i++) {
+    for (let fired = 0; serviceRetries().length < 6 && fired < 10; fired++) {
       const before = clock.delays.length;
-      clock.fireAll(); // retries fail while the server is down and schedule the next, longer wait
+      clock.fireAll(); // retries fail while the server is unreachable and schedule the next, longer wait
       await eventually(() => expect(clock.delays.length).toBeGreaterThan(before));
     }
-    const serviceRetries = retries.filter((r) => r.kind === 'Service').map((r) => r.delay);
-    expect(serviceRetries.slice(0, 6)).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    expect(serviceRetries().slice(0, 6)).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
 
-    await server!.start();
-    await api.create(virtualService('after-outage') as KubernetesObject);
+    await proxy!.start();
+    await apply(virtualService(namespace, 'after-outage'));
     clock.fireAll();
-    await eventually(() => expect(store!.get('VirtualService', 'default', 'after-outage')).toBeDefined());
+    await eventually(() => expect(store!.get('VirtualService', namespace, 'after-outage')).toBeDefined());
   });
 });
