@@ -87,6 +87,9 @@ describe('injectPod: the injected shape', () => {
     expect(env(pod, 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
     expect(env(pod, 'SERVICE_ACCOUNT')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.serviceAccountName');
     expect(env(pod, 'ISTIO_META_WORKLOAD_NAME')?.value).toBe('hello');
+    expect(JSON.parse(env(pod, 'ISTIO_META_POD_PORTS')!.value!)).toEqual([
+      { name: 'http', containerPort: 80, protocol: 'TCP' },
+    ]);
     expect(env(pod, 'ISTIO_META_OWNER')?.value).toBe(
       'kubernetes://apis/apps/v1/namespaces/default/deployments/hello',
     );

@@ -78,7 +78,11 @@ const resourceRef = (name: string, resource: string): V1EnvVar => ({
 });
 
 function proxyEnv(p: ProxyContainerParams): V1EnvVar[] {
-  const ports = p.appContainers.flatMap((c) => c.ports ?? []);
+  // With the API server's default protocol: the webhook sees defaulted pods, kube-inject raw templates,
+  // and both must give the same pod.
+  const ports = p.appContainers
+    .flatMap((c) => c.ports ?? [])
+    .map((port) => ({ ...port, protocol: port.protocol ?? 'TCP' }));
   const env: V1EnvVar[] = [
     { name: 'PILOT_CERT_PROVIDER', value: p.values.pilotCertProvider },
     { name: 'CA_ADDR', value: caAddress(p.values) },
