@@ -1,13 +1,19 @@
+import { X509Certificate } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildAndStartCluster, CLUSTER_HOOK_TIMEOUT_MS, type KubeCluster } from '@mesh/kube-cluster';
-import { createSelfSignedRoot } from '@mesh/pki';
+import { createCsr, createSelfSignedRoot, generateKeyPair } from '@mesh/pki';
+import { renderIstioCrds } from '@mesh/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { KubeTokenAuthenticator } from '../src/security/kube-token-authenticator.js';
+import type { RunningIstiod } from '../src/server/istiod.js';
+import { requestCertificate } from './ca-client.js';
+import { caEndpoint, startTestIstiod, tempDir } from './istiod-harness.js';
 
 /**
  * istiod's CA authenticates Kubernetes service-account tokens with a TokenReview, against a real
@@ -121,6 +127,47 @@ describe('Kubernetes service-account token authentication (TokenReview on a real
 
   it('leaves calls without a bearer token to other authenticators', async () => {
     expect(await authenticator().authenticate(credentialsWith())).toBeUndefined();
+  });
+});
+
+describe("istiod's CA with --kubeconfig", () => {
+  let istiod: RunningIstiod;
+  let stateDir: string;
+  const PRODUCTPAGE = 'spiffe://cluster.local/ns/default/sa/productpage';
+  const csrFor = (identity: string) => createCsr({ privateKey: generateKeyPair().privateKeyPem, identity });
+
+  beforeAll(async () => {
+    // istiod also reads its config from the cluster: the Istio CRDs must be there for it to sync.
+    await cluster.runKubectl(['apply', '-f', '-'], renderIstioCrds());
+    await kubectl('wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
+    stateDir = tempDir('istiod-state-');
+    istiod = await startTestIstiod(stateDir, ['--kubeconfig', cluster.kubeconfig, '--webhook-port', 'off']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await istiod?.close();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('signs a workload certificate for a kubectl-made token, for its own identity only', async () => {
+    const token = await kubectl('create', 'token', 'productpage', '--audience', 'istio-ca');
+    const issued = await requestCertificate({ ...caEndpoint(istiod), csr: csrFor(PRODUCTPAGE), token });
+    expect(new X509Certificate(issued.chain![0]!).subjectAltName).toBe(`URI:${PRODUCTPAGE}`);
+
+    const asReviews = await requestCertificate({
+      ...caEndpoint(istiod),
+      csr: csrFor('spiffe://cluster.local/ns/default/sa/reviews'),
+      token,
+    });
+    expect(asReviews.error?.code).toBe(status.PERMISSION_DENIED);
+
+    const vault = await kubectl('create', 'token', 'productpage', '--audience', 'vault');
+    const wrongAudience = await requestCertificate({
+      ...caEndpoint(istiod),
+      csr: csrFor(PRODUCTPAGE),
+      token: vault,
+    });
+    expect(wrongAudience.error?.code).toBe(status.UNAUTHENTICATED);
   });
 });
 
