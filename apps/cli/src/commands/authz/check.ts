@@ -36,10 +36,8 @@ export default class AuthzCheck extends Command {
     }),
     from: Flags.string({ description: 'the calling workload or instance' }),
     principal: Flags.string({ description: 'the caller identity (cluster.local/ns/NS/sa/SA)' }),
-    namespace: Flags.string({
-      char: 'n',
-      description: 'a caller in this namespace (service account default)',
-    }),
+    // Not -n: that is the workload's namespace elsewhere (tls-check, istioctl); here it is the caller's.
+    namespace: Flags.string({ description: 'a caller in this namespace (service account default)' }),
     method: Flags.string({ description: 'HTTP method (default GET)' }),
     path: Flags.string({ description: 'HTTP path (default /)' }),
     header: Flags.string({ multiple: true, description: 'request header name=value (repeatable)' }),
