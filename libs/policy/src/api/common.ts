@@ -59,7 +59,12 @@ export type Headers = Static<typeof Headers>;
 export const NetworkingWorkloadSelector = obj({
   labels: opt(
     mapOf(
-      Type.String({ maxLength: 63 }),
+      Type.String({
+        maxLength: 63,
+        'x-kubernetes-validations': [
+          { rule: '!self.contains("*")', message: 'wildcard is not supported in selector' },
+        ],
+      }),
       'One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.',
       { maxProperties: 256 },
     ),
@@ -71,9 +76,20 @@ export type NetworkingWorkloadSelector = Static<typeof NetworkingWorkloadSelecto
 export const WorkloadSelector = obj({
   matchLabels: opt(
     mapOf(
-      Type.String({ maxLength: 63 }),
+      Type.String({
+        maxLength: 63,
+        'x-kubernetes-validations': [
+          { rule: '!self.contains("*")', message: 'wildcard not allowed in label value match' },
+        ],
+      }),
       'One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.',
-      { maxProperties: 4096 },
+      {
+        maxProperties: 4096,
+        'x-kubernetes-validations': [
+          { rule: 'self.all(key, !key.contains("*"))', message: 'wildcard not allowed in label key match' },
+          { rule: 'self.all(key, key.size() != 0)', message: 'key must not be empty' },
+        ],
+      },
     ),
   ),
 });
@@ -93,7 +109,13 @@ export const PolicyTargetReference = obj({
     pattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$',
   }),
   name: str('name is the name of the target resource.', { minLength: 1, maxLength: 253 }),
-  namespace: opt(str('namespace is the namespace of the referent.')),
+  namespace: opt(
+    str('namespace is the namespace of the referent.', {
+      'x-kubernetes-validations': [
+        { rule: 'self.size() == 0', message: 'cross namespace referencing is not currently supported' },
+      ],
+    }),
+  ),
 });
 export type PolicyTargetReference = Static<typeof PolicyTargetReference>;
 

@@ -73,6 +73,9 @@ export function double(description?: string, extra: Record<string, unknown> = {}
   return Type.Number({ format: 'double', ...(description === undefined ? {} : { description }), ...extra });
 }
 
+/** Istio's CEL rule for port numbers kept in a `uint32`, verbatim from its CRDs. */
+export const PORT_RANGE_RULE = { rule: '0 < self && self <= 65535', message: 'port must be between 1-65535' };
+
 /** Istio's CEL rule for `google.protobuf.Duration` fields, verbatim from its CRDs. */
 const DURATION_RULE = {
   rule: "duration(self) >= duration('1ms')",

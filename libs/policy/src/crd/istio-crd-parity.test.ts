@@ -9,6 +9,7 @@ import {
   listedFields,
   requiredFields,
   schemaFields,
+  validationMessages,
 } from '../../test/support/crd-field-list.js';
 import { buildCrd } from './istio-crds.js';
 
@@ -102,6 +103,12 @@ function ourSchema(kind: (typeof ISTIO_KINDS)[number]): Node {
 const ourFields = (kind: (typeof ISTIO_KINDS)[number]) =>
   schemaFields((ourSchema(kind)['properties'] as Node)['spec'] as Node);
 const istioRequired = listed['x-required'] as Record<string, string[]>;
+const istioRules = listed['x-validation-messages'] as Record<string, string[]>;
+
+/** Istio's CEL rules our CRD states as a structural `oneOf` block instead (x-mesh-one-of). */
+const AS_ONE_OF: Partial<Record<IstioKindName, string[]>> = {
+  RequestAuthentication: ['only one of jwks or jwksUri can be set'],
+};
 
 describe("our CRD schemas against Istio's CRDs, field by field", () => {
   it('lists every kind we model', () => {
@@ -121,6 +128,14 @@ describe("our CRD schemas against Istio's CRDs, field by field", () => {
         [...(REPLACED_BY_NEWER[kind.kind] ?? [])].sort(),
       );
       expect(fieldsMissingFrom(ours, istio), 'fields we have that the snapshot lacks').toEqual(newer);
+    });
+
+    it(`${kind.kind}: has the CEL rules of Istio's CRD, so that the API server refuses what Istio's does`, () => {
+      const oneOf = AS_ONE_OF[kind.kind] ?? [];
+      const spec = (ourSchema(kind)['properties'] as Node)['spec'] as Node;
+      expect(validationMessages(spec)).toEqual(
+        (istioRules[kind.kind] ?? []).filter((m) => !oneOf.includes(m)),
+      );
     });
 
     it(`${kind.kind}: requires exactly the fields Istio's CRD requires`, () => {

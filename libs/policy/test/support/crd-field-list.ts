@@ -73,6 +73,18 @@ export function requiredFields(schema: Node, path = '(root)', out: string[] = []
   return out.sort();
 }
 
+/** The messages of every CEL rule (`x-kubernetes-validations`) of a schema, sorted and deduplicated. */
+export function validationMessages(schema: Node, out = new Set<string>()): string[] {
+  const rules = schema['x-kubernetes-validations'];
+  if (Array.isArray(rules)) for (const rule of rules) if (isNode(rule)) out.add(String(rule['message']));
+  if (isNode(schema['properties']))
+    for (const child of Object.values(schema['properties']))
+      if (isNode(child)) validationMessages(child, out);
+  if (isNode(schema['additionalProperties'])) validationMessages(schema['additionalProperties'], out);
+  if (isNode(schema['items'])) validationMessages(schema['items'], out);
+  return [...out].sort();
+}
+
 /** Entries of `a` that `b` lacks or describes differently, as `path type` lines. */
 export function fieldsMissingFrom(a: FieldList, b: FieldList): string[] {
   return [...a]

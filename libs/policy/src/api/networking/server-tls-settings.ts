@@ -24,32 +24,51 @@ const TLSCertificate = obj({
  * `ServerTLSSettings`: TLS termination on a Gateway server or a Sidecar ingress listener. Istio's CRD
  * lets only one certificate source be set; the semantic validator reports the combinations.
  */
-export const ServerTLSSettings = obj({
-  httpsRedirect: opt(Type.Boolean()),
-  mode: opt(enumOf([...SERVER_TLS_MODES])),
-  serverCertificate: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
-  privateKey: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
-  caCertificates: opt(str('REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.')),
-  caCertCredentialName: opt(
-    str('For mutual TLS, the name of the secret or the configmap that holds CA certificates.'),
-  ),
-  caCrl: opt(str()),
-  credentialName: opt(
-    str(
-      'For gateways running on Kubernetes, the name of the secret that holds the TLS certs including the CA certificates.',
+export const ServerTLSSettings = obj(
+  {
+    httpsRedirect: opt(Type.Boolean()),
+    mode: opt(enumOf([...SERVER_TLS_MODES])),
+    serverCertificate: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
+    privateKey: opt(str('REQUIRED if mode is `SIMPLE` or `MUTUAL`.')),
+    caCertificates: opt(str('REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.')),
+    caCertCredentialName: opt(
+      str('For mutual TLS, the name of the secret or the configmap that holds CA certificates.'),
     ),
-  ),
-  credentialNames: opt(
-    stringList('Same as CredentialName but for multiple certificates.', { minItems: 1, maxItems: 2 }),
-  ),
-  tlsCertificates: opt(listOf(TLSCertificate, undefined, { minItems: 1, maxItems: 2 })),
-  subjectAltNames: opt(stringList()),
-  verifyCertificateSpki: opt(stringList()),
-  verifyCertificateHash: opt(stringList()),
-  minProtocolVersion: opt(enumOf([...TLS_PROTOCOL_VERSIONS])),
-  maxProtocolVersion: opt(enumOf([...TLS_PROTOCOL_VERSIONS])),
-  cipherSuites: opt(stringList()),
-});
+    caCrl: opt(str()),
+    credentialName: opt(
+      str(
+        'For gateways running on Kubernetes, the name of the secret that holds the TLS certs including the CA certificates.',
+      ),
+    ),
+    credentialNames: opt(
+      stringList('Same as CredentialName but for multiple certificates.', { minItems: 1, maxItems: 2 }),
+    ),
+    tlsCertificates: opt(listOf(TLSCertificate, undefined, { minItems: 1, maxItems: 2 })),
+    subjectAltNames: opt(stringList()),
+    verifyCertificateSpki: opt(stringList()),
+    verifyCertificateHash: opt(stringList()),
+    minProtocolVersion: opt(enumOf([...TLS_PROTOCOL_VERSIONS])),
+    maxProtocolVersion: opt(enumOf([...TLS_PROTOCOL_VERSIONS])),
+    cipherSuites: opt(stringList()),
+  },
+  {
+    // Istio's CEL rules, verbatim (the third repeats the first under another message).
+    validations: [
+      {
+        rule: '(has(self.tlsCertificates) ? 1 : 0) + (has(self.credentialNames) ? 1 : 0) <= 1',
+        message: 'only one of credentialNames or tlsCertificates can be set',
+      },
+      {
+        rule: '(has(self.credentialName) ? 1 : 0) + (has(self.credentialNames) ? 1 : 0) <= 1',
+        message: 'only one of credentialName or credentialNames can be set',
+      },
+      {
+        rule: '(has(self.credentialNames) ? 1 : 0) + (has(self.tlsCertificates) ? 1 : 0) <= 1',
+        message: 'only one of credentialName or tlsCertificates can be set',
+      },
+    ],
+  },
+);
 export type ServerTLSSettings = Static<typeof ServerTLSSettings>;
 
 /** `Port` of a Gateway server: number, protocol and name are required. */

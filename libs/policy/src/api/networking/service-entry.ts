@@ -1,7 +1,7 @@
 import { type Static } from 'typebox';
 
 import { NetworkingWorkloadSelector } from '../common.js';
-import { enumOf, listOf, obj, opt, str, stringList, uint32 } from '../schema-helpers.js';
+import { PORT_RANGE_RULE, enumOf, listOf, obj, opt, str, stringList, uint32 } from '../schema-helpers.js';
 import { WorkloadEntry } from './workload-entry.js';
 
 /** ServiceEntry (networking.istio.io): adds a service (often external to the mesh) to the registry. */
@@ -9,10 +9,16 @@ import { WorkloadEntry } from './workload-entry.js';
 export const SERVICE_ENTRY_RESOLUTIONS = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'] as const;
 
 export const ServicePort = obj({
-  number: uint32('A valid non-negative integer port number.'),
+  number: uint32('A valid non-negative integer port number.', {
+    'x-kubernetes-validations': [PORT_RANGE_RULE],
+  }),
   protocol: opt(str('The protocol exposed on the port.', { maxLength: 256 })),
   name: str('Label assigned to the port.', { maxLength: 256 }),
-  targetPort: opt(uint32('The port number on the endpoint where the traffic will be received.')),
+  targetPort: opt(
+    uint32('The port number on the endpoint where the traffic will be received.', {
+      'x-kubernetes-validations': [PORT_RANGE_RULE],
+    }),
+  ),
 });
 export type ServicePort = Static<typeof ServicePort>;
 
@@ -30,7 +36,19 @@ export const ServiceEntrySpec = obj(
         maxItems: 256,
       }),
     ),
-    ports: opt(listOf(ServicePort, 'The ports associated with the external service.', { maxItems: 256 })),
+    ports: opt(
+      listOf(ServicePort, 'The ports associated with the external service.', {
+        maxItems: 256,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+        'x-kubernetes-validations': [
+          {
+            rule: 'self.all(l1, self.exists_one(l2, l1.number == l2.number))',
+            message: 'port number cannot be duplicated',
+          },
+        ],
+      }),
+    ),
     location: opt(enumOf(['MESH_EXTERNAL', 'MESH_INTERNAL'])),
     resolution: opt(enumOf([...SERVICE_ENTRY_RESOLUTIONS])),
     endpoints: opt(
@@ -43,6 +61,24 @@ export const ServiceEntrySpec = obj(
   {
     description:
       'Configuration affecting service registry. See more details at: https://istio.io/docs/reference/config/networking/service-entry.html',
+    validations: [
+      {
+        rule: '(has(self.workloadSelector) ? 1 : 0) + (has(self.endpoints) ? 1 : 0) <= 1',
+        message: 'only one of WorkloadSelector or Endpoints can be set',
+      },
+      {
+        rule: '!((has(self.addresses) ? self.addresses : []).exists(k, k.contains("/")) && !((has(self.resolution) ? self.resolution : "NONE") in ["STATIC", "NONE"]))',
+        message: 'CIDR addresses are allowed only for NONE/STATIC resolution types',
+      },
+      {
+        rule: '((has(self.resolution) ? self.resolution : "NONE") == "NONE") ? !has(self.endpoints) : true',
+        message: 'NONE mode cannot set endpoints',
+      },
+      {
+        rule: '((has(self.resolution) ? self.resolution : "") == "DNS_ROUND_ROBIN") ? ((has(self.endpoints) ? self.endpoints : []).size() <= 1) : true',
+        message: 'DNS_ROUND_ROBIN mode cannot have multiple endpoints',
+      },
+    ],
   },
 );
 export type ServiceEntrySpec = Static<typeof ServiceEntrySpec>;

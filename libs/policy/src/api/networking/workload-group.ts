@@ -1,11 +1,13 @@
 import Type, { type Static } from 'typebox';
 
-import { int32, listOf, obj, opt, str, stringMap, uint32 } from '../schema-helpers.js';
-import { WorkloadEntry } from './workload-entry.js';
+import { PORT_RANGE_RULE, int32, listOf, obj, opt, str, stringMap, uint32 } from '../schema-helpers.js';
+import { WorkloadEntryTemplate } from './workload-entry.js';
 
 /** WorkloadGroup (networking.istio.io): the template VMs are registered from as WorkloadEntries. */
 
 const nonNegative = (description: string) => int32(description, { minimum: 0 });
+const probePort = (description?: string) =>
+  uint32(description, { 'x-kubernetes-validations': [PORT_RANGE_RULE] });
 
 export const ReadinessProbe = obj(
   {
@@ -27,17 +29,23 @@ export const ReadinessProbe = obj(
     httpGet: opt(
       obj({
         path: opt(str('Path to access on the HTTP server.')),
-        port: uint32('Port on which the endpoint lives.'),
+        port: probePort('Port on which the endpoint lives.'),
         host: opt(str('Host name to connect to, defaults to the pod IP.')),
-        scheme: opt(str()),
+        scheme: opt(
+          str(undefined, {
+            'x-kubernetes-validations': [
+              { rule: 'self in ["", "HTTP", "HTTPS"]', message: 'scheme must be one of [HTTP, HTTPS]' },
+            ],
+          }),
+        ),
         httpHeaders: opt(
           listOf(obj({ name: opt(str(undefined, { pattern: '^[-_A-Za-z0-9]+$' })), value: opt(str()) })),
         ),
       }),
     ),
-    tcpSocket: opt(obj({ host: opt(str()), port: uint32() })),
+    tcpSocket: opt(obj({ host: opt(str()), port: probePort() })),
     exec: opt(obj({ command: listOf(Type.String({ minLength: 1 }), 'Command to run.') })),
-    grpc: opt(obj({ port: opt(uint32('Port on which the endpoint lives.')), service: opt(str()) })),
+    grpc: opt(obj({ port: opt(probePort('Port on which the endpoint lives.')), service: opt(str()) })),
   },
   { oneOf: [['httpGet', 'tcpSocket', 'exec', 'grpc']] },
 );
@@ -51,7 +59,7 @@ export const WorkloadGroupSpec = obj(
         annotations: opt(stringMap(undefined, { maxProperties: 256 })),
       }),
     ),
-    template: WorkloadEntry,
+    template: WorkloadEntryTemplate,
     probe: opt(ReadinessProbe),
   },
   {

@@ -10,22 +10,32 @@ export const AUTHORIZATION_ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'] as con
 const serviceAccounts = () => opt(listOf(Type.String({ maxLength: 320 }), 'Optional.', { maxItems: 16 }));
 
 /** `Source`: who sends the request. The `not*` variants negate. */
-export const Source = obj({
-  principals: opt(stringList('Optional.')),
-  notPrincipals: opt(stringList('Optional.')),
-  requestPrincipals: opt(stringList('Optional.')),
-  notRequestPrincipals: opt(stringList('Optional.')),
-  namespaces: opt(stringList('Optional.')),
-  notNamespaces: opt(stringList('Optional.')),
-  serviceAccounts: serviceAccounts(),
-  notServiceAccounts: serviceAccounts(),
-  trustDomains: opt(stringList('Optional.')),
-  notTrustDomains: opt(stringList('Optional.')),
-  ipBlocks: opt(stringList('Optional.')),
-  notIpBlocks: opt(stringList('Optional.')),
-  remoteIpBlocks: opt(stringList('Optional.')),
-  notRemoteIpBlocks: opt(stringList('Optional.')),
-});
+export const Source = obj(
+  {
+    principals: opt(stringList('Optional.')),
+    notPrincipals: opt(stringList('Optional.')),
+    requestPrincipals: opt(stringList('Optional.')),
+    notRequestPrincipals: opt(stringList('Optional.')),
+    namespaces: opt(stringList('Optional.')),
+    notNamespaces: opt(stringList('Optional.')),
+    serviceAccounts: serviceAccounts(),
+    notServiceAccounts: serviceAccounts(),
+    trustDomains: opt(stringList('Optional.')),
+    notTrustDomains: opt(stringList('Optional.')),
+    ipBlocks: opt(stringList('Optional.')),
+    notIpBlocks: opt(stringList('Optional.')),
+    remoteIpBlocks: opt(stringList('Optional.')),
+    notRemoteIpBlocks: opt(stringList('Optional.')),
+  },
+  {
+    validations: [
+      {
+        rule: '(has(self.serviceAccounts) || has(self.notServiceAccounts)) ? (!has(self.principals) && !has(self.notPrincipals) && !has(self.namespaces) && !has(self.notNamespaces)) : true',
+        message: 'Cannot set serviceAccounts with namespaces or principals',
+      },
+    ],
+  },
+);
 export type Source = Static<typeof Source>;
 
 /** `Operation`: what the request does. The `not*` variants negate. */

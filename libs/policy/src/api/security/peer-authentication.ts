@@ -16,7 +16,17 @@ export const PeerAuthenticationSpec = obj(
   {
     selector: opt(WorkloadSelector),
     mtls: opt(MutualTLS),
-    portLevelMtls: opt(mapOf(MutualTLS, 'Port specific mutual TLS settings.', { minProperties: 1 })),
+    portLevelMtls: opt(
+      mapOf(MutualTLS, 'Port specific mutual TLS settings.', {
+        minProperties: 1,
+        'x-kubernetes-validations': [
+          {
+            rule: 'self.all(key, 0 < int(key) && int(key) <= 65535)',
+            message: 'port must be between 1-65535',
+          },
+        ],
+      }),
+    ),
   },
   {
     description:

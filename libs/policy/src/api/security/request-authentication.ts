@@ -11,6 +11,12 @@ const jwksUri = () =>
     str("URL of the provider's public key set to validate signature of the JWT.", {
       minLength: 1,
       maxLength: 2048,
+      'x-kubernetes-validations': [
+        {
+          rule: 'url(self).getScheme() in ["http", "https"]',
+          message: 'url must have scheme http:// or https://',
+        },
+      ],
     }),
   );
 

@@ -75,10 +75,24 @@ export const MetricsOverrides = obj({
   disabled: opt(nullableBool('Optional.')),
   tagOverrides: opt(
     mapOf(
-      obj({
-        operation: opt(enumOf(['UPSERT', 'REMOVE'])),
-        value: opt(str('Value is only considered if the operation is `UPSERT`.')),
-      }),
+      obj(
+        {
+          operation: opt(enumOf(['UPSERT', 'REMOVE'])),
+          value: opt(str('Value is only considered if the operation is `UPSERT`.')),
+        },
+        {
+          validations: [
+            {
+              rule: '((has(self.operation) ? self.operation : "") == "UPSERT") ? (self.value != "") : true',
+              message: 'value must be set when operation is UPSERT',
+            },
+            {
+              rule: '((has(self.operation) ? self.operation : "") == "REMOVE") ? !has(self.value) : true',
+              message: 'value must not be set when operation is REMOVE',
+            },
+          ],
+        },
+      ),
       'Optional.',
     ),
   ),
