@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigFile, type ParsedFile } from '../loader/config-file.js';
 
 /**
- * Istio's own YAML, vendored in src/testdata/istio-api (see its SOURCES.md): the bookinfo networking
- * samples and the CRD validation test data of pkg/config/validation/testdata/crds. `meshctl validate`
- * reads each file through `parseConfigFile`, so that is what runs here: every valid file must parse
- * without an error, and every document of an `*-invalid.yaml` must be refused on its own.
+ * Istio's own YAML, vendored in src/testdata/istio-api (see its SOURCES.md): the bookinfo samples and
+ * the CRD validation test data of pkg/config/validation/testdata/crds. `meshctl validate` reads each
+ * file through `parseConfigFile`, so that is what runs here: every valid file must parse without an
+ * error, and every document of an `*-invalid.yaml` must be refused on its own.
  */
 
 const TESTDATA = new URL('../testdata/istio-api/', import.meta.url);
@@ -37,17 +37,22 @@ function invalidCases(text: string): { expected: string; text: string }[] {
     .filter((document) => document.expected !== '');
 }
 
-describe("Istio's bookinfo networking samples", () => {
-  const files = filesIn('bookinfo/', '.yaml');
+/** The bookinfo samples that are Istio resources: networking, and the one non-Mixer policy sample. */
+const SAMPLES = { 'bookinfo/': 22, 'bookinfo-policy/': 1 } as const;
 
-  it('are all here', () => expect(files.length).toBe(22));
+describe("Istio's bookinfo samples", () => {
+  for (const [dir, count] of Object.entries(SAMPLES)) {
+    const files = filesIn(dir, '.yaml');
 
-  for (const file of files) {
-    it(`${file} is valid`, () => {
-      const parsed = parse(read('bookinfo/', file), file);
-      expect(parsed.resources).toBeGreaterThan(0);
-      expect(errorsOf(parsed)).toEqual([]);
-    });
+    it(`${dir}: all ${count} are here`, () => expect(files.length).toBe(count));
+
+    for (const file of files) {
+      it(`${dir}${file} is valid`, () => {
+        const parsed = parse(read(dir, file), file);
+        expect(parsed.resources).toBeGreaterThan(0);
+        expect(errorsOf(parsed)).toEqual([]);
+      });
+    }
   }
 });
 
