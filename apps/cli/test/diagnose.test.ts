@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,4 +162,36 @@ describe('authz check over files', () => {
       authzCheckResult(mesh, 'backend', { caller: {}, request: { headers: ['novalue'] } }),
     ).toThrow(/invalid --header "novalue"/);
   });
+});
+
+describe('exit codes of the built commands', () => {
+  const MESHCTL = join(import.meta.dirname, '..', 'bin', 'run.js');
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [MESHCTL, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, MESH_STATE_DIR: join(dir, 'no-mesh') },
+    });
+
+  // Seven meshctl processes: seconds each on a loaded machine.
+  it('0 OK, 1 conflict or denial, 2 unknown workload, 3 no local mesh', () => {
+    const [workloads, strict, disable, allow] = files(
+      ['workloads.yaml', WORKLOADS],
+      ['strict.yaml', STRICT],
+      ['dr.yaml', DISABLE],
+      ['allow.yaml', ALLOW],
+    ) as [string, string, string, string];
+    expect(run(['tls-check', 'frontend', '-f', workloads, '-f', strict]).status).toBe(0);
+    expect(run(['tls-check', 'frontend', '-f', workloads, '-f', strict, '-f', disable]).status).toBe(1);
+    expect(run(['authz', 'check', 'backend', '-f', workloads, '-f', allow, '--from', 'other']).status).toBe(
+      1,
+    );
+    const unknown = run(['authz', 'check', 'nope', '-f', workloads]);
+    expect([unknown.status, unknown.stderr]).toEqual([
+      2,
+      expect.stringContaining('no workload or instance "nope"'),
+    ]);
+    for (const command of [['tls-check', 'frontend'], ['authz', 'check', 'backend'], ['proxy-status']])
+      expect(run(command).status).toBe(3);
+  }, 180_000);
 });
