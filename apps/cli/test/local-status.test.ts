@@ -1,25 +1,22 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import {
-  ConfigTree,
-  LAST_GOOD_FILE,
-  parseConfigFile,
-  serializeLastGood,
-  type StoredConfig,
-} from '@mesh/policy';
+import { parseConfigFile, type StoredConfig } from '@mesh/policy';
 import { MeshSnapshot } from '@mesh/registry';
 import { sidecarConfig, simulate } from '@mesh/xds';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { localStatus, renderStatusTable } from '../src/local/local-status.js';
 import type { InstanceState, RunState } from '../src/local/run-state.js';
+import { enforcedMtls, inboundChains } from '../src/local/sidecar-mtls.js';
 
 /**
- * `meshctl local status` reports the mTLS mode the sidecar's inbound chains enforce on each port:
- * checked against the chains istiod generates for the same config (what a plaintext and an mTLS
- * caller get, by the simulation), port-level PeerAuthentication and last good versions included.
+ * `meshctl local status` reports the mTLS mode the sidecar's inbound chains enforce on each port, read
+ * from the listeners the sidecar holds (its admin `/config_dump`): checked against what a plaintext and
+ * an mTLS caller get from the chains istiod generates for the same config (the simulation),
+ * port-level PeerAuthentication included. Reading them costs no Istio schemas nor Envoy protos.
  */
 
 const SERVICE = `apiVersion: v1
@@ -49,12 +46,14 @@ const REVIEWS: InstanceState = {
   serviceAccount: 'reviews',
   identity: 'spiffe://cluster.local/ns/default/sa/reviews',
   labels: { app: 'reviews' },
-  // Nothing listens here: readiness and xDS probes fail fast, the mTLS column does not depend on them.
+  // Nothing listens here: the probes fail fast.
   address: '127.0.99.2',
   // 7070 is in no Service: its traffic takes the passthrough chains.
   ports: [9080, 9090, 7070],
   appPorts: {},
   sidecar: true,
+  // Nothing listens on port 1 either (a sidecar of another mesh may hold 15000).
+  adminPort: 1,
   env: {},
   logs: { app: '' },
 };
@@ -62,20 +61,28 @@ const REVIEWS: InstanceState = {
 const root = mkdtempSync(join(tmpdir(), 'meshctl-status-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-let meshes = 0;
-/** A state directory with a running mesh's run state and config directory; istiod does not answer. */
-function mesh(files: Record<string, string>): { stateDir: string; state: RunState } {
-  const stateDir = join(root, `mesh-${++meshes}`);
+/** A state directory with a running mesh's run state (this process as its supervisor); nothing answers. */
+function mesh(): { stateDir: string; state: RunState } {
+  const stateDir = mkdtempSync(join(root, 'mesh-'));
   const configDir = join(stateDir, 'config');
   mkdirSync(configDir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(configDir, name), text);
   const istiod = { xdsPort: 1, secureXdsPort: 1, monitoringPort: 1, log: '' };
   const state: RunState = {
     ...{ mesh: 'status', meshFile: '', mode: 'explicit', supervisorPid: process.pid },
     ...{ startedAt: '', ready: true, configDir, istiod, instances: [REVIEWS] },
   };
+  mkdirSync(join(stateDir, 'local'), { recursive: true });
+  writeFileSync(join(stateDir, 'local', 'run.json'), JSON.stringify(state));
   return { stateDir, state };
 }
+
+const PROXY = {
+  id: 'sidecar~127.0.99.2~reviews-0.default~default.svc.cluster.local',
+  namespace: 'default',
+  labels: REVIEWS.labels,
+  ipAddresses: [REVIEWS.address],
+  serviceAccount: 'reviews',
+};
 
 let version = 0;
 /** What istiod's file store puts in force from these files (the loader it shares with meshctl). */
@@ -90,14 +97,7 @@ function istiodConfig(files: Record<string, string>): StoredConfig[] {
  * caller is refused under STRICT, an mTLS caller is terminated under STRICT and PERMISSIVE.
  */
 function generatedMode(configs: StoredConfig[], port: number): string {
-  const proxy = {
-    id: 'sidecar~127.0.99.2~reviews-0.default~default.svc.cluster.local',
-    namespace: 'default',
-    labels: REVIEWS.labels,
-    ipAddresses: [REVIEWS.address],
-    serviceAccount: 'reviews',
-  };
-  const config = sidecarConfig(new MeshSnapshot(configs), proxy);
+  const config = sidecarConfig(new MeshSnapshot(configs), PROXY);
   const plaintext = simulate(config, { direction: 'inbound', port, tls: false, protocol: 'http' });
   const mtls = simulate(config, {
     direction: 'inbound',
@@ -114,44 +114,82 @@ function generatedMode(configs: StoredConfig[], port: number): string {
 const perPort = (configs: StoredConfig[]) =>
   REVIEWS.ports.map((port) => `${port}:${generatedMode(configs, port)}`).join(' ');
 
+/** What the sidecar's `/config_dump` holds of its listeners when istiod serves it this config. */
+function configDump(configs: StoredConfig[]): unknown {
+  const { listeners } = sidecarConfig(new MeshSnapshot(configs), PROXY);
+  return {
+    configs: [
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+        dynamic_listeners: listeners.map((listener) => ({ name: listener.name, active_state: { listener } })),
+      },
+    ],
+  };
+}
+
+/** The MTLS column for the files' config, on the given ports. */
+function shown(files: Record<string, string>, ports = REVIEWS.ports): string {
+  const chains = inboundChains(configDump(istiodConfig(files)));
+  if (!chains) throw new Error('no virtualInbound listener in the dump');
+  return enforcedMtls(chains, ports);
+}
+
+const workloadWide = (mode: string) =>
+  `apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default}\nspec: {mtls: {mode: ${mode}}}\n`;
+
 describe('meshctl local status: the MTLS column', () => {
-  it('shows a port-level PeerAuthentication port by port, as the inbound chains enforce it', async () => {
+  it('shows a port-level PeerAuthentication port by port, as the inbound chains enforce it', () => {
     const files = { 'services.yaml': SERVICE, 'mtls.yaml': portLevel('STRICT') };
-    const { stateDir, state } = mesh(files);
-    const status = await localStatus(state, stateDir);
     expect(perPort(istiodConfig(files))).toBe('9080:STRICT 9090:PERMISSIVE 7070:STRICT');
-    expect(status.workloads[0]?.mtls).toBe('9080:STRICT 9090:PERMISSIVE 7070:STRICT');
-    expect(renderStatusTable(status).split('\n')[1]).toMatch(/ 9080:STRICT 9090:PERMISSIVE 7070:STRICT +-$/);
+    expect(shown(files)).toBe('9080:STRICT 9090:PERMISSIVE 7070:STRICT');
   });
 
-  it('shows one mode when every port has it', async () => {
+  it('shows one mode when every port has it', () => {
     const files = { 'services.yaml': SERVICE, 'mtls.yaml': portLevel('PERMISSIVE') };
-    const { stateDir, state } = mesh(files);
     expect(perPort(istiodConfig(files))).toBe('9080:PERMISSIVE 9090:PERMISSIVE 7070:PERMISSIVE');
-    expect((await localStatus(state, stateDir)).workloads[0]?.mtls).toBe('PERMISSIVE');
+    expect(shown(files)).toBe('PERMISSIVE');
   });
 
-  it('counts a policy written without a namespace in default, as istiod does', async () => {
-    const files = {
-      'services.yaml': SERVICE,
-      'mtls.yaml':
-        'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default}\nspec: {mtls: {mode: STRICT}}\n',
-    };
-    const { stateDir, state } = mesh(files);
-    expect(perPort(istiodConfig(files))).toBe('9080:STRICT 9090:STRICT 7070:STRICT');
-    expect((await localStatus(state, stateDir)).workloads[0]?.mtls).toBe('STRICT');
+  it('tells STRICT, PERMISSIVE and DISABLE apart, on served ports, passthrough ports and without ports', () => {
+    for (const mode of ['STRICT', 'PERMISSIVE', 'DISABLE']) {
+      const files = { 'services.yaml': SERVICE, 'mtls.yaml': workloadWide(mode) };
+      expect(perPort(istiodConfig(files))).toBe(`9080:${mode} 9090:${mode} 7070:${mode}`);
+      expect(shown(files)).toBe(mode);
+      expect(shown(files, [])).toBe(mode);
+    }
   });
 
-  it('counts the last good version istiod keeps of a policy whose file is now invalid', async () => {
-    const good = { 'services.yaml': SERVICE, 'mtls.yaml': portLevel('STRICT') };
-    const { stateDir, state } = mesh({ ...good, 'mtls.yaml': portLevel('STRICTT') });
-    // istiod's copy of what it enforced before the file broke (written by its file store).
-    const tree = new ConfigTree(() => String(++version));
-    for (const [file, text] of Object.entries(good))
-      tree.read(parseConfigFile(text, file, () => String(++version)));
-    mkdirSync(join(stateDir, LAST_GOOD_FILE, '..'), { recursive: true });
-    writeFileSync(join(stateDir, LAST_GOOD_FILE), serializeLastGood(tree.inForceByFile()));
+  it('shows - for a sidecar that does not answer', async () => {
+    const status = await localStatus(mesh().state);
+    expect(status.workloads[0]).toMatchObject({ proxy: 'not ready', mtls: '-' });
+    expect(renderStatusTable(status).split('\n')[1]).toMatch(/ not ready +0 +- +- +-$/);
+  });
+});
 
-    expect((await localStatus(state, stateDir)).workloads[0]?.mtls).toBe(perPort(istiodConfig(good)));
+describe('meshctl local status: start-up', () => {
+  it('loads neither the Istio schemas nor the Envoy protos (the built CLI, with a mesh running)', () => {
+    const hook = `import { registerHooks } from 'node:module';
+const loaded = [];
+registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(loaded) + '\\n'));`;
+    const result = spawnSync(
+      process.execPath,
+      [
+        ...['--import', `data:text/javascript,${encodeURIComponent(hook)}`],
+        ...[join(import.meta.dirname, '..', 'bin', 'run.js'), 'local', 'status', '-o', 'json'],
+        ...['--state-dir', mesh().stateDir],
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.status, result.stderr).toBe(1); // its sidecar is not ready
+    expect(JSON.parse(result.stdout)).toMatchObject({ workloads: [{ instance: 'reviews-0', mtls: '-' }] });
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(result.stderr)?.[1] ?? '[]') as string[];
+    expect(loaded.length).toBeGreaterThan(10);
+    // @mesh/policy's index and its schemas, @mesh/xds with the Envoy protos and gRPC, @mesh/registry.
+    const heavy = [
+      ...['/libs/policy/dist/index.js', '/libs/policy/dist/api/', '/typebox/'],
+      ...['/libs/xds/', '/protobufjs/', '/@grpc/', '/libs/registry/'],
+    ];
+    expect(loaded.filter((url) => heavy.some((part) => url.includes(part)))).toEqual([]);
   });
 });

@@ -138,7 +138,7 @@ describe.each(['explicit', 'transparent'] as const)('%s mode', (mode) => {
   describe('status', () => {
     it('lists every workload instance with identity, address, proxy readiness and xDS sync', async () => {
       const status = JSON.parse((await meshctl(['local', 'status', '-o', 'json'])).stdout) as {
-        workloads: { instance: string; identity: string; address: string; proxy: string; xds: string }[];
+        workloads: { instance: string; identity: string; proxy: string; xds: string; mtls: string }[];
       };
       expect(status.workloads.map((w) => w.instance).sort()).toEqual(
         [
@@ -157,6 +157,7 @@ describe.each(['explicit', 'transparent'] as const)('%s mode', (mode) => {
         identity: 'spiffe://cluster.local/ns/frontend-ns/sa/fe-client',
         proxy: 'ready',
         xds: 'synced',
+        mtls: 'PERMISSIVE', // read from the listeners the sidecar holds (in its network namespace)
       });
       expect(status.workloads.find((w) => w.instance === 'outsider-0')).toMatchObject({ proxy: 'none' });
     });

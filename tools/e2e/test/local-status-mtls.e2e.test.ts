@@ -8,9 +8,9 @@ import { LoopbackMesh, waitFor } from './mesh-processes.js';
 import { meshctl } from './processes.js';
 
 /**
- * `meshctl local status` says, port by port, the mTLS mode a real sidecar enforces: a port-level
- * PeerAuthentication (STRICT on 9080, PERMISSIVE on 9090) shows as `9080:STRICT 9090:PERMISSIVE`, and
- * a plaintext client is refused on 9080 and served on 9090. When the policy's file breaks, istiod
+ * `meshctl local status` says, port by port, the mTLS mode a real sidecar enforces (read from the
+ * listeners it holds): a port-level PeerAuthentication (STRICT on 9080, PERMISSIVE on 9090) shows as
+ * `9080:STRICT 9090:PERMISSIVE`, and a plaintext client is refused on 9080 and served on 9090. When the policy's file breaks, istiod
  * keeps its last good version in force and status goes on showing it.
  */
 
@@ -37,6 +37,8 @@ spec:
 `;
 
 const mesh = new LoopbackMesh();
+/** The sidecar's admin port, which status asks for the listeners it holds. */
+let adminPort = 0;
 
 /** The HTTP status a plaintext client without a sidecar gets from the sidecar's port (0: refused). */
 async function plaintext(port: number): Promise<number> {
@@ -72,6 +74,7 @@ function status(): { workloads: { instance: string; mtls: string }[] } {
           ...{
             address: ADDRESS,
             ports: [9080, 9090],
+            adminPort,
             appPorts: {},
             sidecar: true,
             env: {},
@@ -91,13 +94,14 @@ beforeAll(async () => {
   mesh.writeConfig('mtls.yaml', portLevel('STRICT'));
   await mesh.startIstiod();
   const app = await mesh.startApp('reviews', ADDRESS);
-  await mesh.startSidecar({
+  const sidecar = await mesh.startSidecar({
     name: 'reviews-0',
     serviceAccount: 'reviews',
     labels: { app: 'reviews' },
     address: ADDRESS,
     inbound: { 9080: app, 9090: app },
   });
+  adminPort = Number(new URL(sidecar.adminUrl).port);
   await waitFor(
     async () => (await plaintext(9080)) === 0 && (await plaintext(9090)) === 200,
     20_000,

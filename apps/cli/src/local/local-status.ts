@@ -1,21 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 
-import {
-  formatFinding,
-  formatStale,
-  LAST_GOOD_FILE,
-  mtlsModeForPort,
-  parseLastGood,
-  type Finding,
-  type StaleConfig,
-} from '@mesh/policy';
-import { MeshSnapshot } from '@mesh/registry';
-import { buildSidecarContext } from '@mesh/xds';
+import { formatFinding, formatStale, type Finding, type StaleConfig } from '@mesh/policy/formatting';
 
-import { readConfigTree } from '../validate/read-config-files.js';
 import type { InstanceState, RunState } from './run-state.js';
+import { enforcedMtls, inboundChains } from './sidecar-mtls.js';
 
 /**
  * What `meshctl local up` prints when ready and `meshctl local status` reports: every workload
@@ -25,12 +14,10 @@ import type { InstanceState, RunState } from './run-state.js';
  * istiod refused (its `/debug/configz`): invalid documents, and the resources whose last good version
  * istiod keeps in force because their new version is invalid.
  *
- * The mTLS modes are computed as istiod computes the sidecar's inbound chains, from the same config:
- * the config directory read by istiod's loader, starting from the last good versions istiod saved in
- * the state directory (so a policy whose file is broken counts at the version istiod keeps), turned
- * into a mesh snapshot and the sidecar context generation builds (PeerAuthentication evaluated by
- * @mesh/policy, port-level settings included). istiod's `/debug/configz` names the resources in force
- * but not their content, so it cannot give the modes.
+ * The mTLS modes are read from the inbound listener each sidecar holds (its admin `/config_dump`,
+ * see sidecar-mtls.ts): what is in force there, told without loading the Istio schemas and the Envoy
+ * protos (`local status` is meant to answer at once; recomputing the modes from istiod's config cost
+ * ~1 s of CPU). A sidecar that does not answer shows `-`.
  */
 
 export interface InstanceStatus {
@@ -77,81 +64,65 @@ async function configStatus(monitoringPort: number): Promise<LocalStatus['config
   };
 }
 
-/** The config istiod enforces from the local mesh's config directory (see the top of this file). */
-async function enforcedConfig(state: RunState, stateDir: string): Promise<MeshSnapshot> {
-  const copy = join(stateDir, LAST_GOOD_FILE);
-  const saved = await readFile(copy, 'utf8').then(
-    (text) => parseLastGood(text, copy, () => undefined),
-    () => new Map(),
-  );
-  const tree = await readConfigTree(state.configDir, saved);
-  return new MeshSnapshot([...tree.merge().configs.values()]);
-}
-
-/**
- * The mode the sidecar's inbound chains enforce on each port the instance serves: the port-level
- * mode on a port a service declares, the workload's mode on any other (its traffic takes the
- * passthrough chains). One mode when every port has it, else `<port>:<mode>` for each.
- */
-function enforcedMtls(snapshot: MeshSnapshot, instance: InstanceState): string {
-  const context = buildSidecarContext(snapshot, {
-    id: instance.instance,
-    namespace: instance.namespace,
-    labels: instance.labels,
-    ipAddresses: [instance.address],
-    serviceAccount: instance.serviceAccount,
-  });
-  const { peerAuthentication } = context;
-  const served = new Set(context.inboundPorts.map((inbound) => inbound.targetPort));
-  const modes = instance.ports.map((port) =>
-    served.has(port) ? mtlsModeForPort(peerAuthentication, port) : peerAuthentication.mode,
-  );
-  if (new Set(modes).size <= 1) return modes[0] ?? peerAuthentication.mode;
-  return instance.ports.map((port, i) => `${port}:${modes[i]}`).join(' ');
-}
-
 type Answer = { status: number; body: string } | undefined;
 
 const PROBE_MS = 4000;
 
 /**
+ * One GET with node:http, not fetch: fetch loads undici, ~60 ms of CPU more on every `local status`.
+ * `GET` is the same request as text, for the process `probe` starts in a pod's network namespace.
+ */
+const GET = `(url, ms) => new Promise((resolve) => {
+  const request = require('node:http').get(url, { agent: false, signal: AbortSignal.timeout(ms) }, (response) => {
+    const chunks = [];
+    response.on('data', (chunk) => chunks.push(chunk));
+    response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    response.on('error', () => resolve(null));
+  });
+  request.on('error', () => resolve(null));
+})`;
+
+function get(url: string): Promise<Answer | null> {
+  return new Promise((resolve) => {
+    const request = httpGet(url, { agent: false, signal: AbortSignal.timeout(PROBE_MS) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', () => resolve(null));
+    });
+    request.on('error', () => resolve(null));
+  });
+}
+
+/**
  * GETs every URL at once; undefined where nothing answered within `PROBE_MS`. In a pod's network
  * namespace one process asks them all (starting one per URL is what takes time), and exits once it has
- * printed the answers rather than when its keep-alive connections time out; it gets longer than the
- * requests, since starting Node on a busy machine can take seconds by itself.
+ * printed the answers; it gets longer than the requests, since starting Node on a busy machine can
+ * take seconds by itself.
  */
 async function probe(urls: string[], netns?: string): Promise<Answer[]> {
-  if (netns) {
-    const script = `Promise.all(${JSON.stringify(urls)}.map((u) => fetch(u, { signal: AbortSignal.timeout(${PROBE_MS}) }).then(async (r) => ({ status: r.status, body: await r.text() }), () => null))).then((a) => process.stdout.write(JSON.stringify(a), () => process.exit(0)))`;
-    return new Promise((resolve) =>
-      execFile(
-        'ip',
-        ['netns', 'exec', netns, process.execPath, '-e', script],
-        { timeout: 3 * PROBE_MS },
-        (err, stdout) => {
-          try {
-            if (err) throw err;
-            resolve((JSON.parse(stdout) as (Answer | null)[]).map((answer) => answer ?? undefined));
-          } catch {
-            resolve(urls.map(() => undefined));
-          }
-        },
-      ),
-    );
-  }
-  return Promise.all(
-    urls.map(async (url) => {
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_MS) });
-        return { status: response.status, body: await response.text() };
-      } catch {
-        return undefined;
-      }
-    }),
+  if (!netns) return (await Promise.all(urls.map(get))).map((answer) => answer ?? undefined);
+  const script = `Promise.all(${JSON.stringify(urls)}.map((u) => (${GET})(u, ${PROBE_MS}))).then((a) => process.stdout.write(JSON.stringify(a), () => process.exit(0)))`;
+  return new Promise((resolve) =>
+    execFile(
+      'ip',
+      ['netns', 'exec', netns, process.execPath, '-e', script],
+      { timeout: 3 * PROBE_MS, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout) => {
+        try {
+          if (err) throw err;
+          resolve((JSON.parse(stdout) as (Answer | null)[]).map((answer) => answer ?? undefined));
+        } catch {
+          resolve(urls.map(() => undefined));
+        }
+      },
+    ),
   );
 }
 
-async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): Promise<InstanceStatus> {
+async function instanceStatus(instance: InstanceState): Promise<InstanceStatus> {
   const base = {
     instance: instance.instance,
     workload: instance.workload,
@@ -164,18 +135,19 @@ async function instanceStatus(instance: InstanceState, snapshot: MeshSnapshot): 
   if (!instance.sidecar) return { ...base, proxy: 'none', xds: '-', mtls: 'none (no sidecar)' };
   // The admin port listens on loopback only (in the pod's own, in transparent mode).
   const admin = `http://127.0.0.1:${instance.adminPort ?? 15000}`;
-  const [[ready], [plane, certs]] = await Promise.all([
+  const [[ready], [plane, certs, dump]] = await Promise.all([
     probe([`http://${instance.address}:15021/healthz/ready`]),
-    probe([`${admin}/control_plane`, `${admin}/certs`], instance.netns),
+    probe([`${admin}/control_plane`, `${admin}/certs`, `${admin}/config_dump`], instance.netns),
   ]);
   const sync =
     plane?.status === 200 ? (JSON.parse(plane.body) as { connected: boolean; synced: boolean }) : undefined;
   const certificate = certs?.status === 200 ? servingCertificate(certs.body) : undefined;
+  const chains = dump?.status === 200 ? inboundChains(JSON.parse(dump.body)) : undefined;
   return {
     ...base,
     proxy: ready?.status === 200 ? 'ready' : 'not ready',
     xds: !sync ? '-' : !sync.connected ? 'disconnected' : sync.synced ? 'synced' : 'not synced',
-    mtls: enforcedMtls(snapshot, instance),
+    mtls: chains ? enforcedMtls(chains, instance.ports) : '-',
     ...(certificate ? { certificate } : {}),
   };
 }
@@ -203,8 +175,7 @@ export function formatExpiry(expires: string, now: Date): string {
 }
 
 /** The status of the mesh running on `stateDir` (istiod's state directory too) as `state` describes it. */
-export async function localStatus(state: RunState, stateDir: string): Promise<LocalStatus> {
-  const snapshot = await enforcedConfig(state, stateDir);
+export async function localStatus(state: RunState): Promise<LocalStatus> {
   return {
     mesh: state.mesh,
     mode: state.mode,
@@ -215,7 +186,7 @@ export async function localStatus(state: RunState, stateDir: string): Promise<Lo
       monitoringPort: state.istiod.monitoringPort,
       metrics: `http://127.0.0.1:${state.istiod.monitoringPort}/metrics`,
     },
-    workloads: await Promise.all(state.instances.map((i) => instanceStatus(i, snapshot))),
+    workloads: await Promise.all(state.instances.map(instanceStatus)),
     config: await configStatus(state.istiod.monitoringPort),
   };
 }

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 
-import type { LocalStatus } from '../../local/local-status.js';
+import { localStatus, notReady, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -23,9 +23,7 @@ export default class LocalStatusCommand extends Command {
       this.error('no local mesh is running on this state directory (npx meshctl local up -f FILE)', {
         exit: 3,
       });
-    // Loaded once a mesh is known to run: it reads istiod's config with libs/policy and libs/xds.
-    const { localStatus, notReady, renderStatusTable } = await import('../../local/local-status.js');
-    const status = await localStatus(state, stateDir);
+    const status = await localStatus(state);
     this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
     // Like a failing readiness check: scripts and CI can wait on it.
     const waiting = notReady(status);

@@ -102,7 +102,7 @@ export default class LocalUp extends Command {
       },
       progress,
     }).catch((err: Error) => this.error(err.message, { exit: 1 }));
-    const status = await localStatus(runtime.state, stateDir);
+    const status = await localStatus(runtime.state);
     if (!quiet)
       this.log(
         flags.output === 'json'
@@ -156,7 +156,7 @@ export default class LocalUp extends Command {
     for (;;) {
       const state = readRunState(stateDir);
       if (state?.ready) {
-        const status = await localStatus(state, stateDir);
+        const status = await localStatus(state);
         this.log(
           output === 'json'
             ? JSON.stringify(status, null, 2)
