@@ -104,7 +104,7 @@ describe('tlsCheck', () => {
     ]);
   });
 
-  it('takes the workload port-level mode and names the workload policy', () => {
+  it('takes the workload port-level mode and names the workload policy; auto-mTLS follows it with plaintext', () => {
     const policy = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: { name: backend-db, namespace: default }
@@ -112,9 +112,17 @@ spec:
   selector: { matchLabels: { app: backend } }
   portLevelMtls: { '5432': { mode: DISABLE } }`;
     const rows = check(STRICT_NAMESPACE, policy).rows;
-    expect(rows.map((r) => [r.port, r.endpoints[0]?.server, r.endpoints[0]?.policy, r.status])).toEqual([
-      [5432, 'DISABLE', 'backend-db.default', 'CONFLICT'],
-      [8080, 'STRICT', 'default-strict-mtls.default', 'OK'],
+    expect(
+      rows.map((r) => [
+        r.port,
+        r.endpoints[0]?.server,
+        r.endpoints[0]?.policy,
+        r.endpoints[0]?.sends,
+        r.status,
+      ]),
+    ).toEqual([
+      [5432, 'DISABLE', 'backend-db.default', 'plaintext', 'OK'],
+      [8080, 'STRICT', 'default-strict-mtls.default', 'ISTIO_MUTUAL', 'OK'],
     ]);
   });
 

@@ -1,6 +1,7 @@
 import type { MeshEndpoint, MeshService, MeshServicePort, MeshSnapshot } from '@mesh/registry';
 import { labelsMatch } from '@mesh/registry';
 
+import { endpointTlsModes } from './endpoint-tls-mode.js';
 import { outboundClusterName } from './resource-names.js';
 
 type Obj = Record<string, unknown>;
@@ -72,14 +73,16 @@ function localityOf(endpoint: MeshEndpoint): { region?: string; zone?: string; s
 
 /**
  * The endpoints of a cluster, grouped by locality (each group weighted by its endpoints, as gRPC's
- * weighted-locality balancing needs), with Istio's `tlsMode` metadata for auto-mTLS.
+ * weighted-locality balancing needs), with Istio's `tlsMode` metadata for auto-mTLS (endpoint-tls-mode.ts).
  */
 export function loadAssignment(
   snapshot: MeshSnapshot,
   service: MeshService,
   port: MeshServicePort,
   subset: string,
+  rootNamespace: string,
 ): Obj {
+  const tlsModeOf = endpointTlsModes(snapshot, service, port, rootNamespace);
   const labels = subset ? subsetsOf(snapshot, service.hostname).get(subset) : undefined;
   const endpoints = snapshot.endpoints(service, port).filter((e) => !labels || labelsMatch(labels, e.labels));
   const byLocality = new Map<string, MeshEndpoint[]>();
@@ -90,19 +93,22 @@ export function loadAssignment(
     endpoints: [...byLocality.values()].map((group) => ({
       locality: localityOf(group[0] as MeshEndpoint),
       load_balancing_weight: { value: group.reduce((sum, e) => sum + e.weight, 0) },
-      lb_endpoints: group.map((e) => ({
-        endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
-        load_balancing_weight: { value: e.weight },
-        health_status: 'HEALTHY',
-        metadata: {
-          filter_metadata: {
-            istio: {
-              fields: { tlsMode: { string_value: e.tlsMode }, workload: { string_value: e.workload } },
+      lb_endpoints: group.map((e) => {
+        const tlsMode = tlsModeOf(e);
+        return {
+          endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
+          load_balancing_weight: { value: e.weight },
+          health_status: 'HEALTHY',
+          metadata: {
+            filter_metadata: {
+              istio: {
+                fields: { tlsMode: { string_value: tlsMode }, workload: { string_value: e.workload } },
+              },
+              'envoy.transport_socket_match': { fields: { tlsMode: { string_value: tlsMode } } },
             },
-            'envoy.transport_socket_match': { fields: { tlsMode: { string_value: e.tlsMode } } },
           },
-        },
-      })),
+        };
+      }),
     })),
   };
 }

@@ -45,7 +45,7 @@ export function generateProxyless(ctx: SidecarContext, request: GenerationReques
       );
     case TypeUrl.ClusterLoadAssignment:
       return clusters(ctx, names).map(({ service, port, subset }) =>
-        loadAssignment(ctx.snapshot, service, port, subset),
+        loadAssignment(ctx.snapshot, service, port, subset, ctx.mesh.rootNamespace),
       );
     default:
       return [];

@@ -57,6 +57,14 @@ describe('auto-mTLS', () => {
     ]);
   });
 
+  it("sends plaintext to a sidecar whose PeerAuthentication disables mTLS on the port (Istio's mtlsChecker)", () => {
+    expect(endpointsOf('10.96.0.13', 'reviews')).toEqual([
+      ['10.0.4.1', 'plaintext'],
+      ['10.0.4.2', 'ISTIO_MUTUAL'],
+      ['10.0.4.3', 'plaintext'],
+    ]);
+  });
+
   it('sends plaintext everywhere when the mesh turns auto-mTLS off', () => {
     expect(endpointsOf('10.96.0.11', 'ratings', false)).toEqual([
       ['10.0.2.1', 'plaintext'],

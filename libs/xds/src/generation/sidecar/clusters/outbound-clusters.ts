@@ -1,5 +1,5 @@
 import type { DestinationRule } from '@mesh/policy';
-import type { MeshService, MeshServicePort, MeshSnapshot } from '@mesh/registry';
+import type { MeshService, MeshServicePort } from '@mesh/registry';
 
 import { loadAssignment } from '../../clusters-and-endpoints.js';
 import { outboundClusterName } from '../../resource-names.js';
@@ -82,13 +82,14 @@ export function clusterMetadata(
 
 /** The inline endpoints of a DNS cluster: the ServiceEntry's endpoints, else its host itself. */
 function dnsLoadAssignment(
-  snapshot: MeshSnapshot,
+  ctx: SidecarContext,
   service: MeshService,
   port: MeshServicePort,
   subset: string,
 ): Obj {
   const name = outboundClusterName(port.port, subset, service.hostname);
-  if (snapshot.endpoints(service, port).length > 0) return loadAssignment(snapshot, service, port, subset);
+  if (ctx.snapshot.endpoints(service, port).length > 0)
+    return loadAssignment(ctx.snapshot, service, port, subset, ctx.mesh.rootNamespace);
   return {
     cluster_name: name,
     endpoints: [
@@ -105,7 +106,7 @@ function dnsLoadAssignment(
 }
 
 /** The discovery part of a cluster, by how the service resolves. */
-function discovery(snapshot: MeshSnapshot, service: MeshService, port: MeshServicePort, subset: string): Obj {
+function discovery(ctx: SidecarContext, service: MeshService, port: MeshServicePort, subset: string): Obj {
   const name = outboundClusterName(port.port, subset, service.hostname);
   switch (service.resolution) {
     case 'STATIC':
@@ -117,7 +118,7 @@ function discovery(snapshot: MeshSnapshot, service: MeshService, port: MeshServi
         dns_lookup_family: 'V4_ONLY',
         dns_refresh_rate: { seconds: 60 },
         respect_dns_ttl: true,
-        load_assignment: dnsLoadAssignment(snapshot, service, port, subset),
+        load_assignment: dnsLoadAssignment(ctx, service, port, subset),
       };
     case 'NONE':
       return { name, type: 'ORIGINAL_DST' };
@@ -134,7 +135,7 @@ export function outboundCluster(
   const rule = ctx.snapshot.destinationRule(service.hostname);
   const policy = clusterPolicy(rule, port.port, subset);
   const cluster: Obj = {
-    ...discovery(ctx.snapshot, service, port, subset),
+    ...discovery(ctx, service, port, subset),
     connect_timeout: protoDuration(policy.connectionPool?.tcp?.connectTimeout ?? '10s'),
   };
   if (cluster['type'] === 'ORIGINAL_DST') cluster['lb_policy'] = 'CLUSTER_PROVIDED';

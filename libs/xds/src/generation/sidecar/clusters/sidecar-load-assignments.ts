@@ -16,7 +16,7 @@ export function generateSidecarLoadAssignments(ctx: SidecarContext, names?: Read
     for (const port of service.ports)
       for (const subset of subsets)
         if (!names || names.has(outboundClusterName(port.port, subset, service.hostname)))
-          assignments.push(loadAssignment(ctx.snapshot, service, port, subset));
+          assignments.push(loadAssignment(ctx.snapshot, service, port, subset, ctx.mesh.rootNamespace));
   }
   return assignments;
 }
