@@ -22,6 +22,7 @@ import { BIN } from './processes.js';
  */
 
 const BASE_CHART = join(import.meta.dirname, '..', '..', '..', 'charts', 'base');
+const ISTIOD_CHART = join(import.meta.dirname, '..', '..', '..', 'charts', 'istiod');
 
 const injectionWebhook = (port: number) => `
 apiVersion: admissionregistration.k8s.io/v1
@@ -129,7 +130,8 @@ async function eventually<T>(check: () => Promise<T | undefined | false>, what: 
   }
 }
 
-describe('sidecar injection and validation webhooks on a real cluster', () => {
+// Each step may wait up to 90 s (eventually) for controllers on two busy cores.
+describe('sidecar injection and validation webhooks on a real cluster', { timeout: 150_000 }, () => {
   const dirs = ['e2e-inject-config-', 'e2e-inject-state-', 'e2e-inject-files-'].map((p) =>
     mkdtempSync(join(tmpdir(), p)),
   );
@@ -291,7 +293,7 @@ describe('sidecar injection and validation webhooks on a real cluster', () => {
     );
   });
 
-  it('keeps istio-ca-root-cert (the mesh root) in every namespace, a new one included', async () => {
+  it('keeps istio-ca-root-cert (the mesh root) in every namespace, a new one included, put back when deleted or edited', async () => {
     await kubectl('create', 'namespace', 'fresh');
     const root = readFileSync(istiodRootCert({ stateDir }), 'utf8');
     const data = await eventually(
@@ -312,6 +314,31 @@ describe('sidecar injection and validation webhooks on a real cluster', () => {
     await eventually(
       () => kubectl('get', 'configmap', 'istio-ca-root-cert', '-n', 'fresh', '-o', 'name'),
       'istio-ca-root-cert put back after its deletion',
+    );
+    await kubectl(
+      'patch',
+      'configmap',
+      'istio-ca-root-cert',
+      '-n',
+      'fresh',
+      '--type=merge',
+      '-p',
+      '{"data":{"root-cert.pem":"tampered"}}',
+    );
+    await eventually(
+      async () =>
+        (
+          await kubectl(
+            'get',
+            'configmap',
+            'istio-ca-root-cert',
+            '-n',
+            'fresh',
+            '-o',
+            'jsonpath={.data.root-cert\\.pem}',
+          )
+        ).trim() === root.trim(),
+      'istio-ca-root-cert rewritten after an edit',
     );
   });
 
@@ -334,29 +361,67 @@ describe('sidecar injection and validation webhooks on a real cluster', () => {
     expect(bundle.slice('istio.io/istiod-ca '.length).trim()).toBe(root.trim());
   });
 
-  it('reports a missing permission by name in /ready and keeps serving, instead of crash-looping', async () => {
-    // A service account that may read everything and write nothing.
-    await cluster.runKubectl(['apply', '-f', '-'], LIMITED_ACCOUNT);
+  /** A kubeconfig that authenticates as a service account of istio-system. */
+  async function serviceAccountKubeconfig(account: string): Promise<string> {
     const token = (
-      await kubectl('create', 'token', 'istiod-limited', '-n', 'istio-system', '--duration', '1h')
+      await kubectl('create', 'token', account, '-n', 'istio-system', '--duration', '1h')
     ).trim();
     const admin = parse(readFileSync(cluster.kubeconfig, 'utf8')) as {
       users: { user: Record<string, unknown> }[];
     };
     admin.users[0]!.user = { token };
-    const limited = join(filesDir, 'limited.kubeconfig');
-    writeFileSync(limited, stringify(admin));
+    const file = join(filesDir, `${account}.kubeconfig`);
+    writeFileSync(file, stringify(admin));
+    return file;
+  }
+  const readyBody = async () => {
+    const res = await fetch(`http://127.0.0.1:${(await istiod.ready).monitoringPort}/ready`);
+    return res.status === 200 ? await res.text() : `HTTP ${res.status}`;
+  };
+
+  it("does all it must with exactly the istiod chart's ClusterRole: caBundle, root ConfigMaps, nothing missing", async () => {
+    const rbac = await cluster.runHelm([
+      ...['template', 'istiod', ISTIOD_CHART, '-n', 'istio-system'],
+      ...['--show-only', 'templates/clusterrole.yaml', '--show-only', 'templates/serviceaccount.yaml'],
+    ]);
+    await cluster.runKubectl(['apply', '-f', '-'], rbac);
+    const kubeconfig = await serviceAccountKubeconfig('istiod');
+    await kubectl(
+      ...['patch', 'mutatingwebhookconfiguration', 'istio-sidecar-injector', '--type=json'],
+      ...['-p', '[{"op":"remove","path":"/webhooks/0/clientConfig/caBundle"}]'],
+    );
+    await istiod.stop();
+    await launch({}, kubeconfig);
+    await kubectl('create', 'namespace', 'chart-rbac');
+    const root = Buffer.from(readFileSync(istiodRootCert({ stateDir }), 'utf8')).toString('base64');
+    await eventually(
+      async () =>
+        (await kubectl(
+          'get',
+          'mutatingwebhookconfiguration',
+          'istio-sidecar-injector',
+          '-o',
+          'jsonpath={..caBundle}',
+        )) === root,
+      'the caBundle patched under the chart RBAC',
+    );
+    await eventually(
+      () => kubectl('get', 'configmap', 'istio-ca-root-cert', '-n', 'chart-rbac', '-o', 'name'),
+      'istio-ca-root-cert created under the chart RBAC',
+    );
+    expect(await readyBody()).toBe('ready\n');
+  });
+
+  it('reports a missing permission by name in /ready and keeps serving, instead of crash-looping', async () => {
+    // A service account that may read everything and write nothing.
+    await cluster.runKubectl(['apply', '-f', '-'], LIMITED_ACCOUNT);
+    const limited = await serviceAccountKubeconfig('istiod-limited');
     await istiod.stop();
     await launch({}, limited);
     await kubectl('create', 'namespace', 'limited');
     const ready = await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${(await istiod.ready).monitoringPort}/ready`);
-      const body = await res.text();
-      return (
-        res.status === 200 &&
-        body.includes('missing permission: create configmaps in namespace limited') &&
-        body
-      );
+      const body = await readyBody();
+      return body.includes('missing permission: create configmaps in namespace limited') && body;
     }, '/ready to name the missing permission');
     expect(ready.split('\n')[0]).toBe('ready');
     expect(istiod.logs.lines.join('\n')).toContain(

@@ -21,7 +21,7 @@ import { syncWebhookCaBundles } from './webhook-ca-bundle.js';
  * never fatal.
  */
 
-/** Webhook configurations and the ClusterTrustBundle are checked this often (one labelled list each). */
+/** Webhook configurations and the ClusterTrustBundle are checked this often (one `get` each). */
 const SYNC_INTERVAL_MS = 5_000;
 /** Every namespace's ConfigMap is re-checked this often (events cover the common cases in between). */
 const NAMESPACE_RESYNC_EVERY = 12;
@@ -30,6 +30,7 @@ export interface ClusterSyncOptions {
   kubeConfig: KubeConfig;
   store: ConfigStore;
   rootPem: () => string;
+  istioNamespace: string;
   revision: string;
   clusterTrustBundle: boolean;
   logger: Logger;
@@ -85,6 +86,7 @@ export class ClusterSync {
     await step('webhook caBundle sync', () =>
       syncWebhookCaBundles({
         admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+        istioNamespace: this.options.istioNamespace,
         revision: this.options.revision,
         rootPem,
         permissions: this.permissions,

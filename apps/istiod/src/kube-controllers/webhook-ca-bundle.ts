@@ -3,32 +3,47 @@ import type {
   V1MutatingWebhookConfiguration,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
-import { isConflict } from '@mesh/kube';
+import { isConflict, isInvalid, isNotFound } from '@mesh/kube';
 import type { Logger } from 'pino';
 
 import type { PermissionProblems } from './permission-problems.js';
 
 /**
- * istiod's webhook certificate is issued by its own CA, so the API server must trust that root:
- * every Mutating/ValidatingWebhookConfiguration of istiod's revision (label `istio.io/rev=<rev>`,
- * as the istiod chart labels `istio-sidecar-injector` and the validators) gets the root as
- * `caBundle` of each of its webhooks, as Istio's webhook controller patches them. Only what differs
- * is written; a conflict with another writer is retried at the next sync.
+ * istiod's webhook certificate is issued by its own CA, so the API server must trust that root: the
+ * webhook configurations of istiod's revision get the root as the `caBundle` of each of their
+ * webhooks, as Istio's webhook controllers patch them. They are found by the names the istiod and
+ * base charts give them (`istio-sidecar-injector[-<rev>][-<ns>]`, `istio-validator[-<rev>]-<ns>`,
+ * and `istiod-default-validator` when it is labelled with this revision), read with `get` and
+ * changed with a JSON Patch guarded by their resourceVersion — exactly the verbs and names the
+ * chart's ClusterRole grants. Only what differs is written; a conflict is retried at the next sync.
  */
 
 type WebhookConfiguration = V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration;
+type Patch = { op: string; path: string; value?: unknown }[];
 
-function withCaBundle<T extends WebhookConfiguration>(config: T, caBundle: string): T | undefined {
-  const webhooks = config.webhooks ?? [];
-  if (webhooks.every((w) => w.clientConfig.caBundle === caBundle)) return undefined;
+/** The JSON Patch that sets `caBundle` on every webhook that lacks it, or undefined when none does. */
+function caBundlePatch(config: WebhookConfiguration, caBundle: string): Patch | undefined {
+  const ops: Patch = (config.webhooks ?? []).flatMap((w, i) =>
+    w.clientConfig.caBundle === caBundle
+      ? []
+      : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle }],
+  );
+  if (ops.length === 0) return undefined;
+  return [{ op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion }, ...ops];
+}
+
+export function webhookConfigurationNames(istioNamespace: string, revision: string) {
+  const rev = revision === '' || revision === 'default' ? '' : `-${revision}`;
+  const ns = istioNamespace === 'istio-system' ? '' : `-${istioNamespace}`;
   return {
-    ...config,
-    webhooks: webhooks.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle } })),
-  } as T;
+    mutating: [`istio-sidecar-injector${rev}${ns}`],
+    validating: [`istio-validator${rev}-${istioNamespace}`, 'istiod-default-validator'],
+  };
 }
 
 export async function syncWebhookCaBundles(options: {
   admission: AdmissionregistrationV1Api;
+  istioNamespace: string;
   revision: string;
   rootPem: string;
   permissions: PermissionProblems;
@@ -36,45 +51,45 @@ export async function syncWebhookCaBundles(options: {
 }): Promise<void> {
   const { admission, permissions, logger } = options;
   const caBundle = Buffer.from(options.rootPem).toString('base64');
-  const labelSelector = `istio.io/rev=${options.revision === '' ? 'default' : options.revision}`;
+  const revisionLabel = options.revision === '' ? 'default' : options.revision;
+  const names = webhookConfigurationNames(options.istioNamespace, options.revision);
   const kinds = [
-    {
+    ...names.mutating.map((name) => ({
       resource: 'mutatingwebhookconfigurations',
-      list: () => admission.listMutatingWebhookConfiguration({ labelSelector }),
-      replace: (name: string, body: WebhookConfiguration) =>
-        admission.replaceMutatingWebhookConfiguration({ name, body: body as V1MutatingWebhookConfiguration }),
-    },
-    {
+      name,
+      get: () => admission.readMutatingWebhookConfiguration({ name }),
+      patch: (body: Patch) => admission.patchMutatingWebhookConfiguration({ name, body }),
+    })),
+    ...names.validating.map((name) => ({
       resource: 'validatingwebhookconfigurations',
-      list: () => admission.listValidatingWebhookConfiguration({ labelSelector }),
-      replace: (name: string, body: WebhookConfiguration) =>
-        admission.replaceValidatingWebhookConfiguration({
-          name,
-          body: body as V1ValidatingWebhookConfiguration,
-        }),
-    },
+      name,
+      get: () => admission.readValidatingWebhookConfiguration({ name }),
+      patch: (body: Patch) => admission.patchValidatingWebhookConfiguration({ name, body }),
+    })),
   ];
   for (const kind of kinds) {
-    let items: WebhookConfiguration[];
+    const action = (verb: string) => `${verb} ${kind.resource} ${kind.name}`;
+    let config: WebhookConfiguration;
     try {
-      items = (await kind.list()).items;
-      permissions.record(`list ${kind.resource}`);
+      config = await kind.get();
+      permissions.record(action('get'));
     } catch (err) {
-      if (permissions.record(`list ${kind.resource}`, err)) continue;
+      // Not installed (another chart's, or this revision has none): nothing to patch.
+      if (permissions.record(action('get'), err) || isNotFound(err)) continue;
       throw err;
     }
-    for (const config of items) {
-      const name = config.metadata?.name ?? '';
-      const patched = withCaBundle(config, caBundle);
-      if (patched === undefined) continue;
-      try {
-        await kind.replace(name, patched);
-        permissions.record(`update ${kind.resource} ${name}`);
-        logger.info({ [kind.resource]: name }, "webhook caBundle set to istiod's root");
-      } catch (err) {
-        if (permissions.record(`update ${kind.resource} ${name}`, err) || isConflict(err)) continue;
-        throw err;
-      }
+    // Another revision's default validator is that revision's istiod's to patch.
+    if (config.metadata?.labels?.['istio.io/rev'] !== revisionLabel) continue;
+    const patch = caBundlePatch(config, caBundle);
+    if (patch === undefined) continue;
+    try {
+      await kind.patch(patch);
+      permissions.record(action('patch'));
+      logger.info({ [kind.resource]: kind.name }, "webhook caBundle set to istiod's root");
+    } catch (err) {
+      // A failed `test` (changed meanwhile) is 422 Invalid or 409: the next sync reads it again.
+      if (permissions.record(action('patch'), err) || isConflict(err) || isInvalid(err)) continue;
+      throw err;
     }
   }
 }

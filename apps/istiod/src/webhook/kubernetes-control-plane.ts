@@ -46,6 +46,7 @@ export async function startKubernetesControlPlane(params: {
         kubeConfig,
         store: params.store,
         rootPem: params.rootPem,
+        istioNamespace: options.istioNamespace,
         revision: options.revision,
         clusterTrustBundle: process.env['ENABLE_CLUSTER_TRUST_BUNDLE_API'] === 'true',
         logger,
