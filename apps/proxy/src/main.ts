@@ -10,6 +10,7 @@ import { ReadinessReporter, type ProxyPorts } from '@mesh/launcher/readiness';
 import { pino } from 'pino';
 
 import { istioIptablesCommand } from './capture/istio-iptables-command.js';
+import { parseKubeAgentOptions } from './kube-agent/kube-agent-options.js';
 import { parseProxyOptions, USAGE, UsageError } from './options.js';
 import { SidecarProxy } from './sidecar-proxy.js';
 
@@ -35,7 +36,11 @@ async function main(args: string[]): Promise<void> {
   }
   let options;
   try {
-    options = parseProxyOptions(args, process.env);
+    // `proxy sidecar ...`: the injected istio-proxy container's command line (pilot-agent's).
+    options =
+      args[0] === 'proxy'
+        ? parseKubeAgentOptions(args.slice(1), process.env, process.cwd())
+        : parseProxyOptions(args, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`mesh-proxy: ${err.message}\n${USAGE}`);

@@ -18,6 +18,8 @@ export interface ProxyOptions {
   namespace: string;
   serviceAccount: string;
   instanceIp: string;
+  /** The DNS domain of the xDS node id (pilot-agent's `--domain`); default `<namespace>.svc.cluster.local`. */
+  dnsDomain?: string;
   labels: Record<string, string>;
   trustDomain: string;
   /** istiod's ADS address; `:15012` (or `xdsTls`) means mTLS with the workload certificate. */
@@ -78,7 +80,10 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--ready-fd N]
 Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
   ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, CA_ROOT_CA,
-  PILOT_DISCOVERY_ADDRESS.`;
+  PILOT_DISCOVERY_ADDRESS.
+Kubernetes (the injected istio-proxy container): mesh-proxy proxy sidecar [--domain D] [--proxyLogLevel L]
+  [--proxyComponentLogLevel C] [--log_output_level S] [mesh-proxy flags above, which win]
+  reads PROXY_CONFIG, CA_ADDR and the pod's files (apps/proxy/README.md).`;
 
 function port(flag: string, value: string): number {
   const n = Number(value);

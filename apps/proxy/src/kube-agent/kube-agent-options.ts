@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { validateMeshConfig, type ProxyConfig } from '@mesh/policy';
+
+import { parseProxyOptions, UsageError, type ProxyOptions } from '../options.js';
+import { parseIstioAgentFlags } from './istio-agent-flags.js';
+
+/**
+ * `mesh-proxy proxy sidecar ...`: the proxy started as Istio's injected `istio-proxy` container, from
+ * that container's arguments and environment alone — the identity from the downward API (POD_NAME,
+ * POD_NAMESPACE, INSTANCE_IP, SERVICE_ACCOUNT), istiod from PROXY_CONFIG's `discoveryAddress` and
+ * CA_ADDR, node metadata from ISTIO_META_*, and the files the pod mounts, at pilot-agent's paths
+ * relative to the working directory (`/` in the image) as pilot-agent reads them.
+ */
+
+/** pilot-agent's `constants.ThirdPartyJwtPath`: the projected token (audience `istio-ca`). */
+export const ISTIO_TOKEN_PATH = './var/run/secrets/tokens/istio-token';
+/** pilot-agent's `CitadelCACertPath/root-cert.pem`: the `istio-ca-root-cert` ConfigMap's root. */
+export const ISTIO_ROOT_CERT_PATH = './var/run/secrets/istio/root-cert.pem';
+/** The pod's labels from the downward API (`istio-podinfo`), as pilot-agent reads them. */
+export const POD_LABELS_PATH = './etc/istio/pod/labels';
+
+/** PROXY_CONFIG as the injector writes it (JSON of ProxyConfig), validated field by field. */
+function proxyConfigFromEnv(text: string | undefined): ProxyConfig {
+  if (text === undefined || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`PROXY_CONFIG: not JSON of a ProxyConfig: ${(err as Error).message}`);
+  }
+  const { errors } = validateMeshConfig({ defaultConfig: parsed });
+  if (errors.length > 0)
+    throw new UsageError(
+      `PROXY_CONFIG: ${errors.map((e) => `${e.path.replace(/^defaultConfig\.?/, '') || '(root)'}: ${e.message}`).join('; ')}`,
+    );
+  return parsed as ProxyConfig;
+}
+
+/**
+ * The downward API's `labels` file: one `key="value"` a line, the value quoted as Go's %q does (which
+ * JSON reads for every character a label may hold). Missing when the pod mounts no podinfo.
+ */
+export function readPodLabels(file: string): Record<string, string> | undefined {
+  if (!existsSync(file)) return undefined;
+  const labels: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const eq = line.indexOf('=');
+    try {
+      if (eq <= 0) throw new Error('no "="');
+      labels[line.slice(0, eq)] = JSON.parse(line.slice(eq + 1)) as string;
+    } catch {
+      throw new UsageError(`${file}: "${line}" is not a downward-API label line key="value"`);
+    }
+  }
+  return labels;
+}
+
+export function parseKubeAgentOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): ProxyOptions {
+  const flags = parseIstioAgentFlags(argv);
+  if (flags.proxyType === 'router')
+    throw new UsageError(
+      'proxy router: gateways (the "gateway" injection template) are not implemented by mesh-proxy; only "proxy sidecar" is',
+    );
+  const provider = env['PILOT_CERT_PROVIDER'] ?? 'istiod';
+  if (provider !== 'istiod')
+    throw new UsageError(
+      `PILOT_CERT_PROVIDER: "${provider}" is not implemented; mesh-proxy trusts istiod's own root ("istiod")`,
+    );
+  const proxyConfig = proxyConfigFromEnv(env['PROXY_CONFIG']);
+  const discovery = proxyConfig.discoveryAddress ?? 'istiod.istio-system.svc:15012';
+  const caAddress = env['CA_ADDR'] || discovery;
+  // pilot-agent talks to a CA on 15010 in plaintext; a bearer token must not cross the network so.
+  if (caAddress.endsWith(':15010'))
+    throw new UsageError(
+      `CA_ADDR: ${caAddress} is istiod's plaintext port; mesh-proxy sends its token to the CA only over TLS (15012)`,
+    );
+  const labels = readPodLabels(resolve(cwd, POD_LABELS_PATH));
+  const options = parseProxyOptions(
+    [
+      ...['--xds-address', discovery],
+      ...(proxyConfig.controlPlaneAuthPolicy === 'NONE' ? [] : ['--xds-tls']),
+      ...['--ca-address', caAddress],
+      // CA_ROOT_CA is pilot-agent's override of the CA's root.
+      ...['--ca-root-cert', resolve(cwd, env['CA_ROOT_CA'] || ISTIO_ROOT_CERT_PATH)],
+      ...['--token-file', resolve(cwd, ISTIO_TOKEN_PATH)],
+      ...['--capture', 'transparent'],
+      ...['--admin-port', String(proxyConfig.proxyAdminPort ?? 15000)],
+      ...['--log-level', flags.logLevel],
+      ...(labels === undefined
+        ? []
+        : [
+            '--labels',
+            Object.entries(labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
+          ]),
+      // mesh-proxy's own flags last: they win (e.g. --bind-address beside a cluster, --ready-fd).
+      ...flags.ownArgs,
+    ],
+    env,
+  );
+  return {
+    ...options,
+    dnsDomain: flags.domain ?? `${options.namespace}.svc.cluster.local`,
+  };
+}

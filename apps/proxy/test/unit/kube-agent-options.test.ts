@@ -1,0 +1,132 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { parseIstioAgentFlags } from '../../src/kube-agent/istio-agent-flags.js';
+import { parseKubeAgentOptions } from '../../src/kube-agent/kube-agent-options.js';
+import { UsageError } from '../../src/options.js';
+import { proxyNode } from '../../src/xds/proxy-node.js';
+
+/** The injected istio-proxy container's command line (libs/kube/src/injection/proxy-container.ts). */
+const INJECTED_ARGS = [
+  ...['sidecar', '--domain', 'bookinfo.svc.cluster.local', '--proxyLogLevel=warning'],
+  ...['--proxyComponentLogLevel=misc:error', '--log_output_level=default:info'],
+];
+const ENV = {
+  POD_NAME: 'reviews-v1-5d8f7c9b4-x2x7k',
+  POD_NAMESPACE: 'bookinfo',
+  INSTANCE_IP: '10.244.0.7',
+  SERVICE_ACCOUNT: 'bookinfo-reviews',
+  PILOT_CERT_PROVIDER: 'istiod',
+  CA_ADDR: 'istiod.istio-system.svc:15012',
+  PROXY_CONFIG: JSON.stringify({ discoveryAddress: 'istiod.istio-system.svc:15012', proxyAdminPort: 15000 }),
+  ISTIO_META_WORKLOAD_NAME: 'reviews-v1',
+  ISTIO_META_CLUSTER_ID: 'Kubernetes',
+};
+
+describe('mesh-proxy proxy sidecar (the injected istio-proxy container)', () => {
+  it("reads Istio's args and env, and pilot-agent's files relative to its working directory", () => {
+    const root = mkdtempSync(join(tmpdir(), 'kube-agent-'));
+    mkdirSync(join(root, 'etc/istio/pod'), { recursive: true });
+    writeFileSync(join(root, 'etc/istio/pod/labels'), 'app="reviews"\nversion="v1"\n');
+    const options = parseKubeAgentOptions(INJECTED_ARGS, ENV, root);
+    expect(options).toMatchObject({
+      podName: 'reviews-v1-5d8f7c9b4-x2x7k',
+      namespace: 'bookinfo',
+      serviceAccount: 'bookinfo-reviews',
+      instanceIp: '10.244.0.7',
+      labels: { app: 'reviews', version: 'v1' },
+      xdsAddress: 'istiod.istio-system.svc:15012',
+      xdsTls: true,
+      caAddress: 'istiod.istio-system.svc:15012',
+      caRootCertFile: join(root, 'var/run/secrets/istio/root-cert.pem'),
+      tokenFile: join(root, 'var/run/secrets/tokens/istio-token'),
+      capture: 'transparent',
+      bindAddress: '0.0.0.0',
+      logLevel: 'info',
+      dnsDomain: 'bookinfo.svc.cluster.local',
+    });
+    expect(proxyNode(options).id).toBe(
+      'sidecar~10.244.0.7~reviews-v1-5d8f7c9b4-x2x7k.bookinfo~bookinfo.svc.cluster.local',
+    );
+  });
+
+  it("takes istiod from PROXY_CONFIG when CA_ADDR is unset, CA_ROOT_CA's root, and mesh-proxy's flags last", () => {
+    const env = {
+      ...ENV,
+      CA_ADDR: '',
+      CA_ROOT_CA: '/etc/custom/root.pem',
+      PROXY_CONFIG: JSON.stringify({ discoveryAddress: '192.0.2.1:15443', proxyAdminPort: 15555 }),
+    };
+    const options = parseKubeAgentOptions(
+      [...INJECTED_ARGS, '--bind-address', '127.0.0.9', '--admin-port', '0'],
+      env,
+      '/',
+    );
+    expect(options).toMatchObject({
+      xdsAddress: '192.0.2.1:15443',
+      xdsTls: true,
+      caAddress: '192.0.2.1:15443',
+      caRootCertFile: '/etc/custom/root.pem',
+      bindAddress: '127.0.0.9',
+      ports: { admin: 0 },
+    });
+    expect(parseKubeAgentOptions(INJECTED_ARGS, { ...env, CA_ROOT_CA: undefined }, '/').ports.admin).toBe(
+      15555,
+    );
+  });
+
+  it('uses the more verbose of the proxy and agent log levels', () => {
+    expect(parseIstioAgentFlags(['sidecar', '--proxyLogLevel=debug']).logLevel).toBe('debug');
+    expect(
+      parseIstioAgentFlags(['sidecar', '--proxyLogLevel', 'off', '--log_output_level=error']).logLevel,
+    ).toBe('error');
+    expect(parseIstioAgentFlags(['sidecar', '--log_output_level=ads:debug,default:warn']).logLevel).toBe(
+      'warn',
+    );
+  });
+
+  it.each([
+    [['router'], /proxy router: gateways .* not implemented/],
+    [['ingress'], /expected the proxy type "sidecar" or "router" first/],
+    [[], /got nothing/],
+    [['sidecar', '--concurrency', '2'], /--concurrency: a pilot-agent flag mesh-proxy does not implement/],
+    [['sidecar', '--meshConfig=/etc/istio/config/mesh'], /--meshConfig: a pilot-agent flag/],
+    [['sidecar', '--proxyLogLevel=loud'], /--proxyLogLevel: "loud" in "loud" is not one of trace, debug/],
+    [['sidecar', '--log_output_level=default:chatty'], /--log_output_level: "chatty"/],
+    [['sidecar', '--domain'], /--domain: needs a value/],
+    [['sidecar', '--no-such-flag'], /Unknown option '--no-such-flag'/],
+  ])('refuses %j clearly', (args, message) => {
+    expect(() => parseKubeAgentOptions(args, ENV, '/')).toThrow(message);
+    expect(() => parseKubeAgentOptions(args, ENV, '/')).toThrow(UsageError);
+  });
+
+  it('refuses a PROXY_CONFIG that is not a valid ProxyConfig, naming the field', () => {
+    expect(() => parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PROXY_CONFIG: '{' }, '/')).toThrow(
+      /PROXY_CONFIG: not JSON of a ProxyConfig/,
+    );
+    expect(() =>
+      parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PROXY_CONFIG: '{"proxyAdminPort":"x"}' }, '/'),
+    ).toThrow(/PROXY_CONFIG: proxyAdminPort/);
+  });
+
+  it("refuses the CA on istiod's plaintext port and a certificate provider other than istiod", () => {
+    expect(() =>
+      parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, CA_ADDR: 'istiod.istio-system.svc:15010' }, '/'),
+    ).toThrow(/CA_ADDR: .*plaintext port/);
+    expect(() =>
+      parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PILOT_CERT_PROVIDER: 'kubernetes' }, '/'),
+    ).toThrow(/PILOT_CERT_PROVIDER: "kubernetes" is not implemented/);
+  });
+
+  it('refuses a podinfo labels file it cannot read', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kube-agent-'));
+    mkdirSync(join(root, 'etc/istio/pod'), { recursive: true });
+    writeFileSync(join(root, 'etc/istio/pod/labels'), 'app=reviews\n');
+    expect(() => parseKubeAgentOptions(INJECTED_ARGS, ENV, root)).toThrow(
+      /labels: "app=reviews" is not a downward-API label line/,
+    );
+  });
+});
