@@ -37,4 +37,4 @@ export {
 } from './sidecar-scope.js';
 
 // The immutable mesh snapshot (push context) generators read.
-export { MeshSnapshot } from './mesh-snapshot.js';
+export { MeshSnapshot, type Namespaced } from './mesh-snapshot.js';

@@ -3,6 +3,7 @@ import {
   loadYaml,
   type AuthorizationPolicy,
   type DestinationRule,
+  type Gateway,
   type Secret as KubernetesSecret,
   type PeerAuthentication,
   type Sidecar,
@@ -28,7 +29,7 @@ import {
 } from './sidecar-scope.js';
 
 /** Config with the namespace it lives in (the object's metadata may leave it out). */
-interface Namespaced<T> {
+export interface Namespaced<T> {
   namespace: string;
   config: T;
 }
@@ -67,6 +68,9 @@ export class MeshSnapshot {
    * proxy beyond its namespace, so generated routes can otherwise be shared per namespace.
    */
   readonly routesDependOnSourceLabels: boolean = false;
+  /** Gateways and every VirtualService, each with its namespace, oldest first (gateway generation binds them). */
+  readonly gateways: Namespaced<Gateway>[] = [];
+  readonly allVirtualServices: Namespaced<VirtualService>[] = [];
   /** Kubernetes Secrets by `<namespace>/<name>` (gateway credentials istiod serves over SDS). */
   private readonly secretsByKey = new Map<string, KubernetesSecret>();
 
@@ -91,10 +95,13 @@ export class MeshSnapshot {
       if (config.kind === 'VirtualService') {
         const vs = config.object as unknown as VirtualService;
         if (usesSourceLabels(vs)) this.routesDependOnSourceLabels = true;
+        this.allVirtualServices.push({ namespace: config.namespace, config: vs });
         for (const host of vs.spec.hosts ?? []) {
           const fqdn = resolveHost(host, config.namespace, domainSuffix);
           push(this.virtualServicesByHost, fqdn, { namespace: config.namespace, config: vs });
         }
+      } else if (config.kind === 'Gateway') {
+        this.gateways.push({ namespace: config.namespace, config: config.object as unknown as Gateway });
       } else if (config.kind === 'PeerAuthentication') {
         this.peerAuthentications.push(config.object as unknown as PeerAuthentication);
       } else if (config.kind === 'AuthorizationPolicy') {

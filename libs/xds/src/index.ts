@@ -84,6 +84,8 @@ export {
   type SidecarProxy,
 } from './generation/sidecar/sidecar-context.js';
 export { generateSidecar } from './generation/sidecar/sidecar-generator.js';
+export { buildGatewayContext, type GatewayContext } from './generation/gateway/gateway-context.js';
+export { generateGateway } from './generation/gateway/gateway-generator.js';
 export {
   generateSidecarLocalClusters,
   generateSidecarOutboundClusters,

@@ -1,13 +1,17 @@
 import type { MeshSnapshot } from '@mesh/registry';
 import {
+  buildGatewayContext,
   DEFAULT_MESH_SETTINGS,
+  generateGateway,
   generateSecrets,
   isProxylessGrpc,
   prepareGenerated,
   preparedByName,
+  prepareResource,
   sidecarProxyOf,
   SidecarServingCache,
   TypeUrl,
+  type GatewayContext,
   type GenerationErrorReporter,
   type MeshSettings,
   type NamedResources,
@@ -29,8 +33,8 @@ function isRouter(connection: XdsConnection): boolean {
 
 /**
  * Serves each connection from the current mesh snapshot: sidecars and proxyless gRPC clients from the
- * serving cache libs/xds keeps per snapshot (shared per scope, see SidecarServingCache), gateways their
- * `kubernetes://` credentials.
+ * serving cache libs/xds keeps per snapshot (shared per scope, see SidecarServingCache), gateways the
+ * listeners and routes of the Gateways selecting them and their `kubernetes://` credentials.
  */
 export class MeshResourceSource implements ResourceSource {
   private serving: SidecarServingCache;
@@ -39,6 +43,8 @@ export class MeshResourceSource implements ResourceSource {
    * different Secret in each namespace); null marks a name left out, whose problem was reported once.
    */
   private secrets = new Map<string, NamedResources>();
+  /** Per snapshot: each gateway's context by node id, its servers' problems reported once. */
+  private gateways = new Map<string, GatewayContext>();
 
   /**
    * `onError` hears about a resource that could not be generated or encoded: it is left out (and the
@@ -60,6 +66,7 @@ export class MeshResourceSource implements ResourceSource {
   update(snapshot: MeshSnapshot, mesh: MeshSettings = this.serving.mesh): void {
     this.serving = new SidecarServingCache(snapshot, mesh, this.onError);
     this.secrets = new Map();
+    this.gateways = new Map();
   }
 
   resources(request: ResourceRequest): PreparedResource[] {
@@ -68,7 +75,32 @@ export class MeshResourceSource implements ResourceSource {
     if (request.typeUrl === TypeUrl.Secret)
       return isRouter(request.connection) && !isProxylessGrpc(node) ? this.gatewaySecrets(request) : [];
     if (isSidecar(request.connection) || isProxylessGrpc(node)) return this.serving.resources(request);
+    if (isRouter(request.connection)) return this.gatewayResources(request);
     return [];
+  }
+
+  /** A gateway's listeners, routes, clusters and endpoints (its Gateways' servers and bound VirtualServices). */
+  private gatewayResources(request: ResourceRequest): PreparedResource[] {
+    const node = request.connection.node;
+    let ctx = this.gateways.get(node.id);
+    if (!ctx) {
+      ctx = buildGatewayContext(this.serving.snapshot, sidecarProxyOf(node), this.serving.mesh);
+      for (const problem of ctx.problems) this.onError(`gateway ${node.id}`, new Error(problem));
+      this.gateways.set(node.id, ctx);
+    }
+    const names = request.only ?? request.names;
+    const wildcard = request.wildcard && request.only === undefined;
+    const resources = generateGateway(ctx, { typeUrl: request.typeUrl, wildcard, names });
+    const prepared: PreparedResource[] = [];
+    for (const resource of resources) {
+      const r = resource as { name?: string; cluster_name?: string };
+      try {
+        prepared.push(prepareResource(request.typeUrl, r.name ?? r.cluster_name ?? '', resource));
+      } catch (error) {
+        this.onError(`gateway ${node.id}`, error as Error);
+      }
+    }
+    return prepared;
   }
 
   /**

@@ -63,7 +63,7 @@ function l4MatchApplies(match: L4Match, proxy: SidecarProxy, port: number): bool
  * the cluster; several → `weighted_clusters` without the zero weights, stat prefix `<vs>.<namespace>`.
  * Undefined when no destination carries weight.
  */
-function routeFilter(
+export function routeFilter(
   ctx: SidecarContext,
   vs: VirtualService,
   route: readonly RouteDestination[],

@@ -70,7 +70,9 @@ export function translateRoute(
   proxy: SidecarProxy,
 ): Obj | undefined {
   if (match?.port !== undefined && match.port !== 0 && match.port !== scope.listenerPort) return undefined;
-  if (!sourceMatches(match, proxy)) return undefined;
+  const gateway =
+    scope.gateway === undefined ? undefined : { key: scope.gateway, vsNamespace: scope.namespace };
+  if (!sourceMatches(match, proxy, gateway)) return undefined;
   const name = match?.name ? `${rule.name ?? ''}.${match.name}` : rule.name;
   const out: Obj = {};
   if (name) out['name'] = name;

@@ -16,6 +16,8 @@ export interface RouteScope {
   listenerPort: number;
   /** Routes for a proxyless gRPC client (see `SidecarProxy.proxylessGrpc`), not for an Envoy. */
   proxylessGrpc: boolean;
+  /** Routes for a gateway: the `<namespace>/<name>` of the Gateway being built (match-level `gateways`). */
+  gateway?: string;
 }
 
 /**

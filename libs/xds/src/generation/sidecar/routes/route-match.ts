@@ -1,20 +1,28 @@
 import type { HTTPMatchRequest, StringMatch } from '@mesh/policy';
 import { labelsMatch } from '@mesh/registry';
 
+import { MESH_GATEWAY, resolveGatewayName } from '../../gateway/gateway-binding.js';
 import type { SidecarProxy } from '../sidecar-context.js';
 import type { Obj } from './envoy-values.js';
 
-/** The gateway name VirtualServices use for sidecars. */
-export const MESH_GATEWAY = 'mesh';
+export { MESH_GATEWAY };
 
 /**
- * Whether a match condition applies to this sidecar (Istio's `sourceMatchHTTP`): match-level `gateways`
- * replace the source checks and must name `mesh`; otherwise `sourceLabels` must be a subset of the
- * proxy's labels and `sourceNamespace` its namespace.
+ * Whether a match condition applies to this proxy (Istio's `sourceMatchHTTP`): match-level `gateways`
+ * replace the source checks and must name `mesh` (a sidecar) or the gateway being built (its
+ * `<namespace>/<name>`, entries resolved in the VirtualService's namespace); otherwise `sourceLabels`
+ * must be a subset of the proxy's labels and `sourceNamespace` its namespace.
  */
-export function sourceMatches(match: HTTPMatchRequest | undefined, proxy: SidecarProxy): boolean {
+export function sourceMatches(
+  match: HTTPMatchRequest | undefined,
+  proxy: SidecarProxy,
+  gateway?: { key: string; vsNamespace: string },
+): boolean {
   if (!match) return true;
-  if (match.gateways && match.gateways.length > 0) return match.gateways.includes(MESH_GATEWAY);
+  if (match.gateways && match.gateways.length > 0)
+    return gateway
+      ? match.gateways.some((g) => resolveGatewayName(g, gateway.vsNamespace) === gateway.key)
+      : match.gateways.includes(MESH_GATEWAY);
   if (!labelsMatch(match.sourceLabels ?? {}, proxy.labels)) return false;
   return !match.sourceNamespace || match.sourceNamespace === proxy.namespace;
 }
