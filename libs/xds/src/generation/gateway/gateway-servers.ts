@@ -38,7 +38,8 @@ export function gatewayProblem(gateway: BoundGateway, path: string, reason: stri
 /** The kind of a server, or why it cannot be served. */
 function classify(server: Server): ServerKind | { path: string; reason: string } {
   const protocol = server.port.protocol.toUpperCase();
-  const mode = server.tls?.mode ?? 'SIMPLE';
+  // An unset mode is PASSTHROUGH, the enum's zero value, as in Istio.
+  const mode = server.tls?.mode ?? 'PASSTHROUGH';
   if (HTTP_PROTOCOLS.has(protocol)) return 'http';
   if (TCP_PROTOCOLS.has(protocol)) return 'tcp';
   if (protocol !== 'HTTPS' && protocol !== 'TLS')
