@@ -235,3 +235,10 @@ export {
   type AuthzRequest,
   type RuleRef,
 } from './diagnostics/authz-check.js';
+export {
+  describeWorkload,
+  type DescribedDestinationRule,
+  type DescribedService,
+  type DescribedVirtualService,
+  type WorkloadDescription,
+} from './diagnostics/describe-workload.js';
