@@ -10,6 +10,7 @@ import {
   resourcesOf,
   writeAppliedSet,
 } from '../../local/applied-config.js';
+import { AppliedSetBusy, withAppliedSetLock } from '../../local/applied-lock.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -54,21 +55,34 @@ export default class LocalApply extends Command {
     }
     if (errors.length > 0) this.error(`nothing applied:\n${errors.join('\n')}`, { exit: 1 });
 
-    const set = this.#appliedSet(stateDir);
-    const applied: { resource: string; action: Action }[] = [];
-    for (const [key, config] of incoming) {
-      const before = set.get(key);
-      const action: Action = !before
-        ? 'created'
-        : JSON.stringify(before.object) === JSON.stringify(config.object)
-          ? 'unchanged'
-          : 'configured';
-      set.set(key, config);
-      applied.push({ resource: describeResource(config), action });
-    }
-    writeAppliedSet(stateDir, state.configDir, set);
+    const applied = await this.#locked(stateDir, () => {
+      const set = this.#appliedSet(stateDir);
+      const changes: { resource: string; action: Action }[] = [];
+      for (const [key, config] of incoming) {
+        const before = set.get(key);
+        const action: Action = !before
+          ? 'created'
+          : JSON.stringify(before.object) === JSON.stringify(config.object)
+            ? 'unchanged'
+            : 'configured';
+        set.set(key, config);
+        changes.push({ resource: describeResource(config), action });
+      }
+      writeAppliedSet(stateDir, state.configDir, set);
+      return changes;
+    });
     for (const { resource, action } of applied) this.log(`${resource} ${action}`);
     return { applied };
+  }
+
+  /** Runs the read-change-write of the applied set holding its lock (another apply or delete may run). */
+  async #locked<T>(stateDir: string, change: () => T): Promise<T> {
+    try {
+      return await withAppliedSetLock(stateDir, change);
+    } catch (err) {
+      if (err instanceof AppliedSetBusy) this.error(`nothing applied: ${err.message}`, { exit: 1 });
+      throw err;
+    }
   }
 
   #appliedSet(stateDir: string): Map<string, StoredConfig> {

@@ -4,6 +4,7 @@ import { Command, Flags } from '@oclif/core';
 import { configKey, formatFinding, loadYaml, storedNamespace, type StoredConfig } from '@mesh/policy';
 
 import { describeResource, readAppliedSet, readInput, writeAppliedSet } from '../../local/applied-config.js';
+import { AppliedSetBusy, withAppliedSetLock } from '../../local/applied-lock.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -32,12 +33,6 @@ export default class LocalDelete extends Command {
     const stateDir = resolveStateDir(flags['state-dir']);
     const state = readRunState(stateDir);
     if (!state) this.error('no local mesh is running on this state directory', { exit: 3 });
-    let set: Map<string, StoredConfig>;
-    try {
-      set = readAppliedSet(stateDir);
-    } catch (err) {
-      return this.error(`nothing deleted: ${(err as Error).message}`, { exit: 1 });
-    }
     const errors: string[] = [];
     const named = new Map<string, string>();
     for (const file of flags.file.map((f) => resolve(f))) {
@@ -53,11 +48,27 @@ export default class LocalDelete extends Command {
           named.set(configKey(identity.kind, identity.namespace, identity.name), describeResource(identity));
       }
     }
-    for (const [key, resource] of named)
-      if (!set.has(key)) errors.push(`${resource} was not applied with "meshctl local apply"`);
     if (errors.length > 0) this.error(`nothing deleted:\n${errors.join('\n')}`, { exit: 1 });
-    for (const key of named.keys()) set.delete(key);
-    writeAppliedSet(stateDir, state.configDir, set);
+    // Read, checked and written holding the lock: another apply or delete may run at the same time.
+    try {
+      await withAppliedSetLock(stateDir, () => {
+        let set: Map<string, StoredConfig>;
+        try {
+          set = readAppliedSet(stateDir);
+        } catch (err) {
+          return this.error(`nothing deleted: ${(err as Error).message}`, { exit: 1 });
+        }
+        const missing = [...named]
+          .filter(([key]) => !set.has(key))
+          .map(([, resource]) => `${resource} was not applied with "meshctl local apply"`);
+        if (missing.length > 0) this.error(`nothing deleted:\n${missing.join('\n')}`, { exit: 1 });
+        for (const key of named.keys()) set.delete(key);
+        writeAppliedSet(stateDir, state.configDir, set);
+      });
+    } catch (err) {
+      if (err instanceof AppliedSetBusy) this.error(`nothing deleted: ${err.message}`, { exit: 1 });
+      throw err;
+    }
     const deleted = [...named.values()];
     for (const resource of deleted) this.log(`${resource} deleted`);
     return { deleted };
