@@ -36,8 +36,12 @@ export interface ProxyOptions {
   caRootCertFile: string;
   istioNamespace: string;
   tokenFile: string;
-  /** `transparent`: iptables sends traffic to 15001/15006. `explicit`: bound listeners, the local platform's default. */
-  capture: 'transparent' | 'explicit';
+  /**
+   * `transparent`: iptables sends traffic to 15001/15006. `explicit`: bound listeners, the local
+   * platform's default. `router`: an Istio gateway (node `router~`): nothing captured, the ports of
+   * istiod's gateway listeners bound on `bindAddress`.
+   */
+  capture: 'transparent' | 'explicit' | 'router';
   /** Explicit mode: the application's port → where the application really listens. */
   inboundPorts: Map<number, { host: string; port: number }>;
   /**
@@ -70,7 +74,7 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
                   [--ca-address ADDR] [--ca-renewal-address ADDR] [--istio-namespace istio-system]
                   [--ca-root-cert /var/run/secrets/istio/root-cert.pem]
                   [--token-file /var/run/secrets/tokens/istio-token]
-                  [--capture transparent|explicit] [--inbound APP_PORT=HOST:PORT ...] [--bind-address IP]
+                  [--capture transparent|explicit|router] [--inbound APP_PORT=HOST:PORT ...] [--bind-address IP]
                   [--local-callers same-user|any]
                   [--admin-port 15000] [--outbound-port 15001] [--inbound-port 15006]
                   [--status-port 15021] [--stats-port 15090]
@@ -201,8 +205,8 @@ export function parseProxyOptions(argv: readonly string[], env: NodeJS.ProcessEn
     throw new UsageError((err as Error).message);
   }
   const capture = parsed.capture ?? 'transparent';
-  if (capture !== 'transparent' && capture !== 'explicit')
-    throw new UsageError(`--capture: "${capture}" is not transparent or explicit`);
+  if (capture !== 'transparent' && capture !== 'explicit' && capture !== 'router')
+    throw new UsageError(`--capture: "${capture}" is not transparent, explicit or router`);
   const localCallers = parsed['local-callers'] ?? 'same-user';
   if (localCallers !== 'same-user' && localCallers !== 'any')
     throw new UsageError(`--local-callers: "${localCallers}" is not same-user or any`);

@@ -14,6 +14,7 @@ import { HttpServers } from './http/http-servers.js';
 import { UpstreamPools } from './http/upstream-pools.js';
 import { HttpProxyListener } from './listeners/http-proxy-listener.js';
 import { LocalCallers } from './listeners/local-callers.js';
+import { RouterListeners } from './listeners/router-listeners.js';
 import { TrafficListeners } from './listeners/traffic-listeners.js';
 import type { ProxyOptions } from './options.js';
 import { AccessLogWriter, CertificateExpiryStats, DownstreamStats, IstioMetrics } from './telemetry/index.js';
@@ -171,6 +172,14 @@ export class SidecarProxy {
     if (options.capture === 'transparent') {
       await traffic.listenVirtualOutbound(host, options.ports.outbound);
       await traffic.listenVirtualInbound(host, options.ports.inbound);
+    } else if (options.capture === 'router') {
+      const router = new RouterListeners(host, traffic, (port, error) =>
+        this.logger.warn(
+          { port, error: error.message },
+          'cannot bind a gateway listener; retried on the next config',
+        ),
+      );
+      this.state.on('snapshot', (snapshot) => void router.apply(snapshot.config.listeners));
     } else {
       // Every local process shares the loopback the forward proxy and admin port listen on.
       callers = await LocalCallers.start(options.localCallers);

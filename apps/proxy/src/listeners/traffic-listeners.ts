@@ -5,6 +5,7 @@ import { originalDestinationListener, type EnvoyListener } from '@mesh/xds';
 import { originalDestination } from '../capture/index.js';
 import { listenerAddress } from '../telemetry/index.js';
 import { dispatchConnection, type DispatchParts } from './connection-dispatch.js';
+import { routerListenerOn } from './router-listeners.js';
 
 /**
  * The sockets the proxy listens on for traffic. Transparent mode (iptables): `virtualOutbound`
@@ -88,6 +89,23 @@ export class TrafficListeners {
       this.dispatchOutbound(socket, original.address, original.port);
     });
     this.servers.push(await listen(server, host, port));
+  }
+
+  /**
+   * Router mode: a port bound as one of istiod's listeners says (`0.0.0.0_8080`). Each connection goes
+   * to the listener on that port in the current config; none (removed since) closes it.
+   */
+  async listenRouterPort(host: string, port: number): Promise<Server> {
+    const server = this.#server(host, port, (socket) => {
+      const listener = routerListenerOn(this.parts.deps.snapshot().config.listeners, port);
+      if (!listener) {
+        socket.destroy();
+        return;
+      }
+      void dispatchConnection(socket, { direction: 'outbound', listener, address: host, port }, this.parts);
+    });
+    this.servers.push(await listen(server, host, port));
+    return server;
   }
 
   /** Sends an outbound connection to `address:port` through the listener Envoy would pick for it. */

@@ -32,7 +32,7 @@ export function proxyNode(options: ProxyOptions): AdsClientNode {
       [...options.inboundPorts.keys()].map((containerPort) => ({ containerPort, protocol: 'TCP' })),
     );
   return {
-    id: `sidecar~${options.instanceIp}~${options.podName}.${ns}~${options.dnsDomain ?? `${ns}.svc.cluster.local`}`,
+    id: `${options.capture === 'router' ? 'router' : 'sidecar'}~${options.instanceIp}~${options.podName}.${ns}~${options.dnsDomain ?? `${ns}.svc.cluster.local`}`,
     cluster: `${workloadName}.${ns}`,
     metadata,
     userAgent: { name: 'mesh-proxy', version: ISTIO_VERSION },

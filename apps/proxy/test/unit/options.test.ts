@@ -181,7 +181,7 @@ describe('parseProxyOptions', () => {
     [['--stats-port', '15090.5'], '--stats-port: "15090.5" is not a port number'],
     [['--labels', 'app'], '--labels: "app" is not key=value'],
     [['--labels', 'app=reviews,=v1'], '--labels: "=v1" is not key=value'],
-    [['--capture', 'tproxy'], '--capture: "tproxy" is not transparent or explicit'],
+    [['--capture', 'tproxy'], '--capture: "tproxy" is not transparent, explicit or router'],
     [['--xds-protocol', 'grpc'], '--xds-protocol: "grpc" is not delta or sotw'],
     [['--local-callers', 'everyone'], '--local-callers: "everyone" is not same-user or any'],
     [['--inbound', '9080'], '--inbound: "9080" is not APP_PORT=HOST:PORT'],
