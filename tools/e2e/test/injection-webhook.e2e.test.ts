@@ -101,7 +101,7 @@ interface PodJson {
   metadata: { name: string; namespace: string; annotations?: Record<string, string> };
   spec: {
     containers: { name: string; image?: string }[];
-    initContainers?: { name: string }[];
+    initContainers?: { name: string; restartPolicy?: string }[];
     volumes?: { name: string }[];
   };
   status: {
@@ -281,6 +281,31 @@ describe('sidecar injection and validation webhooks on a real cluster', { timeou
       return found.length === 2 && found;
     }, 'the pods created after the label was removed');
     for (const pod of list) expect(hasProxy(pod)).toBe(false);
+  });
+
+  it('with ENABLE_NATIVE_SIDECARS=true, istio-proxy is a native sidecar (restartable init container) and the pods run', async () => {
+    await istiod.stop();
+    await launch({ ENABLE_NATIVE_SIDECARS: 'true' });
+    await kubectl('create', 'namespace', 'native');
+    await kubectl('label', 'namespace', 'native', 'istio-injection=enabled');
+    await cluster.runKubectl(['apply', '-f', '-'], deployment('nat', 'native'));
+    await kubectl('rollout', 'status', 'deployment/nat', '-n', 'native', '--timeout=120s');
+    const list = await eventually(async () => {
+      const found = await pods('app=nat', 'native');
+      const ready = (p: PodJson) =>
+        p.status.phase === 'Running' &&
+        [...(p.status.containerStatuses ?? []), ...(p.status.initContainerStatuses ?? [])].every(
+          (s) => s.ready,
+        );
+      return found.length === 2 && found.every(ready) && found;
+    }, 'two running pods with native sidecars');
+    for (const pod of list) {
+      expect(pod.spec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+        ['istio-init', undefined],
+        ['istio-proxy', 'Always'],
+      ]);
+      expect(names(pod.spec.containers)).toEqual(['nat']);
+    }
   });
 
   it('refuses an invalid VirtualService through the validating webhook, naming the field', async () => {
