@@ -199,6 +199,22 @@ describe.each(['explicit', 'transparent'] as const)('%s mode', (mode) => {
     });
   });
 
+  describe('describe pod', () => {
+    it("names backend's service, the STRICT mode that default-strict-mtls sets and the policy its sidecar enforces", async () => {
+      const described = await meshctl(['describe', 'pod', 'backend-0.default', '-o', 'json']);
+      expect(described.code).toBe(0);
+      expect(JSON.parse(described.stdout)).toMatchObject({
+        source: 'local',
+        instance: 'backend-0',
+        services: [{ host: 'backend.default.svc.cluster.local', virtualServices: [] }],
+        mtls: { mode: 'STRICT', setBy: 'default-strict-mtls.default' },
+        policies: [{ action: 'ALLOW', name: 'allow-frontend-to-backend', namespace: 'default', rules: 1 }],
+      });
+      const table = await meshctl(['describe', 'pod', 'frontend']);
+      expect(table.stdout).toContain('Warning: No Services select pod frontend-0');
+    });
+  });
+
   describe('tls-check', () => {
     it('is OK under STRICT with auto-mTLS, and its live proof is the mTLS connection to the backend', async () => {
       expect(await fromWorkload('frontend', 'http://backend:8080/api/live')).toMatch(/ 200$/);
