@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 /**
  * A start-up failure of `meshctl local up` is reported with the reason the failing process gave, as
  * soon as it gave it, and leaves nothing running (issue 13: an app that exited at once was reported
- * 30 s later as "the app does not listen").
+ * 30 s later as "the app does not listen"; one that could not be executed, once its sidecar was ready).
  */
 
 const MESHCTL = join(import.meta.dirname, '..', 'bin', 'run.js');
@@ -29,31 +37,56 @@ function processesNaming(text: string): string[] {
     });
 }
 
-describe('meshctl local up with an app that exits at once', () => {
-  it('reports its exit and its last line, and leaves nothing running', () => {
-    const meshFile = join(dir, 'mesh.yaml');
-    writeFileSync(
-      meshFile,
-      `apiVersion: local.meshctl.dev/v1alpha1
+/** `meshctl local up` (in the foreground) of a mesh with one workload `web` running `command`. */
+function upWith(name: string, command: string): { status: number | null; stderr: string; stateDir: string } {
+  const meshFile = join(dir, `${name}.yaml`);
+  writeFileSync(
+    meshFile,
+    `apiVersion: local.meshctl.dev/v1alpha1
 kind: LocalMesh
-metadata: { name: exits }
+metadata: { name: ${name} }
 spec:
   workloads:
     - name: web
       ports: [8080]
-      command: [node, -e, 'console.error("boom: no config"); process.exit(3)']
+      command: ${command}
 `,
+  );
+  const stateDir = join(dir, `${name}-state`);
+  const result = spawnSync(
+    process.execPath,
+    [MESHCTL, 'local', 'up', '-f', meshFile, '--state-dir', stateDir, '--xds-port', '0'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  return { status: result.status, stderr: result.stderr.replace(/\s*\n ›\s+/g, ' '), stateDir };
+}
+
+describe('meshctl local up with an app that exits at once', () => {
+  it('reports its exit and its last line, and leaves nothing running', () => {
+    const { status, stderr, stateDir } = upWith(
+      'exits',
+      `[node, -e, 'console.error("boom: no config"); process.exit(3)']`,
     );
-    const stateDir = join(dir, 'state');
-    const result = spawnSync(
-      process.execPath,
-      [MESHCTL, 'local', 'up', '-f', meshFile, '--state-dir', stateDir, '--xds-port', '0'],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    const stderr = result.stderr.replace(/\s*\n ›\s+/g, ' ');
-    expect(result.status, stderr).toBe(1);
+    expect(status, stderr).toBe(1);
+    // Before its sidecar is ready, as a rule: Node starts the app faster than the sidecar gets ready.
     expect(stderr).toMatch(
-      /web-0: the app exited with code 3 before listening on 127\.0\.\d+\.\d+:\d+: boom: no config; see /,
+      /web-0: the app exited with code 3 before (its sidecar was ready|listening on 127\.0\.\d+\.\d+:\d+): boom: no config; see /,
+    );
+    expect(processesNaming(stateDir)).toEqual([]);
+    expect(existsSync(join(stateDir, 'local', 'run.json'))).toBe(false);
+  });
+});
+
+describe('meshctl local up with a program that exists but cannot be executed', () => {
+  it('reports it at once, without waiting for the sidecar, and leaves nothing running', () => {
+    // Executable, so the mesh file's check passes; its interpreter is missing, so exec fails (ENOENT).
+    const program = join(dir, 'missing-interpreter.sh');
+    writeFileSync(program, '#!/nonexistent/interpreter\necho never\n');
+    chmodSync(program, 0o755);
+    const { status, stderr, stateDir } = upWith('cannot-exec', `[${program}]`);
+    expect(status, stderr).toBe(1);
+    expect(stderr).toContain(
+      `web-0: the app exited with code 127 before its sidecar was ready: cannot run ${program}: spawn ${program} ENOENT; see `,
     );
     expect(processesNaming(stateDir)).toEqual([]);
     expect(existsSync(join(stateDir, 'local', 'run.json'))).toBe(false);

@@ -349,16 +349,26 @@ export class LocalMeshRuntime {
 
   /**
    * The sidecar first: it says at once why it cannot start, and in a pod the app's ports are reached
-   * through it (iptables sends them to its inbound listener).
+   * through it (iptables sends them to its inbound listener). An app that exits meanwhile, or could not
+   * be started at all (EACCES, a missing interpreter), is reported at once with its exit and the last
+   * line it printed, not once the sidecar is ready or the port wait is over.
    */
   async #waitReady(instance: InstanceState): Promise<void> {
-    const ports = await this.#instances.get(instance.instance)?.sidecar?.ready;
+    const { app, sidecar } = this.#instances.get(instance.instance) ?? {};
+    let exit: ExitStatus | undefined;
+    const exited = app?.exited.then((status) => (exit = status));
+    const appExited = (where: string) => {
+      if (exit === undefined || !app) return;
+      const last = app.spawnError ?? app.logs.tail(1)[0];
+      throw new Error(
+        `${instance.instance}: the app exited with ${describeExit(exit)} ${where}${last ? `: ${last}` : ''}; ` +
+          `see ${instance.logs.app}`,
+      );
+    };
+    const ports = await Promise.race([sidecar?.ready, exited?.then(() => undefined)]);
+    appExited('before its sidecar was ready');
     // Explicit-mode sidecars share 127.0.0.1, so each has the admin port it reports.
     if (ports) instance.adminPort = ports.adminPort;
-    // An app that exits while it is waited for is reported at once, with the last line it printed.
-    const app = this.#instances.get(instance.instance)?.app;
-    let exit: ExitStatus | undefined;
-    void app?.exited.then((status) => (exit = status));
     for (const port of Object.values(instance.appPorts)) {
       await waitUntil(
         async () => exit !== undefined || (await accepting(instance.address, port)),
@@ -366,13 +376,7 @@ export class LocalMeshRuntime {
         () =>
           `${instance.instance}: the app does not listen on ${instance.address}:${port}; see ${instance.logs.app}`,
       );
-      if (exit !== undefined && app) {
-        const last = app.spawnError ?? app.logs.tail(1)[0];
-        throw new Error(
-          `${instance.instance}: the app exited with ${describeExit(exit)} before listening on ` +
-            `${instance.address}:${port}${last ? `: ${last}` : ''}; see ${instance.logs.app}`,
-        );
-      }
+      appExited(`before listening on ${instance.address}:${port}`);
     }
   }
 
