@@ -15,6 +15,7 @@ import {
 } from '@mesh/policy';
 
 import { readFileForAnalysis, readMeshConfigForAnalysis } from '../analyze/read-analysis-files.js';
+import { LocalStateError, readLocalStateForAnalysis } from '../analyze/read-local-state.js';
 import {
   EXIT_USAGE,
   exitCodeOf,
@@ -38,8 +39,10 @@ export default class Analyze extends Command {
   static override summary = 'Analyze Istio configuration files and print validation messages.';
   static override description =
     'Runs Istio\'s configuration analyzers ("istioctl analyze") over YAML files: directories are searched ' +
-    'recursively, "-" is standard input. Resources without a namespace are in --namespace. Analysis of a live ' +
-    'cluster or a local mesh is not available yet: the files are the whole configuration (--use-kube=false). ' +
+    'recursively, "-" is standard input. Resources without a namespace are in --namespace. With --local-state ' +
+    'DIR, the local mesh running on DIR: the files of its config directory and its workload instances as Pods ' +
+    '(any files given are analyzed with them, e.g. a change before `local apply`). Analysis of a live cluster is ' +
+    'not available yet (--use-kube=false). ' +
     'Exit codes (log output; json, yaml and sarif exit 0 unless the input could not be read): 0 no issue at or ' +
     'above --failure-threshold, 79 issues found, 1 files could not be read or parsed, 64 usage error.';
   static override examples = [
@@ -47,6 +50,7 @@ export default class Analyze extends Command {
     '<%= config.bin %> analyze -A -o json config/',
     '<%= config.bin %> analyze -o sarif config/ > analyze.sarif',
     '<%= config.bin %> analyze --suppress "IST0118=Service *.default" app.yaml',
+    '<%= config.bin %> analyze --local-state .mesh',
   ];
   // Any number of FILE|DIR|- arguments (argv): `file` is declared for the usage line.
   static override strict = false;
@@ -74,6 +78,9 @@ export default class Analyze extends Command {
       default: 'log',
       description: 'output format: log, json, yaml or sarif',
     }),
+    'local-state': Flags.string({
+      description: 'state directory of a running local mesh: analyze its config and workloads',
+    }),
     'list-analyzers': Flags.boolean({ char: 'L', description: 'list the analyzers and exit' }),
     'ignore-unknown': Flags.boolean({ description: 'do not fail on documents that cannot be parsed' }),
     meshConfigFile: Flags.string({
@@ -95,16 +102,26 @@ export default class Analyze extends Command {
       this.usage('analysis of a live cluster is not available yet: pass --use-kube=false and the files');
     const suppressions = (flags.suppress ?? []).map((s) => this.suppression(s));
     const paths = argv as string[];
-    if (paths.length === 0) this.usage('at least one file, directory or - must be given');
+    const localState = flags['local-state'];
+    if (paths.length === 0 && localState === undefined)
+      this.usage('at least one file, directory or - (or --local-state DIR) must be given');
 
-    let files: string[];
+    const files: string[] = [];
     const read: AnalysisFile[] = [];
     let meshConfig: ResolvedMeshConfig | undefined;
     try {
       if (flags.meshConfigFile !== undefined) meshConfig = await this.meshConfig(flags.meshConfigFile);
-      files = collectConfigFiles(paths);
-      for (const file of files) read.push(await readFileForAnalysis(file));
+      if (localState !== undefined) {
+        const local = await readLocalStateForAnalysis(localState);
+        files.push(...local.files);
+        read.push(...local.read);
+      }
+      for (const file of collectConfigFiles(paths)) {
+        files.push(file);
+        read.push(await readFileForAnalysis(file));
+      }
     } catch (err) {
+      if (err instanceof LocalStateError) this.error(err.message, { exit: 1 });
       const error = err as NodeJS.ErrnoException;
       this.error(`cannot read ${error.path ?? ''}: ${error.code ?? error.message}`, { exit: 1 });
     }
