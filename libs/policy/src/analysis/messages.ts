@@ -19,6 +19,7 @@ export function isAtLeast(level: AnalysisLevel, threshold: AnalysisLevel): boole
 export const MESSAGE_TYPES = {
   ReferencedResourceNotFound: { code: 'IST0101', level: 'Error' },
   NamespaceNotInjected: { code: 'IST0102', level: 'Info' },
+  PodMissingProxy: { code: 'IST0103', level: 'Warning' },
   SchemaValidationError: { code: 'IST0106', level: 'Error' },
   ConflictingMeshGatewayVirtualServiceHosts: { code: 'IST0109', level: 'Error' },
   ConflictingSidecarWorkloadSelectors: { code: 'IST0110', level: 'Error' },

@@ -1,4 +1,4 @@
-import { labelsOf, type AnalysisContext } from './analysis-context.js';
+import { annotationsOf, labelsOf, list, record, type AnalysisContext } from './analysis-context.js';
 import { newMessage, type AnalysisMessage } from './messages.js';
 
 /** Labels that decide a namespace's data plane: sidecar injection, a revision's, or ambient. */
@@ -13,11 +13,14 @@ const NOT_INJECTED = new Set([
   'local-path-storage',
 ]);
 
+const SIDECAR_INJECT = 'sidecar.istio.io/inject';
+
 /**
  * Istio's `injection.Analyzer`, for the Namespaces of the files: one that says nothing about its data
- * plane (no injection, revision or ambient label) gets no sidecars (IST0102). Its pod checks (IST0103,
- * a running pod without its proxy) need running pods: manifests are injected when applied, so files
- * never show a proxy and are not checked.
+ * plane (no injection, revision or ambient label) gets no sidecars (IST0102). Its pod check (IST0103,
+ * a running pod of an injected namespace without its proxy) needs running pods: a Pod with
+ * `status.phase: Running` (read from a cluster or a local mesh). Manifests are injected when applied,
+ * so a pod without that status never shows a proxy and is not checked.
  */
 export function analyzeNamespaceInjection(ctx: AnalysisContext): AnalysisMessage[] {
   const messages: AnalysisMessage[] = [];
@@ -36,5 +39,36 @@ export function analyzeNamespaceInjection(ctx: AnalysisContext): AnalysisMessage
       ),
     );
   }
-  return messages;
+  return [...messages, ...podsMissingProxy(ctx)];
+}
+
+/** IST0103, as Istio's: not for a pod that opts out or uses the host network. */
+function podsMissingProxy(ctx: AnalysisContext): AnalysisMessage[] {
+  const injected = new Set(
+    ctx
+      .ofKind('Namespace')
+      .filter((ns) => labelsOf(ns)['istio-injection'] === 'enabled' || 'istio.io/rev' in labelsOf(ns))
+      .map((ns) => ns.name),
+  );
+  return ctx
+    .ofKind('Pod')
+    .filter((pod) => {
+      if (!injected.has(pod.namespace)) return false;
+      if (record(pod.object['status'])['phase'] !== 'Running') return false;
+      const optOut = labelsOf(pod)[SIDECAR_INJECT] ?? annotationsOf(pod)[SIDECAR_INJECT];
+      if (optOut?.toLowerCase() === 'false') return false;
+      const spec = record(pod.object['spec']);
+      if (spec['hostNetwork'] === true) return false;
+      const containers = [...list(spec['containers']), ...list(spec['initContainers'])];
+      return !containers.some((c) => record(c)['name'] === 'istio-proxy');
+    })
+    .map((pod) =>
+      newMessage(
+        'PodMissingProxy',
+        pod,
+        `The pod ${pod.name} is missing the Istio proxy. This can often be resolved by restarting or ` +
+          'redeploying the workload.',
+        'metadata.name',
+      ),
+    );
 }
