@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../../type-urls.js';
 import { buildSidecarContext, type SidecarProxy } from '../sidecar/sidecar-context.js';
 import { generateSidecar } from '../sidecar/sidecar-generator.js';
-import { bindsTo, gatewaysSelecting, matchingHosts, resolveGatewayName } from './gateway-binding.js';
+import {
+  bindsTo,
+  gatewaysSelecting,
+  matchingHosts,
+  resolveGatewayName,
+  virtualServicesBoundTo,
+} from './gateway-binding.js';
 import { buildGatewayContext } from './gateway-context.js';
 import { generateGateway } from './gateway-generator.js';
 
@@ -162,5 +168,38 @@ describe('binding through generation', () => {
     const clusters = routedClusters(routes);
     expect(clusters.some((c) => c.includes('from-gateway'))).toBe(false);
     expect(clusters).toContain('outbound|8000||web.default.svc.cluster.local');
+  });
+});
+
+describe('exportTo: a VirtualService binds only where it is visible from the gateway workload', () => {
+  const config = (exportTo: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: shop, namespace: web }
+spec:
+  hosts: [shop.example.com]
+  gateways: [istio-system/gw]
+  exportTo: ${exportTo}
+  http: [{ route: [{ destination: { host: shop } }] }]
+`;
+
+  it.each([
+    { exportTo: "['*']", bound: true },
+    { exportTo: "['istio-system']", bound: true },
+    // Must not bind: kept in its own namespace, or exported elsewhere.
+    { exportTo: "['.']", bound: false },
+    { exportTo: "['shop']", bound: false },
+  ])('exportTo $exportTo → bound: $bound', ({ exportTo, bound }) => {
+    const snapshot = MeshSnapshot.fromYaml(config(exportTo), 'x.yaml');
+    const [gateway] = gatewaysSelecting(snapshot, { istio: 'ingressgateway' });
+    if (!gateway) throw new Error('no gateway');
+    expect(virtualServicesBoundTo(snapshot, gateway, 'istio-system').length).toBe(bound ? 1 : 0);
   });
 });

@@ -1,5 +1,12 @@
 import type { Gateway, Server, VirtualService } from '@mesh/policy';
-import { hostMatches, labelsMatch, resolveHost, type MeshSnapshot, type Namespaced } from '@mesh/registry';
+import {
+  hostMatches,
+  isExportedTo,
+  labelsMatch,
+  resolveHost,
+  type MeshSnapshot,
+  type Namespaced,
+} from '@mesh/registry';
 
 /**
  * Which Gateways configure a gateway proxy, which VirtualServices bind to them and which of their hosts
@@ -116,10 +123,18 @@ export function matchingHosts(
   return out;
 }
 
-/** The VirtualServices bound to a Gateway, each with its namespace, oldest first. */
+/**
+ * The VirtualServices bound to a Gateway and exported to the gateway workload's namespace (Istio's
+ * `VirtualServicesForGateway` from the proxy's config namespace), each with its namespace, oldest first.
+ */
 export function virtualServicesBoundTo(
   snapshot: MeshSnapshot,
   gateway: BoundGateway,
+  proxyNamespace: string,
 ): Namespaced<VirtualService>[] {
-  return snapshot.allVirtualServices.filter((v) => bindsTo(v.config, v.namespace, gateway.key));
+  return snapshot.allVirtualServices.filter(
+    (v) =>
+      bindsTo(v.config, v.namespace, gateway.key) &&
+      isExportedTo(v.config.spec.exportTo, v.namespace, proxyNamespace),
+  );
 }

@@ -49,7 +49,11 @@ function sniMatch(hosts: readonly string[]): Obj {
 
 /** The tcp_proxy of the first `tcp` route of a bound VirtualService that applies to this port. */
 function tcpRouteFilter(ctx: GatewayContext, entry: PortServer, port: number): Obj | undefined {
-  for (const { namespace, config: vs } of virtualServicesBoundTo(ctx.sidecar.snapshot, entry.gateway)) {
+  for (const { namespace, config: vs } of virtualServicesBoundTo(
+    ctx.sidecar.snapshot,
+    entry.gateway,
+    ctx.sidecar.proxy.namespace,
+  )) {
     if (
       matchingHosts(entry.server, entry.gateway.namespace, vs, namespace, ctx.sidecar.snapshot.domainSuffix)
         .length === 0
@@ -79,7 +83,11 @@ function withNamespace<T extends { metadata: { namespace?: string } }>(vs: T, na
 function passthroughChains(ctx: GatewayContext, entry: PortServer, port: number, taken: Set<string>): Obj[] {
   const chains: Obj[] = [];
   const serverHosts = serverHostNames(entry.server, entry.gateway.namespace);
-  for (const { namespace, config: vs } of virtualServicesBoundTo(ctx.sidecar.snapshot, entry.gateway)) {
+  for (const { namespace, config: vs } of virtualServicesBoundTo(
+    ctx.sidecar.snapshot,
+    entry.gateway,
+    ctx.sidecar.proxy.namespace,
+  )) {
     if (
       matchingHosts(entry.server, entry.gateway.namespace, vs, namespace, ctx.sidecar.snapshot.domainSuffix)
         .length === 0

@@ -54,7 +54,11 @@ function addServerHosts(
     if (redirect) vh['require_tls'] = 'ALL';
     return vh;
   };
-  for (const { namespace, config: vs } of virtualServicesBoundTo(ctx.sidecar.snapshot, gateway)) {
+  for (const { namespace, config: vs } of virtualServicesBoundTo(
+    ctx.sidecar.snapshot,
+    gateway,
+    ctx.sidecar.proxy.namespace,
+  )) {
     const hosts = matchingHosts(server, gateway.namespace, vs, namespace, ctx.sidecar.snapshot.domainSuffix);
     if (hosts.length === 0) continue;
     const scope = {
