@@ -10,8 +10,9 @@ import { ReadinessReporter, type ProxyPorts } from '@mesh/launcher/readiness';
 import { pino } from 'pino';
 
 import { istioIptablesCommand } from './capture/istio-iptables-command.js';
+import { startAgentStatusServer, type AgentStatusConfig } from './kube-agent/agent-status-server.js';
 import { parseKubeAgentOptions } from './kube-agent/kube-agent-options.js';
-import { parseProxyOptions, USAGE, UsageError } from './options.js';
+import { parseProxyOptions, USAGE, UsageError, type ProxyOptions } from './options.js';
 import { SidecarProxy } from './sidecar-proxy.js';
 
 function version(): string {
@@ -34,13 +35,14 @@ async function main(args: string[]): Promise<void> {
     process.exitCode = istioIptablesCommand(args.slice(1));
     return;
   }
-  let options;
+  let options: ProxyOptions;
+  let agentStatus: AgentStatusConfig | undefined;
   try {
     // `proxy sidecar ...`: the injected istio-proxy container's command line (pilot-agent's).
-    options =
-      args[0] === 'proxy'
-        ? parseKubeAgentOptions(args.slice(1), process.env, process.cwd())
-        : parseProxyOptions(args, process.env);
+    if (args[0] === 'proxy') {
+      const kube = parseKubeAgentOptions(args.slice(1), process.env, process.cwd());
+      ({ agentStatus, ...options } = kube);
+    } else options = parseProxyOptions(args, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`mesh-proxy: ${err.message}\n${USAGE}`);
@@ -65,6 +67,15 @@ async function main(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   try {
     proxy = await SidecarProxy.start(options, logger, () => stop('quitquitquit'));
+    // In a pod: pilot-agent's status port, where the rewritten app probes and the scrape annotations point.
+    if (agentStatus) {
+      const started = proxy;
+      await startAgentStatusServer(
+        agentStatus,
+        { notReadyReason: () => started.notReadyReason(), metricsText: () => started.metrics.metricsText() },
+        logger,
+      );
+    }
   } catch (err) {
     readiness.failed((err as Error).message);
     logger.error({ error: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start');

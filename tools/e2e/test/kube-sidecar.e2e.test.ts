@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,15 +38,23 @@ interface SecretDump {
   secret: { tls_certificate?: { certificate_chain: { inline_bytes: string } } };
 }
 
-const POD: PodLike = {
+/** The pod, its app's readiness probe on `probePort` (where the test's app server listens). */
+const reviewsPod = (probePort: number): PodLike => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'reviews-v1', namespace: 'default', labels: { app: 'reviews', version: 'v1' } },
   spec: {
     serviceAccountName: 'reviews',
-    containers: [{ name: 'reviews', image: 'registry.example/reviews:1', ports: [{ containerPort: 9080 }] }],
+    containers: [
+      {
+        name: 'reviews',
+        image: 'registry.example/reviews:1',
+        ports: [{ containerPort: 9080 }],
+        readinessProbe: { httpGet: { path: '/ready', port: probePort }, periodSeconds: 5 },
+      },
+    ],
   },
-};
+});
 
 /**
  * The sidecar in Kubernetes mode (issue 16 item 5): a pod injected by the same pure function as
@@ -64,6 +74,11 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
   let cluster: KubeCluster;
   let istiod: IstiodProcess;
   let pod: V1Pod;
+  // The app's readiness as the pod's probe sees it; kwok runs no containers, so the test is the app.
+  let appReady = true;
+  const appServer = createServer((req, res) => {
+    res.writeHead(req.url === '/ready' && appReady ? 200 : 503).end();
+  });
   const proxies: MeshProgram<'mesh-proxy'>[] = [];
 
   const kubectl = async (...args: string[]) => (await cluster.runKubectl(args)).trim();
@@ -121,12 +136,19 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
     await cluster.runKubectl(['apply', '-f', '-'], SERVICE);
     istiod = await startIstiodProcess({ configDir, stateDir, kubeconfig: cluster.kubeconfig });
     const istiodAddress = secureXdsAddress('127.0.0.1', istiod.ports);
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
     const injected = injectPod({
-      pod: POD,
+      pod: reviewsPod((appServer.address() as AddressInfo).port),
       namespace: 'default',
       config: DEFAULT_INJECTOR_CONFIG,
       values: { ...DEFAULT_INJECTION_VALUES, caAddress: istiodAddress },
-      meshConfig: validateMeshConfig({ defaultConfig: { discoveryAddress: istiodAddress } }).meshConfig!,
+      // Outside a pod the pod's IP is not local: the app is probed on localhost, pilot-agent's legacy mode.
+      meshConfig: validateMeshConfig({
+        defaultConfig: {
+          discoveryAddress: istiodAddress,
+          proxyMetadata: { REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION: 'true' },
+        },
+      }).meshConfig!,
       nativeSidecars: false,
     });
     expect(injected.decision.inject).toBe(true);
@@ -147,6 +169,7 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
   afterAll(async () => {
     await Promise.all(proxies.map((p) => p.stop()));
     await istiod?.stop();
+    appServer.close();
     await cluster?.down();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -216,5 +239,32 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
     );
     expect(failure).toBeInstanceOf(LaunchError);
     expect(String(failure)).toMatch(/UNAUTHENTICATED.*audience/);
+  });
+
+  it("answers the pod's rewritten app probe on 15020 as the app does, and serves its metrics there", async () => {
+    const { proxy } = await startSidecar('127.0.42.4');
+    await proxy.ready;
+    const container = pod.spec!.containers.find((c) => c.name === 'reviews')!;
+    expect(container.readinessProbe?.httpGet).toEqual({
+      path: '/app-health/reviews/readyz',
+      port: 15020,
+      scheme: 'HTTP',
+    });
+    const probe = () => fetch('http://127.0.42.4:15020/app-health/reviews/readyz');
+    expect((await probe()).status).toBe(200);
+    appReady = false;
+    expect((await probe()).status).toBe(503);
+    appReady = true;
+    expect((await probe()).status).toBe(200);
+    expect((await fetch('http://127.0.42.4:15020/app-health/reviews/livez')).status).toBe(404);
+    expect((await fetch('http://127.0.42.4:15020/healthz/ready')).status).toBe(200);
+    const metrics = await fetch(
+      `http://127.0.42.4:${pod.metadata!.annotations!['prometheus.io/port']}/stats/prometheus`,
+    );
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('istio_agent_cert_expiry_seconds');
+    // The app down: the probe fails with pilot-agent's 500.
+    await new Promise((resolve) => appServer.close(resolve));
+    expect((await probe()).status).toBe(500);
   });
 });

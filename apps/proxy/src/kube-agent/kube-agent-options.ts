@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { validateMeshConfig, type ProxyConfig } from '@mesh/policy';
 
 import { parseProxyOptions, UsageError, type ProxyOptions } from '../options.js';
+import { parsePrometheusAnnotations, type AgentStatusConfig } from './agent-status-server.js';
+import { parseAppProbers } from './app-probers.js';
 import { parseIstioAgentFlags } from './istio-agent-flags.js';
 
 /**
@@ -58,11 +60,16 @@ export function readPodLabels(file: string): Record<string, string> | undefined 
   return labels;
 }
 
+/** The proxy's options, and pilot-agent's status server on ProxyConfig `statusPort`. */
+export interface KubeAgentOptions extends ProxyOptions {
+  agentStatus: AgentStatusConfig;
+}
+
 export function parseKubeAgentOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
-): ProxyOptions {
+): KubeAgentOptions {
   const flags = parseIstioAgentFlags(argv);
   if (flags.proxyType === 'router')
     throw new UsageError(
@@ -106,8 +113,18 @@ export function parseKubeAgentOptions(
     ],
     env,
   );
+  const appScrape = parsePrometheusAnnotations(env['ISTIO_PROMETHEUS_ANNOTATIONS']);
   return {
     ...options,
     dnsDomain: flags.domain ?? `${options.namespace}.svc.cluster.local`,
+    agentStatus: {
+      host: options.bindAddress,
+      port: proxyConfig.statusPort ?? 15020,
+      probers: parseAppProbers(env['ISTIO_KUBE_APP_PROBERS']),
+      // pilot-agent probes the app on the pod's IP, or on localhost when told to (its legacy mode).
+      appHost:
+        env['REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION'] === 'true' ? '127.0.0.1' : options.instanceIp,
+      ...(appScrape ? { appScrape } : {}),
+    },
   };
 }

@@ -78,6 +78,28 @@ describe('mesh-proxy proxy sidecar (the injected istio-proxy container)', () => 
     );
   });
 
+  it("serves pilot-agent's status port (ProxyConfig statusPort, 15020) with the pod's app probers", () => {
+    const probers = JSON.stringify({
+      '/app-health/reviews/readyz': { httpGet: { path: '/ready', port: 9080 } },
+    });
+    const options = parseKubeAgentOptions(
+      [...INJECTED_ARGS, '--bind-address', '127.0.0.9'],
+      { ...ENV, ISTIO_KUBE_APP_PROBERS: probers },
+      '/',
+    );
+    expect(options.agentStatus).toMatchObject({ host: '127.0.0.9', port: 15020, appHost: '10.244.0.7' });
+    expect(options.agentStatus.probers.get('/app-health/reviews/readyz')).toMatchObject({
+      kind: 'httpGet',
+      port: 9080,
+      path: '/ready',
+      timeoutMs: 1000,
+    });
+    const legacy = { ...ENV, REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION: 'true' };
+    expect(parseKubeAgentOptions(INJECTED_ARGS, legacy, '/').agentStatus.appHost).toBe('127.0.0.1');
+    const other = { ...ENV, PROXY_CONFIG: JSON.stringify({ statusPort: 15120 }) };
+    expect(parseKubeAgentOptions(INJECTED_ARGS, other, '/').agentStatus.port).toBe(15120);
+  });
+
   it('uses the more verbose of the proxy and agent log levels', () => {
     expect(parseIstioAgentFlags(['sidecar', '--proxyLogLevel=debug']).logLevel).toBe('debug');
     expect(

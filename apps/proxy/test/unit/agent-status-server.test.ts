@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { Server as GrpcServer, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  parsePrometheusAnnotations,
+  startAgentStatusServer,
+} from '../../src/kube-agent/agent-status-server.js';
+import { parseAppProbers } from '../../src/kube-agent/app-probers.js';
+
+/**
+ * pilot-agent's status port 15020 as mesh-proxy serves it: the rewritten app probes run against a real
+ * app (HTTP, a TCP port, a gRPC health service), readiness, and the merged Prometheus text.
+ */
+
+const listening = (server: Server): Promise<number> =>
+  new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
+
+/** grpc.health.v1.Health/Check with the messages as raw protobuf bytes. */
+const HEALTH_SERVICE = {
+  Check: {
+    path: '/grpc.health.v1.Health/Check',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  },
+} as unknown as ServiceDefinition;
+
+describe('the agent status server (15020)', () => {
+  let appHealthy = true;
+  let grpcStatus = 1;
+  let seenHeaders: Record<string, unknown> = {};
+  const app = createServer((req, res) => {
+    if (req.url === '/metrics') return res.end('app_requests_total 7\n');
+    seenHeaders = req.headers;
+    res.writeHead(req.url === '/healthz' && appHealthy ? 200 : 503).end();
+  });
+  const grpc = new GrpcServer();
+  let appPort = 0;
+  let grpcPort = 0;
+  let status: Server;
+  let ready: string | undefined = 'no config from istiod yet';
+  const get = (path: string, init?: RequestInit) =>
+    fetch(`http://127.0.0.1:${(status.address() as AddressInfo).port}${path}`, init);
+
+  beforeAll(async () => {
+    appPort = await listening(app);
+    // The response's status field (1 SERVING, 2 NOT_SERVING) as the test sets it.
+    grpc.addService(HEALTH_SERVICE, {
+      Check: (_call: unknown, done: (err: null, out: Buffer) => void) =>
+        done(null, Buffer.from([0x08, grpcStatus])),
+    });
+    grpcPort = await new Promise((resolve, reject) =>
+      grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    const probers = parseAppProbers(
+      JSON.stringify({
+        '/app-health/web/readyz': {
+          httpGet: {
+            path: 'healthz',
+            port: appPort,
+            scheme: 'HTTP',
+            httpHeaders: [{ name: 'X-Probe', value: 'yes' }],
+          },
+          timeoutSeconds: 2,
+        },
+        '/app-health/web/livez': { tcpSocket: { port: appPort } },
+        '/app-health/web/startupz': { grpc: { port: grpcPort } },
+        '/app-health/closed/livez': { tcpSocket: { port: 1 } },
+      }),
+    );
+    status = await startAgentStatusServer(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        probers,
+        appHost: '127.0.0.1',
+        appScrape: parsePrometheusAnnotations(
+          JSON.stringify({ scrape: 'true', port: String(appPort), path: '/metrics' }),
+        )!,
+      },
+      { notReadyReason: () => ready, metricsText: async () => 'istio_build{component="proxy"} 1\n' },
+      pino({ level: 'silent' }),
+    );
+  });
+
+  afterAll(() => {
+    status?.close();
+    app.close();
+    grpc.forceShutdown();
+  });
+
+  it('runs the httpGet probe with its path and headers, passing the app status code through', async () => {
+    const ok = await get('/app-health/web/readyz', { headers: { 'user-agent': 'kube-probe/1.31' } });
+    expect(ok.status).toBe(200);
+    expect(seenHeaders).toMatchObject({ 'x-probe': 'yes', 'user-agent': 'kube-probe/1.31' });
+    appHealthy = false;
+    expect((await get('/app-health/web/readyz')).status).toBe(503);
+    appHealthy = true;
+  });
+
+  it('runs tcpSocket and grpc probes: 200 when the app answers, 500 when it does not', async () => {
+    expect((await get('/app-health/web/livez')).status).toBe(200);
+    expect((await get('/app-health/closed/livez')).status).toBe(500);
+    expect((await get('/app-health/web/startupz')).status).toBe(200);
+    grpcStatus = 2;
+    expect((await get('/app-health/web/startupz')).status).toBe(500);
+    grpcStatus = 1;
+  });
+
+  it('answers 404 for a probe path it was not given, and only GET', async () => {
+    const missing = await get('/app-health/other/readyz');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('app prober config does not exist for /app-health/other/readyz');
+    expect((await get('/healthz/ready', { method: 'POST' })).status).toBe(405);
+  });
+
+  it("serves the proxy's readiness and its metrics merged with the app's", async () => {
+    expect((await get('/healthz/ready')).status).toBe(503);
+    ready = undefined;
+    expect((await get('/healthz/ready')).status).toBe(200);
+    const text = await (await get('/stats/prometheus')).text();
+    expect(text).toBe('istio_build{component="proxy"} 1\napp_requests_total 7\n');
+  });
+
+  it('refuses a bad ISTIO_KUBE_APP_PROBERS entry by its field path', () => {
+    expect(() => parseAppProbers('{"/app-health/a/readyz":{"httpGet":{"port":"http"}}}')).toThrow(
+      'ISTIO_KUBE_APP_PROBERS: /app-health/a/readyz.httpGet.port: "http" is not a port number',
+    );
+    expect(() => parseAppProbers('{"/healthz":{"tcpSocket":{"port":80}}}')).toThrow(
+      '/healthz: is not /app-health/<container>/livez|readyz|startupz',
+    );
+    expect(() =>
+      parseAppProbers('{"/app-health/a/livez":{"tcpSocket":{"port":80},"grpc":{"port":81}}}'),
+    ).toThrow('needs exactly one of httpGet, tcpSocket, grpc');
+  });
+});
