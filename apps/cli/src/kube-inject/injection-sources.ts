@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
-  apiStatusOf,
   detectNativeSidecars,
   isNotFound,
   loadKubeConfig,
@@ -19,6 +18,7 @@ import {
   formatFinding,
 } from '@mesh/policy';
 
+import { describeClusterError } from '../install/cluster-connection.js';
 import type { InjectionSettings } from './inject-manifests.js';
 
 /**
@@ -94,12 +94,7 @@ async function readCluster(options: InjectionSourceOptions): Promise<ClusterData
 }
 
 function clusterError(err: unknown, server: string, what: string): InjectionSourceError {
-  const status = apiStatusOf(err);
-  if (status)
-    return new InjectionSourceError(`cannot read ${what}: ${status.message ?? status.reason ?? ''}`);
-  return new InjectionSourceError(
-    `no Kubernetes cluster reachable at ${server || '(no server)'} (reading ${what}): ${(err as Error).message}`,
-  );
+  return new InjectionSourceError(describeClusterError(err, server, `read ${what}`).message);
 }
 
 async function readText(flag: string, file: string): Promise<string> {
