@@ -1,9 +1,9 @@
-import { MESH_WATCHED_KINDS, parseApiVersion } from '@mesh/kube';
+import { MESH_WATCHED_KINDS, parseApiVersion, parseInjectionValues, parseInjectorConfig } from '@mesh/kube';
 import { parseMeshConfigYaml } from '@mesh/policy';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
-import { only, render, type KubeObject } from './helm.js';
+import { only, render, renderError, type KubeObject } from './helm.js';
 
 interface Rule {
   apiGroups: string[];
@@ -194,6 +194,7 @@ describe('charts/istiod: the istio-sidecar-injector ConfigMap', () => {
       'istio-sidecar-injector',
     ).data;
     return {
+      data,
       config: parseYaml(data.config) as {
         defaultTemplates: string[];
         policy: string;
@@ -210,14 +211,14 @@ describe('charts/istiod: the istio-sidecar-injector ConfigMap', () => {
     };
   };
 
-  it("holds Istio's keys: `values` (JSON) and `config` with the sidecar and gateway templates", () => {
-    const { config, values } = injector();
+  it("holds Istio's keys: `values` (JSON) and `config`, with no template bodies (istiod builds the pod)", () => {
+    const { data, config, values } = injector();
+    // What istiod's webhook and kube-inject read it with: accepted as rendered.
+    expect(parseInjectorConfig(data.config).defaultTemplates).toEqual(['sidecar']);
+    expect(parseInjectionValues(data.values).hub).toBe('localhost/mesh');
     expect(config.defaultTemplates).toEqual(['sidecar']);
     expect(config.policy).toBe('enabled');
-    expect(Object.keys(config.templates).sort()).toEqual(['gateway', 'sidecar']);
-    expect(config.templates['sidecar']).toContain('- istio-iptables');
-    expect(config.templates['sidecar']).toContain('name: istio-proxy');
-    expect(config.templates['gateway']).toContain('- router');
+    expect(config.templates).toEqual({});
     expect(values.global).toMatchObject({ hub: 'localhost/mesh', tag: '0.1.0', proxy: { image: 'proxyv2' } });
     expect(values.sidecarInjectorWebhook.rewriteAppHTTPProbe).toBe(true);
     expect(values.revision).toBe('');
@@ -226,9 +227,7 @@ describe('charts/istiod: the istio-sidecar-injector ConfigMap', () => {
   it('takes sidecarInjectorWebhook.* and global.proxy.autoInject', () => {
     const { config, values } = injector([
       '--set',
-      'sidecarInjectorWebhook.defaultTemplates={sidecar,custom}',
-      '--set',
-      'sidecarInjectorWebhook.templates.custom=spec: {}',
+      'sidecarInjectorWebhook.defaultTemplates={gateway}',
       '--set',
       'sidecarInjectorWebhook.neverInjectSelector[0].matchLabels.batch=true',
       '--set',
@@ -238,12 +237,25 @@ describe('charts/istiod: the istio-sidecar-injector ConfigMap', () => {
       '--set',
       'pilot.env.ENABLE_NATIVE_SIDECARS=false',
     ]);
-    expect(config.defaultTemplates).toEqual(['sidecar', 'custom']);
-    expect(Object.keys(config.templates).sort()).toEqual(['custom', 'gateway', 'sidecar']);
+    expect(config.defaultTemplates).toEqual(['gateway']);
     expect(config.neverInjectSelector).toEqual([{ matchLabels: { batch: true } }]);
     expect(config.policy).toBe('disabled');
     expect(values.sidecarInjectorWebhook.rewriteAppHTTPProbe).toBe(false);
     expect(values.pilot.env).toEqual({ ENABLE_NATIVE_SIDECARS: false });
+  });
+
+  it('refuses custom templates, which istiod would not run, naming them and what to use instead', () => {
+    for (const profile of ['default', 'remote']) {
+      const error = renderError('istiod', [
+        ...['--set', `profile=${profile}`],
+        ...['--set', 'sidecarInjectorWebhook.templates.custom=spec: {}'],
+        ...['--set', 'sidecarInjectorWebhook.templates.sidecar=spec: {}'],
+      ]);
+      expect(error).toContain(
+        'sidecarInjectorWebhook.templates (custom, sidecar): custom injection templates are not supported: ' +
+          'the sidecar and gateway shapes are built into istiod; customise them with values',
+      );
+    }
   });
 });
 

@@ -31,14 +31,28 @@ describe('the istio-sidecar-injector ConfigMap', () => {
     expect(parseInjectionValues('')).toEqual(DEFAULT_INJECTION_VALUES);
   });
 
-  it('reads `config`: policy, selectors, injected annotations, template names', () => {
+  it('reads `config`: policy, selectors, injected annotations, default templates, an empty `templates`', () => {
     const config = parseInjectorConfig(
       'policy: disabled\nneverInjectSelector:\n- matchExpressions:\n  - {key: openshift.io/build.name, operator: Exists}\n' +
-        'templates:\n  custom: "{{ .Values }}"\ndefaultTemplates: [sidecar]\n',
+        'injectedAnnotations: {team: a}\ntemplates: {}\ndefaultTemplates: [gateway]\n',
     );
-    expect(config.policy).toBe('disabled');
-    expect(config.neverInjectSelector).toHaveLength(1);
-    expect(config.templateNames).toEqual(['sidecar', 'gateway', 'custom']);
+    expect(config).toEqual({
+      policy: 'disabled',
+      neverInjectSelector: [{ matchExpressions: [{ key: 'openshift.io/build.name', operator: 'Exists' }] }],
+      alwaysInjectSelector: [],
+      injectedAnnotations: { team: 'a' },
+      defaultTemplates: ['gateway'],
+    });
+  });
+
+  it('refuses a ConfigMap with template bodies, which this injector would not run', () => {
+    const error = failure(() =>
+      parseInjectorConfig('templates:\n  sidecar: |\n    spec:\n      containers: []\n'),
+    );
+    expect(isInjectionError(error, 'INJECTION_CONFIG_INVALID')).toBe(true);
+    expect(error?.message).toMatch(
+      /^config\.templates\.sidecar: custom injection templates are not supported: the sidecar and gateway shapes are built into istiod/,
+    );
   });
 
   it.each([

@@ -9,9 +9,10 @@ import { InjectionError } from './injection-error.js';
  * The injector's settings, in the shape of Istio's `istio-sidecar-injector` ConfigMap: the `config`
  * key (YAML: `policy`, `alwaysInjectSelector`, `neverInjectSelector`, `injectedAnnotations`,
  * `defaultTemplates`, `templates`) and the `values` key (JSON: the istiod chart's values that the
- * injection template reads). Only the keys below are read; the pod shape itself is built in code
- * (inject-pod.ts, proxy-container.ts), so `templates` (Go templates) are accepted and ignored except for their
- * names. Every default is Istio's, except the images: `npm run images` builds
+ * injection template reads). Only the keys below are read. The pod shape is built in code
+ * (inject-pod.ts, proxy-container.ts) and no Go template is run, so `templates` must be empty: a
+ * template body would be silently ignored, so a hand-edited ConfigMap with one is refused instead.
+ * Every default is Istio's, except the images: `npm run images` builds
  * `localhost/mesh/{pilot,proxyv2}:0.1.0`, the istiod chart's default.
  */
 
@@ -62,8 +63,6 @@ export interface InjectionValues {
 export interface InjectorConfig extends InjectionPolicyConfig {
   injectedAnnotations: Record<string, string>;
   defaultTemplates: string[];
-  /** Names of the templates the ConfigMap defines (their bodies are Go templates we do not run). */
-  templateNames: string[];
 }
 
 export const DEFAULT_INJECTION_VALUES: Readonly<InjectionValues> = {
@@ -113,7 +112,6 @@ export const DEFAULT_INJECTOR_CONFIG: Readonly<InjectorConfig> = {
   alwaysInjectSelector: [],
   injectedAnnotations: {},
   defaultTemplates: ['sidecar'],
-  templateNames: ['sidecar', 'gateway'],
 };
 
 type Json = Record<string, unknown>;
@@ -236,7 +234,14 @@ export function parseInjectorConfig(text: string | undefined): InjectorConfig {
       return selector as LabelSelectorObject;
     });
   };
-  const templates = read<Json>('templates', 'object', {});
+  const [template] = Object.keys(read<Json>('templates', 'object', {}));
+  if (template !== undefined)
+    throw new InjectionError(
+      'INJECTION_CONFIG_INVALID',
+      `config.templates.${template}: custom injection templates are not supported: the sidecar and ` +
+        'gateway shapes are built into istiod; customise them with the chart values and the pod ' +
+        'annotations Istio supports',
+    );
   const defaults = root['defaultTemplates'];
   return {
     policy,
@@ -247,7 +252,6 @@ export function parseInjectorConfig(text: string | undefined): InjectorConfig {
     ),
     defaultTemplates:
       Array.isArray(defaults) && defaults.length > 0 ? defaults.map(String) : d.defaultTemplates,
-    templateNames: [...new Set([...d.templateNames, ...Object.keys(templates)])],
   };
 }
 
