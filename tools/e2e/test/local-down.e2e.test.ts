@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +10,8 @@ import { BIN } from './processes.js';
 /**
  * `meshctl local down` stops every process the mesh started, also what a workload started itself
  * (each instance runs in a process group of its own, which is stopped whole), and also when the
- * supervisor is gone; `local up` refuses a state directory whose processes still run.
+ * supervisor is gone (transparent mode's network namespaces too); `local up` refuses a state directory
+ * whose processes still run.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-down-'));
@@ -102,4 +103,26 @@ it('without its supervisor: up refuses the state directory, down finds and stops
   );
   for (let i = 0; i < 50 && mesh.some(running); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(mesh.filter(running)).toEqual([]);
+}, 240_000);
+
+it('without its supervisor, in transparent mode: down removes the pods’ network namespaces too', async () => {
+  writeMesh();
+  const started = await meshctl([
+    ...['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0', '--transparent'],
+  ]);
+  expect(started.code, started.output).toBe(0);
+  const run = JSON.parse(readFileSync(join(stateDir, 'local', 'run.json'), 'utf8')) as {
+    supervisorPid: number;
+    instances: { netns?: string }[];
+  };
+  const namespaces = run.instances.map((i) => i.netns ?? 'none');
+  const listed = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  expect(namespaces.filter((ns) => listed().includes(ns))).toEqual(namespaces);
+  process.kill(run.supervisorPid, 'SIGKILL');
+
+  const down = await meshctl(['local', 'down']);
+  expect(down.code, down.output).toBe(0);
+  expect(down.output).toContain(`and removed its pods' network namespaces (${namespaces.join(', ')})`);
+  expect(namespaces.filter((ns) => listed().includes(ns))).toEqual([]);
+  expect(namespaces.filter((ns) => existsSync(`/etc/netns/${ns}`))).toEqual([]);
 }, 240_000);

@@ -100,22 +100,45 @@ export function hostsFile(
     .concat('\n');
 }
 
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const IP_FORWARD_MARKER = join(tmpdir(), 'meshctl-ip-forward.orig');
+
 /**
  * Turns on IPv4 forwarding (pods talk through the host); returns how to put it back. The value from
  * before the first transparent mesh is kept in a marker file, so with several meshes the last one down
  * restores it, not whatever the previous mesh had set.
  */
 export function enableForwarding(): () => void {
-  const path = '/proc/sys/net/ipv4/ip_forward';
-  const marker = join(tmpdir(), 'meshctl-ip-forward.orig');
-  if (!existsSync(marker)) writeFileSync(marker, readFileSync(path, 'utf8').trim());
-  writeFileSync(path, '1');
-  return () => {
-    const podsLeft = /inet 10\.201\./.test(
-      spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '',
-    );
-    if (podsLeft || !existsSync(marker)) return;
-    writeFileSync(path, readFileSync(marker, 'utf8').trim());
-    rmSync(marker, { force: true });
-  };
+  if (!existsSync(IP_FORWARD_MARKER))
+    writeFileSync(IP_FORWARD_MARKER, readFileSync(IP_FORWARD, 'utf8').trim());
+  writeFileSync(IP_FORWARD, '1');
+  return restoreForwarding;
+}
+
+/** Puts IPv4 forwarding back as it was before the first transparent mesh, once no mesh has pods. */
+export function restoreForwarding(): void {
+  const podsLeft = /inet 10\.201\./.test(
+    spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '',
+  );
+  if (podsLeft || !existsSync(IP_FORWARD_MARKER)) return;
+  writeFileSync(IP_FORWARD, readFileSync(IP_FORWARD_MARKER, 'utf8').trim());
+  rmSync(IP_FORWARD_MARKER, { force: true });
+}
+
+/**
+ * Removes the pods a state directory's transparent mesh left (its supervisor was killed before it
+ * could): their network namespaces, with the iptables rules inside them, the host ends of their veth
+ * pairs, their hosts files, then forwarding as it was. Their processes must be stopped first. Returns
+ * the namespaces removed.
+ */
+export function removePodsOf(stateDir: string): string[] {
+  const tag = meshTag(stateDir);
+  const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  const pods = [...listed.matchAll(new RegExp(`^mesh-${tag}-(\\d+)\\b`, 'gm'))].map(
+    // The subnet does not matter to destroy(): it removes by names.
+    (match) => new PodNetwork(tag, Number(match[1]), 0),
+  );
+  for (const pod of pods) pod.destroy();
+  if (pods.length > 0) restoreForwarding();
+  return pods.map((pod) => pod.namespace);
 }

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
 import { stopProcessesOf } from '../../local/mesh-processes.js';
+import { removePodsOf } from '../../local/pod-network.js';
 import { processAlive, readRunState, removeRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -21,13 +22,15 @@ export default class LocalDown extends Command {
     if (!state) {
       // No supervisor: what the directory's mesh started may still run (its supervisor was killed).
       const leftover = await stopProcessesOf(stateDir);
+      const pods = removeLeftPods(stateDir);
       removeRunState(stateDir);
       this.log(
-        leftover.length > 0
-          ? `no supervisor was running; stopped ${leftover.length} process(es) of this state directory's mesh`
+        leftover.length > 0 || pods.length > 0
+          ? `no supervisor was running; stopped ${leftover.length} process(es) of this state directory's mesh` +
+              (pods.length > 0 ? ` and removed its pods' network namespaces (${pods.join(', ')})` : '')
           : 'no local mesh is running on this state directory',
       );
-      return { stopped: leftover.length > 0 };
+      return { stopped: leftover.length > 0 || pods.length > 0 };
     }
     process.kill(state.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
@@ -41,8 +44,14 @@ export default class LocalDown extends Command {
     }
     // Whatever the supervisor left (killed while stopping them, or a process that left its group).
     await stopProcessesOf(stateDir);
+    removeLeftPods(stateDir);
     removeRunState(stateDir);
     this.log(`stopped mesh ${state.mesh} (${state.instances.length} workload instance(s))`);
     return { stopped: true, supervisorPid: state.supervisorPid };
   }
+}
+
+/** Transparent mode's pods a killed supervisor left; only root can have made them (or remove them). */
+function removeLeftPods(stateDir: string): string[] {
+  return process.getuid?.() === 0 ? removePodsOf(stateDir) : [];
 }
