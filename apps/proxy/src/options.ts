@@ -35,6 +35,11 @@ export interface ProxyOptions {
    */
   caRootCertFile: string;
   istioNamespace: string;
+  /**
+   * The names istiod's xDS and CA certificates must carry (Kubernetes mode: pilot-agent's ISTIOD_SAN, else
+   * each address's host); `istiod.<istioNamespace>.svc` when not given.
+   */
+  istiodServerNames?: { xds: string; ca: string };
   tokenFile: string;
   /**
    * `transparent`: iptables sends traffic to 15001/15006. `explicit`: bound listeners, the local

@@ -49,13 +49,17 @@ export class SidecarProxy {
 
   static async start(options: ProxyOptions, logger: Logger, onQuit: () => void): Promise<SidecarProxy> {
     const node = proxyNode(options);
-    const istiodName = `istiod.${options.istioNamespace}.svc`;
+    const istiodNames = options.istiodServerNames ?? {
+      xds: `istiod.${options.istioNamespace}.svc`,
+      ca: `istiod.${options.istioNamespace}.svc`,
+    };
     const agent = new WorkloadCertificateAgent({
       caAddress: options.caAddress,
       // The CA is reached only over TLS: the token is a bearer secret, and the first certificate must
       // come from the real istiod, whose root the platform mounted for us.
       credentials: grpcCredentials.createSsl(await readCaRoot(options.caRootCertFile)),
-      channelOptions: { 'grpc.ssl_target_name_override': istiodName },
+      channelOptions: { 'grpc.ssl_target_name_override': istiodNames.ca },
+      caServerName: istiodNames.ca,
       renewalAddress: options.caRenewalAddress,
       istioNamespace: options.istioNamespace,
       identity: {
@@ -80,7 +84,7 @@ export class SidecarProxy {
       protocol: options.xdsProtocol,
       // A restarted istiod is found within seconds; the last config serves meanwhile.
       backoff: { initialMs: 500, maxMs: 5_000 },
-      ...(options.xdsTls ? xdsCredentials(xdsCertificates, istiodName) : {}),
+      ...(options.xdsTls ? xdsCredentials(xdsCertificates, istiodNames.xds) : {}),
       logger,
     });
     const clusters = new ClusterManager(explicitInboundOverride(options));

@@ -57,10 +57,14 @@ export class TestCa {
     return createSelfSignedRoot({ trustDomain: 'cluster.local', commonName, clockSkewSeconds: 0, now });
   }
 
-  static async start(now: () => Date = () => new Date()): Promise<TestCa> {
+  /** `dnsNames`: the names of its serving certificate (a revisioned istiod's, say). */
+  static async start(
+    now: () => Date = () => new Date(),
+    dnsNames: string[] = ['istiod.istio-system.svc'],
+  ): Promise<TestCa> {
     const testCa = new TestCa(now);
     const serving = testCa.ca.issueServerCertificate({
-      dnsNames: ['istiod.istio-system.svc'],
+      dnsNames,
       ipAddresses: ['127.0.0.1'],
       ttlSeconds: 24 * 3600,
     });

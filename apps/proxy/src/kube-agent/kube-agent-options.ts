@@ -65,6 +65,17 @@ export interface KubeAgentOptions extends ProxyOptions {
   agentStatus: AgentStatusConfig;
 }
 
+/**
+ * The name pilot-agent verifies istiod's certificate against: ISTIOD_SAN when set, else the host of the
+ * address it dials (so a revisioned `istiod-<rev>.<ns>.svc:15012` is checked as that name, an IP as that
+ * IP), with `localhost` (a port-forward) meaning `istiod.<istioNamespace>.svc`.
+ */
+export function istiodServerName(address: string, san: string | undefined, istioNamespace: string): string {
+  if (san) return san;
+  const host = /^\[([^\]]+)\](?::\d+)?$/.exec(address)?.[1] ?? address.replace(/:\d+$/, '');
+  return host === 'localhost' ? `istiod.${istioNamespace}.svc` : host;
+}
+
 export function parseKubeAgentOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -117,6 +128,10 @@ export function parseKubeAgentOptions(
   return {
     ...options,
     dnsDomain: flags.domain ?? `${options.namespace}.svc.cluster.local`,
+    istiodServerNames: {
+      xds: istiodServerName(options.xdsAddress, env['ISTIOD_SAN'], options.istioNamespace),
+      ca: istiodServerName(options.caAddress, env['ISTIOD_SAN'], options.istioNamespace),
+    },
     agentStatus: {
       host: options.bindAddress,
       port: proxyConfig.statusPort ?? 15020,
