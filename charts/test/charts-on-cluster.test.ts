@@ -158,6 +158,8 @@ describe('charts on a real cluster', () => {
     async () => {
       const allowed = [
         ['list', 'pods', '--all-namespaces'],
+        // The node versions ENABLE_NATIVE_SIDECARS=auto decides with (cluster-sync.ts listNodes).
+        ['list', 'nodes'],
         ['watch', 'endpointslices.discovery.k8s.io', '--all-namespaces'],
         ['watch', 'virtualservices.networking.istio.io', '--all-namespaces'],
         ['list', 'authorizationpolicies.security.istio.io', '-n', 'default'],
@@ -172,6 +174,8 @@ describe('charts on a real cluster', () => {
         ['create', 'secrets', '-n', 'istio-system'],
         ['delete', 'secrets', '-n', 'default'],
         ['create', 'pods', '-n', 'default'],
+        ['watch', 'nodes'],
+        ['patch', 'nodes'],
         ['delete', 'pods', '-n', 'default'],
         ['update', 'configmaps/kube-root-ca.crt', '-n', 'default'],
         ['delete', 'configmaps', '-n', 'istio-system'],

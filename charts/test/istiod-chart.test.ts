@@ -99,9 +99,10 @@ describe('charts/istiod: RBAC', () => {
     expect(granted.sort()).toEqual(watched.sort());
   });
 
-  it('writes only TokenReviews, istio-ca-root-cert ConfigMaps and its own webhook configurations', () => {
+  it('lists Nodes (ENABLE_NATIVE_SIDECARS=auto), writes only TokenReviews, istio-ca-root-cert ConfigMaps and its own webhooks', () => {
     const writes = rulesOf(render('istiod')).filter((r) => r.verbs.join() !== 'list,watch');
     expect(writes).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
       { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       {
