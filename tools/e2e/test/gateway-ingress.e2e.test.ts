@@ -8,12 +8,13 @@ import { LoopbackMesh, waitFor } from './mesh-processes.js';
  * An Istio ingress gateway on a local mesh (issue 18 item 1): `mesh-proxy --capture router` as the
  * workload a Gateway selects, istiod's gateway listener bound on the Gateway's port, a VirtualService
  * bound to the Gateway routing one host to a backend sidecar over mTLS, 404 for a host nothing binds,
- * and the backend's AuthorizationPolicy deciding on the gateway's own identity.
+ * the backend's AuthorizationPolicy deciding on the gateway's own identity, and `httpsRedirect` as a 301.
  */
 
 const GATEWAY = '127.0.54.10';
 const BACKEND = '127.0.54.11';
 const PORT = 8080;
+const REDIRECT_PORT = 8081;
 
 const CONFIG = `apiVersion: v1
 kind: Service
@@ -30,6 +31,9 @@ spec:
   servers:
     - port: { number: ${PORT}, name: http, protocol: HTTP }
       hosts: ['*.example.com']
+    - port: { number: ${REDIRECT_PORT}, name: http-redirect, protocol: HTTP }
+      hosts: [backend.example.com]
+      tls: { httpsRedirect: true }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -61,11 +65,21 @@ interface Answer {
 }
 
 /** curl through the gateway with a Host header; status 0 when nothing answered. */
-function curl(host: string, path: string): Promise<Answer> {
+function curl(host: string, path: string, port = PORT, extra: string[] = []): Promise<Answer> {
   return new Promise((resolve) =>
     execFile(
       'curl',
-      ['-s', '-m', '5', '-w', '\n%{http_code}', '-H', `Host: ${host}`, `http://${GATEWAY}:${PORT}${path}`],
+      [
+        '-s',
+        '-m',
+        '5',
+        '-w',
+        '\n%{http_code}',
+        ...extra,
+        '-H',
+        `Host: ${host}`,
+        `http://${GATEWAY}:${port}${path}`,
+      ],
       { encoding: 'utf8', env: ENV },
       (_err, stdout) => {
         const newline = stdout.lastIndexOf('\n');
@@ -123,5 +137,16 @@ describe('an ingress gateway on a local mesh', () => {
     const denied = await curl('backend.example.com', '/secret');
     expect(denied.status).toBe(403);
     expect(denied.body).toBe('RBAC: access denied');
+  });
+
+  it('redirects plain HTTP to https on a server with httpsRedirect (301, same Host and path)', async () => {
+    const answer = await curl('backend.example.com', '/open/page?x=1', REDIRECT_PORT, [
+      '-D',
+      '-',
+      '-o',
+      '/dev/null',
+    ]);
+    expect(answer.status).toBe(301);
+    expect(answer.body).toMatch(/^location: https:\/\/backend\.example\.com\/open\/page\?x=1\r?$/im);
   });
 });

@@ -51,6 +51,15 @@ export function decideRoute(
 ): RouteDecision {
   const vhost = routes.virtualHosts.lookup(headers.get(':authority') ?? '');
   if (!vhost) return { kind: 'no-route' };
+  // Envoy's SSL redirect comes before any route: the same Host and path over https, 301.
+  if (vhost.requireTls && headers.get(':scheme') !== 'https')
+    return {
+      kind: 'redirect',
+      route: '',
+      status: 301,
+      location: `https://${headers.get(':authority') ?? ''}${headers.get(':path') ?? '/'}`,
+      response: { set: [], remove: [] },
+    };
   const route = selectRoute(vhost, headers);
   if (!route) return { kind: 'no-route', virtualHost: vhost.name };
   const name = route.name ?? '';

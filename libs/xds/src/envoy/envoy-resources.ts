@@ -50,6 +50,8 @@ export interface EnvoyVirtualHost {
   name: string;
   domains: string[];
   routes?: EnvoyRoute[];
+  /** `ALL`: plain-HTTP requests get a 301 to https (a gateway server's `httpsRedirect`). */
+  require_tls?: string;
 }
 
 export interface EnvoyRoute {

@@ -64,6 +64,8 @@ export interface CompiledRoute {
 export interface CompiledVirtualHost {
   name: string;
   routes: readonly CompiledRoute[];
+  /** `require_tls: ALL`: a request that did not arrive over TLS is redirected to https first. */
+  requireTls: boolean;
 }
 
 export interface RouteTable {
@@ -152,6 +154,7 @@ function compileRouteTable(config: EnvoyRouteConfiguration): RouteTable {
     domains: vhost.domains,
     value: {
       name: vhost.name,
+      requireTls: vhost.require_tls === 'ALL',
       routes: (vhost.routes ?? []).map((route) => ({
         ...(route.name === undefined ? {} : { name: route.name }),
         matches: compileRouteMatch(route.match),
