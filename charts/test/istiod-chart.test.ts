@@ -76,6 +76,18 @@ describe('charts/istiod: the Deployment, Service and ServiceAccount', () => {
     expect(env).toContainEqual({ name: 'REVISION', value: 'default' });
   });
 
+  it('starts istiod with --webhook-port 15017 (a container port) and --revision only for a named revision', () => {
+    const container = (args: string[]) =>
+      only<PodSpecOf>(render('istiod', args), 'Deployment').spec.template.spec.containers[0]!;
+    const main = container([]);
+    expect(main.args).toContain('--webhook-port=15017');
+    expect(main.ports.map((p) => p.containerPort)).toContain(15017);
+    expect(main.args.filter((a) => a.startsWith('--revision'))).toEqual([]);
+    const canary = container(['--set', 'revision=canary']);
+    expect(canary.args).toEqual(expect.arrayContaining(['--webhook-port=15017', '--revision=canary']));
+    expect(canary.ports.map((p) => p.containerPort)).toEqual([15010, 15012, 15017, 15014]);
+  });
+
   it('names everything istiod-<revision> for a named revision', () => {
     const canary = render('istiod', ['--set', 'revision=canary']);
     only(canary, 'Deployment', 'istiod-canary');
