@@ -263,6 +263,19 @@ describe('MeshConfig in istiod', () => {
     expect(running.meshConfig.status().source).toBe('defaults');
   });
 
+  it("reads istio-<rev> for --revision <rev>, as Istio does, and not the default revision's istio", async () => {
+    const running = await start(['--revision', 'canary'], {
+      'mesh-config.yaml': meshConfigMap('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n'),
+      'canary-mesh-config.yaml': meshConfigMap('meshMTLS: {minProtocolVersion: TLSV1_3}\n').replace(
+        'name: istio,',
+        'name: istio-canary,',
+      ),
+    });
+    expect(running.meshConfig.status().source).toBe('ConfigMap istio-system/istio-canary data.mesh');
+    expect(running.meshConfig.current.meshMTLS).toEqual({ minProtocolVersion: 'TLSV1_3' });
+    expect(running.meshConfig.current.outboundTrafficPolicy.mode).toBe('ALLOW_ANY');
+  });
+
   it('prefers --mesh-config over the ConfigMap', async () => {
     const running = await start(['--mesh-config', meshFile('meshMTLS: {minProtocolVersion: TLSV1_3}\n')], {
       'mesh-config.yaml': meshConfigMap('outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n'),

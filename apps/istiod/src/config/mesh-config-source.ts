@@ -14,8 +14,16 @@ import {
 } from '@mesh/policy';
 import type { Logger } from 'pino';
 
-/** Istio's MeshConfig ConfigMap: `istio` in istiod's namespace, the YAML under the key `mesh`. */
-export const MESH_CONFIG_MAP = { name: 'istio', key: 'mesh' } as const;
+/** Istio's MeshConfig ConfigMap in istiod's namespace: the YAML is under the key `mesh`. */
+export const MESH_CONFIG_MAP = { key: 'mesh' } as const;
+
+/**
+ * The ConfigMap's name: `istio`, or `istio-<rev>` for a named revision (Istio's getMeshConfigMapName;
+ * the istiod chart names it so), so each revision's istiod reads its own MeshConfig.
+ */
+export function meshConfigMapName(revision: string): string {
+  return revision === '' || revision === 'default' ? 'istio' : `istio-${revision}`;
+}
 
 /** The MeshConfig istiod is started with does not parse or validate: istiod refuses to start. */
 export class MeshConfigError extends Error {
@@ -26,9 +34,11 @@ export class MeshConfigError extends Error {
 export interface MeshConfigSourceOptions {
   /** `--mesh-config`: a MeshConfig YAML file, which wins over the ConfigMap. */
   file?: string;
-  /** The config store, for the `istio` ConfigMap in `istioNamespace` (Kubernetes). */
+  /** The config store, for the `istio[-<rev>]` ConfigMap in `istioNamespace` (Kubernetes). */
   store: ConfigStore;
   istioNamespace: string;
+  /** `--revision`: picks the ConfigMap (meshConfigMapName). */
+  revision: string;
 }
 
 /** Quiet time after a file event (an editor's save is several), and the safety-net poll. */
@@ -37,7 +47,7 @@ const POLL_MS = 5000;
 
 /** What `/debug/configz` shows under `meshConfig`. */
 export interface MeshConfigStatus {
-  /** The file, `ConfigMap <namespace>/istio`, or `defaults`. */
+  /** The file, `ConfigMap <namespace>/istio[-<rev>] data.mesh`, or `defaults`. */
   source: string;
   /** The MeshConfig in force, Istio's defaults applied. */
   inForce: ResolvedMeshConfig;
@@ -49,7 +59,7 @@ export interface MeshConfigStatus {
 /**
  * Istio's MeshConfig for istiod, from `--mesh-config` (watched: the directory, since Kubernetes swaps
  * a mounted ConfigMap's files by renaming a symlink, plus a slow poll as a safety net), else from the
- * `istio` ConfigMap in the config store, else Istio's defaults. It fails closed (DESIGN.md §12): an
+ * `istio[-<rev>]` ConfigMap in the config store, else Istio's defaults. It fails closed (DESIGN.md §12): an
  * invalid or unreadable version is logged with `file:line` and reported while the last good MeshConfig
  * stays in force; deleting the ConfigMap is an explicit return to the defaults. At start an invalid
  * MeshConfig is an error: istiod does not start on config it cannot apply, as Istio does not.
@@ -65,12 +75,14 @@ export class MeshConfigSource {
   private debounce?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private reading: Promise<void> = Promise.resolve();
+  private readonly configMapName: string;
 
   private constructor(
     private readonly options: MeshConfigSourceOptions,
     private readonly logger: Logger,
   ) {
-    const source = options.file ?? `ConfigMap ${options.istioNamespace}/${MESH_CONFIG_MAP.name}`;
+    this.configMapName = meshConfigMapName(options.revision);
+    const source = options.file ?? `ConfigMap ${options.istioNamespace}/${this.configMapName}`;
     this.state = { source, inForce: DEFAULT_MESH_CONFIG, invalid: [], warnings: [] };
   }
 
@@ -110,7 +122,7 @@ export class MeshConfigSource {
     if (file === undefined) {
       const { istioNamespace } = this.options;
       this.unsubscribe = this.options.store.subscribe(({ config }) => {
-        const ours = config.namespace === istioNamespace && config.name === MESH_CONFIG_MAP.name;
+        const ours = config.namespace === istioNamespace && config.name === this.configMapName;
         if (config.kind === 'ConfigMap' && ours) this.schedule(0);
       });
       return;
@@ -180,9 +192,9 @@ export class MeshConfigSource {
   /** The ConfigMap's `mesh` text; its absence means Istio's defaults. */
   private readConfigMap(): { text: string; name: string } | MeshConfigValidation {
     const { istioNamespace } = this.options;
-    const configMap = this.options.store.get('ConfigMap', istioNamespace, MESH_CONFIG_MAP.name);
+    const configMap = this.options.store.get('ConfigMap', istioNamespace, this.configMapName);
     if (configMap === undefined) return { meshConfig: DEFAULT_MESH_CONFIG, errors: [], warnings: [] };
-    const name = `ConfigMap ${istioNamespace}/${MESH_CONFIG_MAP.name} data.${MESH_CONFIG_MAP.key}`;
+    const name = `ConfigMap ${istioNamespace}/${this.configMapName} data.${MESH_CONFIG_MAP.key}`;
     const data = configMap.object['data'] as Record<string, unknown> | undefined;
     const text = data?.[MESH_CONFIG_MAP.key];
     if (typeof text === 'string') return { text, name };

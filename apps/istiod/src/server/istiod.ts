@@ -70,7 +70,12 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   let trustDomain: string;
   try {
     meshConfig = await MeshConfigSource.start(
-      { file: options.meshConfigFile, store: config, istioNamespace: options.istioNamespace },
+      {
+        file: options.meshConfigFile,
+        store: config,
+        istioNamespace: options.istioNamespace,
+        revision: options.revision,
+      },
       logger,
     );
     trustDomain = options.trustDomain ?? meshConfig.current.trustDomain;
