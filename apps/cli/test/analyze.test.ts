@@ -180,7 +180,7 @@ describe('meshctl analyze', () => {
   });
 
   it('refuses what it cannot do with usage errors (64)', () => {
-    expect(analyze(['bookinfo', '--use-kube=true']).status).toBe(64);
+    expect(analyze(['bookinfo', '--use-kube=maybe']).status).toBe(64);
     expect(analyze(['bookinfo', '-o', 'table']).status).toBe(64);
     expect(analyze(['bookinfo', '--suppress', 'IST0101']).status).toBe(64);
     expect(analyze([]).status).toBe(64);

@@ -15,6 +15,7 @@ import {
 } from '@mesh/policy';
 
 import { readFileForAnalysis, readMeshConfigForAnalysis } from '../analyze/read-analysis-files.js';
+import { ClusterReadError, CLUSTER_SOURCE, readClusterForAnalysis } from '../analyze/read-cluster.js';
 import { LocalStateError, readLocalStateForAnalysis } from '../analyze/read-local-state.js';
 import {
   EXIT_USAGE,
@@ -41,8 +42,8 @@ export default class Analyze extends Command {
     'Runs Istio\'s configuration analyzers ("istioctl analyze") over YAML files: directories are searched ' +
     'recursively, "-" is standard input. Resources without a namespace are in --namespace. With --local-state ' +
     'DIR, the local mesh running on DIR: the files of its config directory and its workload instances as Pods ' +
-    '(any files given are analyzed with them, e.g. a change before `local apply`). Analysis of a live cluster is ' +
-    'not available yet (--use-kube=false). ' +
+    '(any files given are analyzed with them, e.g. a change before `local apply`). With --use-kube=true, the ' +
+    'cluster of --kubeconfig/--context: its Namespaces, Services, Pods and Istio resources, with the files. ' +
     'Exit codes (log output; json, yaml and sarif exit 0 unless the input could not be read): 0 no issue at or ' +
     'above --failure-threshold, 79 issues found, 1 files could not be read or parsed, 64 usage error.';
   static override examples = [
@@ -62,8 +63,11 @@ export default class Analyze extends Command {
     'use-kube': Flags.string({
       char: 'k',
       default: 'false',
-      description: 'use a live cluster (not available yet: only "false", the files alone, is accepted)',
+      description:
+        'true: analyze the cluster (--kubeconfig/--context) with the files; false: the files alone',
     }),
+    kubeconfig: Flags.string({ char: 'c', description: 'kubeconfig file (with --use-kube=true)' }),
+    context: Flags.string({ description: 'kubeconfig context to use (with --use-kube=true)' }),
     namespace: Flags.string({ char: 'n', description: 'namespace to analyze, and of resources without one' }),
     'all-namespaces': Flags.boolean({ char: 'A', description: 'analyze all namespaces' }),
     suppress: Flags.string({
@@ -98,19 +102,26 @@ export default class Analyze extends Command {
     if (!FORMATS.includes(format)) this.usage(`${flags.output} not a valid option for format`);
     const failureThreshold = this.level(flags['failure-threshold'], '--failure-threshold');
     const outputThreshold = this.level(flags['output-threshold'], '--output-threshold');
-    if (flags['use-kube'] !== 'false')
-      this.usage('analysis of a live cluster is not available yet: pass --use-kube=false and the files');
+    if (flags['use-kube'] !== 'false' && flags['use-kube'] !== 'true')
+      this.usage(`--use-kube: expected true or false, not ${flags['use-kube']}`);
+    const useKube = flags['use-kube'] === 'true';
     const suppressions = (flags.suppress ?? []).map((s) => this.suppression(s));
     const paths = argv as string[];
     const localState = flags['local-state'];
-    if (paths.length === 0 && localState === undefined)
-      this.usage('at least one file, directory or - (or --local-state DIR) must be given');
+    if (paths.length === 0 && localState === undefined && !useKube)
+      this.usage(
+        'at least one file, directory or - (or --local-state DIR, or --use-kube=true) must be given',
+      );
 
     const files: string[] = [];
     const read: AnalysisFile[] = [];
     let meshConfig: ResolvedMeshConfig | undefined;
     try {
       if (flags.meshConfigFile !== undefined) meshConfig = await this.meshConfig(flags.meshConfigFile);
+      if (useKube) {
+        read.push(await readClusterForAnalysis({ kubeconfig: flags.kubeconfig, context: flags.context }));
+        files.push(CLUSTER_SOURCE);
+      }
       if (localState !== undefined) {
         const local = await readLocalStateForAnalysis(localState);
         files.push(...local.files);
@@ -121,7 +132,8 @@ export default class Analyze extends Command {
         read.push(await readFileForAnalysis(file));
       }
     } catch (err) {
-      if (err instanceof LocalStateError) this.error(err.message, { exit: 1 });
+      if (err instanceof LocalStateError || err instanceof ClusterReadError)
+        this.error(err.message, { exit: 1 });
       const error = err as NodeJS.ErrnoException;
       this.error(`cannot read ${error.path ?? ''}: ${error.code ?? error.message}`, { exit: 1 });
     }
@@ -129,7 +141,8 @@ export default class Analyze extends Command {
     const input = buildAnalysisInput(read, {
       defaultNamespace: flags.namespace ?? 'default',
       // istioctl adds the ingress gateway unless the mesh has no ingress controller.
-      addInstallDefaults: meshConfig?.ingressControllerMode !== 'OFF',
+      // The cluster has its own (or none): the defaults stand in for it in files-only analysis.
+      addInstallDefaults: !useKube && meshConfig?.ingressControllerMode !== 'OFF',
       istioNamespace: 'istio-system',
       ingressService: meshConfig?.ingressService,
     });
