@@ -1,11 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 
 import { existingControlPlane } from '../install/apply-install.js';
-import { ChartSourceError } from '../install/chart-sources.js';
 import { ClusterAccessError, connectToCluster } from '../install/cluster-connection.js';
-import { SetValueError } from '../install/helm-set-values.js';
-import { clusterFlags, confirm, renderFromFlags, valueFlags } from '../install/install-flags.js';
-import { InstallValuesError } from '../install/install-values.js';
+import { clusterFlags, confirm, renderForCommand, valueFlags } from '../install/install-flags.js';
 import { ReadinessTimeoutError } from '../install/readiness.js';
 import { renderComponentDone, renderInstallSummary } from '../install/render-install.js';
 import { runInstall, type InstallResult } from '../install/run-install.js';
@@ -52,26 +49,7 @@ export default class Install extends Command {
 
   async run(): Promise<InstallResult> {
     const { flags } = await this.parse(Install);
-    let rendered;
-    try {
-      rendered = renderFromFlags(flags);
-    } catch (err) {
-      if (
-        err instanceof InstallValuesError ||
-        err instanceof SetValueError ||
-        err instanceof ChartSourceError
-      )
-        this.error(err.message, { exit: 2 });
-      if ((err as NodeJS.ErrnoException).code)
-        this.error(
-          `cannot read ${(err as NodeJS.ErrnoException).path ?? ''}: ${(err as NodeJS.ErrnoException).code}`,
-          {
-            exit: 2,
-          },
-        );
-      throw err;
-    }
-    const { install, manifests } = rendered;
+    const { install, manifests } = renderForCommand(this, flags);
     const revision = install.revision || 'default';
     try {
       const cluster = connectToCluster(flags);

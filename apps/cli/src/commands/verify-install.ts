@@ -1,10 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
-import { ChartSourceError } from '../install/chart-sources.js';
 import { ClusterAccessError, connectToCluster } from '../install/cluster-connection.js';
-import { SetValueError } from '../install/helm-set-values.js';
-import { clusterFlags, renderFromFlags, valueFlags } from '../install/install-flags.js';
-import { InstallValuesError } from '../install/install-values.js';
+import { clusterFlags, renderForCommand, valueFlags } from '../install/install-flags.js';
 import {
   renderVerifyText,
   verified,
@@ -41,18 +38,7 @@ export default class VerifyInstall extends Command {
 
   async run(): Promise<VerifyReport> {
     const { flags } = await this.parse(VerifyInstall);
-    let rendered;
-    try {
-      rendered = renderFromFlags(flags);
-    } catch (err) {
-      if (
-        err instanceof InstallValuesError ||
-        err instanceof SetValueError ||
-        err instanceof ChartSourceError
-      )
-        this.error(err.message, { exit: 2 });
-      throw err;
-    }
+    const rendered = renderForCommand(this, flags);
     let report: VerifyReport;
     try {
       report = await verifyInstalled(connectToCluster(flags), rendered.install, rendered.manifests);

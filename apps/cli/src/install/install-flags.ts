@@ -3,8 +3,9 @@ import { createInterface } from 'node:readline/promises';
 
 import { Flags } from '@oclif/core';
 
-import { locateCharts, locateHelm } from './chart-sources.js';
-import { PROFILES, resolveInstallValues, type InstallValues } from './install-values.js';
+import { ChartSourceError, locateCharts, locateHelm } from './chart-sources.js';
+import { SetValueError } from './helm-set-values.js';
+import { InstallValuesError, PROFILES, resolveInstallValues, type InstallValues } from './install-values.js';
 import { renderManifests, type ComponentManifest } from './render-manifests.js';
 
 /** The flags install, manifest generate and verify-install share (istioctl's names), and their use. */
@@ -64,6 +65,25 @@ export function renderFromFlags(flags: ValueFlagValues): {
   });
   const chartsDir = locateCharts(flags.manifests);
   return { install, manifests: renderManifests(locateHelm(chartsDir), chartsDir, install) };
+}
+
+/**
+ * `renderFromFlags` for a command: bad values, an unreadable values file and charts or helm that cannot
+ * be found end the command as usage errors (exit 2) with their message; anything else is a bug and thrown.
+ */
+export function renderForCommand(
+  command: { error(message: string, options: { exit: number }): never },
+  flags: ValueFlagValues,
+): ReturnType<typeof renderFromFlags> {
+  try {
+    return renderFromFlags(flags);
+  } catch (err) {
+    if (err instanceof InstallValuesError || err instanceof SetValueError || err instanceof ChartSourceError)
+      command.error(err.message, { exit: 2 });
+    const { code, path } = err as NodeJS.ErrnoException;
+    if (code) command.error(`cannot read ${path ?? ''}: ${code}`, { exit: 2 });
+    throw err;
+  }
 }
 
 /** Asks on the terminal; false when the answer is not y/yes. */

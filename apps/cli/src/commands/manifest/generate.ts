@@ -1,9 +1,6 @@
 import { Command } from '@oclif/core';
 
-import { ChartSourceError } from '../../install/chart-sources.js';
-import { SetValueError } from '../../install/helm-set-values.js';
-import { renderFromFlags, valueFlags } from '../../install/install-flags.js';
-import { InstallValuesError } from '../../install/install-values.js';
+import { renderForCommand, valueFlags } from '../../install/install-flags.js';
 import type { ComponentManifest } from '../../install/render-manifests.js';
 
 /**
@@ -25,25 +22,8 @@ export default class ManifestGenerate extends Command {
 
   async run(): Promise<ComponentManifest[]> {
     const { flags } = await this.parse(ManifestGenerate);
-    try {
-      const { manifests } = renderFromFlags(flags);
-      process.stdout.write(manifests.map((m) => m.yaml).join(''));
-      return manifests;
-    } catch (err) {
-      if (
-        err instanceof InstallValuesError ||
-        err instanceof SetValueError ||
-        err instanceof ChartSourceError
-      )
-        this.error(err.message, { exit: 2 });
-      if ((err as NodeJS.ErrnoException).code)
-        this.error(
-          `cannot read ${(err as NodeJS.ErrnoException).path ?? ''}: ${(err as NodeJS.ErrnoException).code}`,
-          {
-            exit: 2,
-          },
-        );
-      throw err;
-    }
+    const { manifests } = renderForCommand(this, flags);
+    process.stdout.write(manifests.map((m) => m.yaml).join(''));
+    return manifests;
   }
 }
