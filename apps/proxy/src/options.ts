@@ -90,8 +90,9 @@ export const USAGE = `usage: mesh-proxy [--pod-name NAME] [--namespace NS] [--se
 Environment (Kubernetes): POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, INSTANCE_IP, TRUST_DOMAIN,
   ISTIO_META_* (node metadata), ISTIO_METAJSON_LABELS (labels as JSON), CA_ADDR, CA_ROOT_CA,
   PILOT_DISCOVERY_ADDRESS.
-Kubernetes (the injected istio-proxy container): mesh-proxy proxy sidecar [--domain D] [--proxyLogLevel L]
-  [--proxyComponentLogLevel C] [--log_output_level S] [mesh-proxy flags above, which win]
+Kubernetes (the injected istio-proxy container; router: a gateway): mesh-proxy proxy sidecar|router
+  [--domain D] [--proxyLogLevel L] [--proxyComponentLogLevel C] [--log_output_level S]
+  [mesh-proxy flags above, which win]
   reads PROXY_CONFIG, CA_ADDR and the pod's files (apps/proxy/README.md).`;
 
 function port(flag: string, value: string): number {

@@ -9,11 +9,12 @@ import { parseAppProbers } from './app-probers.js';
 import { parseIstioAgentFlags } from './istio-agent-flags.js';
 
 /**
- * `mesh-proxy proxy sidecar ...`: the proxy started as Istio's injected `istio-proxy` container, from
- * that container's arguments and environment alone — the identity from the downward API (POD_NAME,
- * POD_NAMESPACE, INSTANCE_IP, SERVICE_ACCOUNT), istiod from PROXY_CONFIG's `discoveryAddress` and
- * CA_ADDR, node metadata from ISTIO_META_*, and the files the pod mounts, at pilot-agent's paths
- * relative to the working directory (`/` in the image) as pilot-agent reads them.
+ * `mesh-proxy proxy sidecar|router ...`: the proxy started as Istio's injected `istio-proxy` container
+ * (a sidecar, or a gateway from the `gateway` template), from that container's arguments and
+ * environment alone — the identity from the downward API (POD_NAME, POD_NAMESPACE, INSTANCE_IP,
+ * SERVICE_ACCOUNT), istiod from PROXY_CONFIG's `discoveryAddress` and CA_ADDR, node metadata from
+ * ISTIO_META_*, and the files the pod mounts, at pilot-agent's paths relative to the working directory
+ * (`/` in the image) as pilot-agent reads them.
  */
 
 /** pilot-agent's `constants.ThirdPartyJwtPath`: the projected token (audience `istio-ca`). */
@@ -82,10 +83,6 @@ export function parseKubeAgentOptions(
   cwd: string,
 ): KubeAgentOptions {
   const flags = parseIstioAgentFlags(argv);
-  if (flags.proxyType === 'router')
-    throw new UsageError(
-      'proxy router: gateways (the "gateway" injection template) are not implemented by mesh-proxy; only "proxy sidecar" is',
-    );
   const provider = env['PILOT_CERT_PROVIDER'] ?? 'istiod';
   if (provider !== 'istiod')
     throw new UsageError(
@@ -108,7 +105,8 @@ export function parseKubeAgentOptions(
       // CA_ROOT_CA is pilot-agent's override of the CA's root.
       ...['--ca-root-cert', resolve(cwd, env['CA_ROOT_CA'] || ISTIO_ROOT_CERT_PATH)],
       ...['--token-file', resolve(cwd, ISTIO_TOKEN_PATH)],
-      ...['--capture', 'transparent'],
+      // A gateway (`proxy router`, the gateway template) captures nothing: it binds istiod's listeners.
+      ...['--capture', flags.proxyType === 'router' ? 'router' : 'transparent'],
       ...['--admin-port', String(proxyConfig.proxyAdminPort ?? 15000)],
       ...['--log-level', flags.logLevel],
       ...(labels === undefined

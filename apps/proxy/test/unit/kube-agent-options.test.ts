@@ -100,6 +100,22 @@ describe('mesh-proxy proxy sidecar (the injected istio-proxy container)', () => 
     expect(parseKubeAgentOptions(INJECTED_ARGS, other, '/').agentStatus.port).toBe(15120);
   });
 
+  it('runs a gateway from "proxy router" (the gateway template): router~ node id, nothing captured', () => {
+    const routerArgs = ['router', ...INJECTED_ARGS.slice(1)];
+    const options = parseKubeAgentOptions(routerArgs, ENV, '/');
+    expect(options).toMatchObject({
+      capture: 'router',
+      bindAddress: '0.0.0.0',
+      caAddress: 'istiod.istio-system.svc:15012',
+      tokenFile: '/var/run/secrets/tokens/istio-token',
+      istiodServerNames: { xds: 'istiod.istio-system.svc', ca: 'istiod.istio-system.svc' },
+      agentStatus: { port: 15020 },
+    });
+    expect(proxyNode(options).id).toBe(
+      'router~10.244.0.7~reviews-v1-5d8f7c9b4-x2x7k.bookinfo~bookinfo.svc.cluster.local',
+    );
+  });
+
   it('uses the more verbose of the proxy and agent log levels', () => {
     expect(parseIstioAgentFlags(['sidecar', '--proxyLogLevel=debug']).logLevel).toBe('debug');
     expect(
@@ -111,7 +127,6 @@ describe('mesh-proxy proxy sidecar (the injected istio-proxy container)', () => 
   });
 
   it.each([
-    [['router'], /proxy router: gateways .* not implemented/],
     [['ingress'], /expected the proxy type "sidecar" or "router" first/],
     [[], /got nothing/],
     [['sidecar', '--concurrency', '2'], /--concurrency: a pilot-agent flag mesh-proxy does not implement/],
