@@ -25,6 +25,10 @@ kind: ServiceAccount
 metadata: { name: ratings, namespace: default }
 ---
 apiVersion: v1
+kind: ServiceAccount
+metadata: { name: ingressgateway, namespace: default }
+---
+apiVersion: v1
 kind: Service
 metadata: { name: reviews, namespace: default }
 spec:
@@ -97,11 +101,11 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
    * `--bind-address` and `--admin-port` are added: outside a pod, its ports 15001/15006/15021/15090
    * need an address of their own, and its admin port a free one.
    */
-  async function startSidecar(bindAddress: string, replaceToken?: string) {
-    const container = pod.spec!.containers.find((c) => c.name === 'istio-proxy')!;
+  async function startSidecar(bindAddress: string, replaceToken?: string, of: V1Pod = pod) {
+    const container = of.spec!.containers.find((c) => c.name === 'istio-proxy')!;
     const root = mkdtempSync(join(tmpdir(), 'e2e-kube-sidecar-root-'));
     dirs.push(root);
-    const files = await writeContainerVolumes(cluster, pod, container, root);
+    const files = await writeContainerVolumes(cluster, of, container, root);
     expect(files).toEqual(
       expect.arrayContaining([
         '/var/run/secrets/tokens/istio-token',
@@ -111,13 +115,13 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
     );
     if (replaceToken !== undefined)
       writeFileSync(join(root, 'var/run/secrets/tokens/istio-token'), replaceToken, { mode: 0o600 });
-    const env = containerEnv(pod, container);
+    const env = containerEnv(of, container);
     const args = (container.args ?? []).map((arg) => expand(arg, env));
     const proxy = new MeshProgram(
       'mesh-proxy',
       programCommandLine('mesh-proxy', [...args, '--bind-address', bindAddress, '--admin-port', '0']),
       {
-        name: `istio-proxy of ${pod.metadata!.name}`,
+        name: `istio-proxy of ${of.metadata!.name}`,
         cwd: root,
         env: { PATH: process.env['PATH'], ...env },
         logs: { memory: true },
@@ -128,17 +132,11 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
     return { proxy, args, env };
   }
 
-  beforeAll(async () => {
-    cluster = await buildAndStartCluster();
-    await cluster.runKubectl(['apply', '-f', '-'], renderIstioCrds());
-    await kubectl('wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
-    await kubectl('create', 'namespace', 'istio-system');
-    await cluster.runKubectl(['apply', '-f', '-'], SERVICE);
-    istiod = await startIstiodProcess({ configDir, stateDir, kubeconfig: cluster.kubeconfig });
+  /** Injects the pod as istiod's webhook would, creates it and returns it once kwok has it Ready. */
+  async function createInjectedPod(podLike: PodLike): Promise<V1Pod> {
     const istiodAddress = secureXdsAddress('127.0.0.1', istiod.ports);
-    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
     const injected = injectPod({
-      pod: reviewsPod((appServer.address() as AddressInfo).port),
+      pod: podLike,
       namespace: 'default',
       config: DEFAULT_INJECTOR_CONFIG,
       values: { ...DEFAULT_INJECTION_VALUES, caAddress: istiodAddress },
@@ -152,9 +150,21 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
       nativeSidecars: false,
     });
     expect(injected.decision.inject).toBe(true);
+    const name = podLike.metadata!.name!;
     await cluster.runKubectl(['create', '-f', '-'], JSON.stringify(injected.pod));
-    await kubectl('wait', '--for=condition=Ready', 'pod/reviews-v1', '--timeout=120s');
-    pod = JSON.parse(await kubectl('get', 'pod', 'reviews-v1', '-o', 'json')) as V1Pod;
+    await kubectl('wait', '--for=condition=Ready', `pod/${name}`, '--timeout=120s');
+    return JSON.parse(await kubectl('get', 'pod', name, '-o', 'json')) as V1Pod;
+  }
+
+  beforeAll(async () => {
+    cluster = await buildAndStartCluster();
+    await cluster.runKubectl(['apply', '-f', '-'], renderIstioCrds());
+    await kubectl('wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
+    await kubectl('create', 'namespace', 'istio-system');
+    await cluster.runKubectl(['apply', '-f', '-'], SERVICE);
+    istiod = await startIstiodProcess({ configDir, stateDir, kubeconfig: cluster.kubeconfig });
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
+    pod = await createInjectedPod(reviewsPod((appServer.address() as AddressInfo).port));
     // istiod writes its root into every namespace; the pod mounts it from there.
     await eventually(
       () =>
@@ -266,5 +276,35 @@ describe('mesh-proxy as the injected istio-proxy container', () => {
     // The app down: the probe fails with pilot-agent's 500.
     await new Promise((resolve) => appServer.close(resolve));
     expect((await probe()).status).toBe(500);
+  });
+
+  it('runs a gateway pod (the gateway template, "proxy router"): its certificate, router~ node, ready', async () => {
+    const gateway = await createInjectedPod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'ingressgateway',
+        namespace: 'default',
+        labels: { istio: 'ingressgateway' },
+        annotations: { 'inject.istio.io/templates': 'gateway' },
+      },
+      // The gateway chart's pod: its own istio-proxy, image "auto", filled in by the injector.
+      spec: { serviceAccountName: 'ingressgateway', containers: [{ name: 'istio-proxy', image: 'auto' }] },
+    });
+    const { proxy, args } = await startSidecar('127.0.42.5', undefined, gateway);
+    expect(args.slice(0, 2)).toEqual(['proxy', 'router']);
+    const { adminPort } = await proxy.ready;
+    expect((await fetch('http://127.0.42.5:15020/healthz/ready')).status).toBe(200);
+    const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`);
+    const certs = (await (await admin('/certs')).json()) as {
+      certificates: { cert_chain: { subject_alt_names: { uri?: string }[] }[] }[];
+    };
+    expect(certs.certificates[0]!.cert_chain[0]!.subject_alt_names).toEqual([
+      { uri: 'spiffe://cluster.local/ns/default/sa/ingressgateway' },
+    ]);
+    const dump = JSON.stringify(await (await admin('/config_dump')).json());
+    expect(dump).toContain(
+      `"id":"router~${gateway.status!.podIP!}~ingressgateway.default~default.svc.cluster.local"`,
+    );
   });
 });
