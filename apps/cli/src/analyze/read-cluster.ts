@@ -1,7 +1,9 @@
 import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import { apiStatusOf, isNotFound, loadKubeConfig } from '@mesh/kube';
+import { isNotFound, loadKubeConfig } from '@mesh/kube';
 import { ISTIO_KINDS, readAnalysisFile, type AnalysisFile } from '@mesh/policy';
 import { stringify } from 'yaml';
+
+import { describeClusterError } from '../install/cluster-connection.js';
 
 /**
  * `meshctl analyze --use-kube` (istioctl's default): the cluster's resources as analysis input — its
@@ -48,14 +50,8 @@ export async function readClusterForAnalysis(cluster: {
   } catch (err) {
     throw new ClusterReadError(`cannot load the kubeconfig: ${(err as Error).message}`);
   }
-  const failed = (what: string, err: unknown) => {
-    const status = apiStatusOf(err);
-    return new ClusterReadError(
-      status
-        ? `cannot list ${what}: ${status.message ?? status.reason ?? ''}`
-        : `no Kubernetes cluster reachable at ${server || '(no server)'} (listing ${what}): ${(err as Error).message}`,
-    );
-  };
+  const failed = (what: string, err: unknown) =>
+    new ClusterReadError(describeClusterError(err, server, `list ${what}`).message);
   const docs: object[] = [];
   const core$ = [
     ['Namespace', () => core.listNamespace()],

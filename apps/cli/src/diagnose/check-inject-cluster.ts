@@ -1,6 +1,7 @@
 import { AdmissionregistrationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { apiStatusOf, isNotFound, loadKubeConfig, REVISION_LABEL } from '@mesh/kube';
+import { isNotFound, loadKubeConfig, REVISION_LABEL } from '@mesh/kube';
 
+import { describeClusterError } from '../install/cluster-connection.js';
 import { InjectionSourceError, loadInjectionSettings } from '../kube-inject/injection-sources.js';
 import type { CheckInjectFacts, InjectionWebhook, PodFacts } from './check-inject-result.js';
 import { newPod } from './check-inject-result.js';
@@ -55,12 +56,7 @@ export async function readCheckInjectFacts(query: CheckInjectQuery): Promise<Che
       return await call();
     } catch (err) {
       if (isNotFound(err)) throw new DiagnoseError(`${what} not found`);
-      const status = apiStatusOf(err);
-      throw new DiagnoseError(
-        status
-          ? `cannot read ${what}: ${status.message ?? status.reason ?? ''}`
-          : `no Kubernetes cluster reachable at ${server || '(no server)'} (reading ${what}): ${(err as Error).message}`,
-      );
+      throw new DiagnoseError(describeClusterError(err, server, `read ${what}`).message);
     }
   };
   const { namespace } = query;
