@@ -7,6 +7,7 @@ import { InMemoryCertificateProvider } from '@mesh/pki';
 import type { Logger } from 'pino';
 
 import { startAdminServers } from './admin/admin-servers.js';
+import { InboundConnectionLog } from './admin/inbound-connections.js';
 import { AgentError, WorkloadCertificateAgent, type WorkloadCertificate } from './agent/index.js';
 import { ClusterManager, type EndpointOverride } from './clusters/cluster-manager.js';
 import type { HttpDependencies } from './http/http-stream-context.js';
@@ -117,6 +118,7 @@ export class SidecarProxy {
       deps,
       servers,
       tls,
+      inbound: new InboundConnectionLog(),
       log: (fields, message) => logger.debug(fields, message),
     });
     const proxy = new SidecarProxy(
@@ -217,6 +219,7 @@ export class SidecarProxy {
         }),
         clusters: this.clusters,
         upstreamConnections: this.pools.history,
+        inboundConnections: this.traffic.inbound,
         metrics: this.metrics,
         logLevel: {
           get: () => this.logger.level,

@@ -5,14 +5,16 @@ import type { LocalCallers } from '../listeners/local-callers.js';
 import type { IstioMetrics, ServedCertificatesPem } from '../telemetry/index.js';
 import { certificatesJson } from './certs.js';
 import { clustersJson, clustersText, configDump, type ConfigDumpSources } from './config-dump.js';
+import type { InboundConnectionLog } from './inbound-connections.js';
 import type { UpstreamConnectionLog } from './upstream-connections.js';
 
 /**
  * The proxy's HTTP endpoints, on Istio's ports: admin (15000 on 127.0.0.1 only, as Envoy's in an
  * Istio pod: `/config_dump`, `/clusters`, `/certs`, `/stats/prometheus`, `/ready`, `/control_plane`
  * (xDS sync state), `/upstream_connections` (ours: the last upstream connections, their TLS and
- * verified server identity), `/logging`, `/quitquitquit`), readiness (15021 `/healthz/ready`) and Prometheus
- * (15090 `/stats/prometheus`) on the workload's address. In explicit mode every local process shares
+ * verified server identity), `/inbound_connections` (ours: who connected to the inbound listeners,
+ * mTLS with the verified caller identity or plaintext), `/logging`, `/quitquitquit`), readiness (15021
+ * `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`) on the workload's address. In explicit mode every local process shares
  * that loopback, so the admin port also asks `LocalCallers` who may use it.
  */
 
@@ -27,6 +29,8 @@ export interface AdminState {
   clusters: ClusterManager;
   /** The last upstream connections and what TLS each did, for `/upstream_connections`. */
   upstreamConnections: UpstreamConnectionLog;
+  /** The last inbound connections and per-caller counts, for `/inbound_connections`. */
+  inboundConnections: InboundConnectionLog;
   metrics: IstioMetrics;
   logLevel: { get(): string; set(level: string): boolean };
   quit(): void;
@@ -110,6 +114,8 @@ export function adminHandlers(state: AdminState): Record<string, Handler> {
         `${JSON.stringify({ connections: state.upstreamConnections.list() }, null, 2)}\n`,
         'application/json',
       ),
+    '/inbound_connections': (_req, res) =>
+      send(res, 200, `${JSON.stringify(state.inboundConnections.list(), null, 2)}\n`, 'application/json'),
     '/logging': (req, res, url) => {
       const level = url.searchParams.get('level');
       if (req.method === 'POST' && level) {

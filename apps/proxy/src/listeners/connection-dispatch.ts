@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 
 import type { DownstreamTls } from '@mesh/xds';
 
+import type { InboundConnectionLog } from '../admin/inbound-connections.js';
 import { clientCertificateOf } from '../http/forwarded-client-cert.js';
 import type { HttpDependencies } from '../http/http-stream-context.js';
 import type { HttpServers } from '../http/http-servers.js';
@@ -25,6 +26,8 @@ export interface DispatchParts {
   deps: HttpDependencies;
   servers: HttpServers;
   tls: WorkloadTls;
+  /** Who reached the inbound listeners and over which chain, for the admin's `/inbound_connections`. */
+  inbound: InboundConnectionLog;
   log: (fields: Record<string, unknown>, message: string) => void;
 }
 
@@ -107,6 +110,16 @@ export async function dispatchConnection(
       socket.destroy();
       return;
     }
+  }
+  if (target.direction === 'inbound') {
+    parts.inbound.record({
+      address: connection.remoteAddress,
+      port: target.port,
+      mtls: connection.peerPrincipal !== undefined,
+      ...(connection.peerPrincipal ? { peer: `spiffe://${connection.peerPrincipal}` } : {}),
+      listener: connection.listener,
+      chain: connection.chain,
+    });
   }
   if (chain.http === undefined) {
     proxyTcp(stream, chain, connection, parts.deps);

@@ -4,6 +4,7 @@ import { originalDestinationListener, type EnvoyListener } from '@mesh/xds';
 
 import { originalDestination } from '../capture/index.js';
 import { listenerAddress } from '../telemetry/index.js';
+import type { InboundConnectionLog } from '../admin/inbound-connections.js';
 import { dispatchConnection, type DispatchParts } from './connection-dispatch.js';
 import { routerListenerOn } from './router-listeners.js';
 
@@ -34,6 +35,11 @@ export class TrafficListeners {
   readonly #sockets = new Set<Socket>();
 
   constructor(private readonly parts: DispatchParts) {}
+
+  /** Who connected to the inbound listeners, for the admin's `/inbound_connections`. */
+  get inbound(): InboundConnectionLog {
+    return this.parts.inbound;
+  }
 
   #listenerNamed(name: string): EnvoyListener | undefined {
     return this.parts.deps.snapshot().config.listeners.find((l) => l.name === name);
