@@ -39,9 +39,12 @@ RUN apt-get update \
 COPY --from=build /src/apps/proxy ./apps/proxy
 # The container's entry point is mesh-proxy, so Istio's `args: [istio-iptables, ...]` run
 # `mesh-proxy istio-iptables ...`; `istio-iptables` is also a command of its own for `command:` users.
+# `pilot-agent` is what the injected container's lifecycle hooks exec (preStop `pilot-agent request ...
+# POST drain`, postStart `pilot-agent wait`).
 RUN ln -s /app/apps/proxy/bin/mesh-proxy.js /usr/local/bin/mesh-proxy \
  && printf '#!/bin/sh\nexec mesh-proxy istio-iptables "$@"\n' > /usr/local/bin/istio-iptables \
- && chmod 0755 /usr/local/bin/istio-iptables
+ && printf '#!/bin/sh\nexec mesh-proxy pilot-agent "$@"\n' > /usr/local/bin/pilot-agent \
+ && chmod 0755 /usr/local/bin/istio-iptables /usr/local/bin/pilot-agent
 USER 1337:1337
 EXPOSE 15001 15006 15020 15021 15090
 ENTRYPOINT ["mesh-proxy"]

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { istioIptablesCommand } from './capture/istio-iptables-command.js';
 import { startAgentStatusServer, type AgentStatusConfig } from './kube-agent/agent-status-server.js';
 import { parseKubeAgentOptions } from './kube-agent/kube-agent-options.js';
+import { pilotAgentCommand } from './kube-agent/pilot-agent-command.js';
 import { parseProxyOptions, USAGE, UsageError, type ProxyOptions } from './options.js';
 import { SidecarProxy } from './sidecar-proxy.js';
 
@@ -29,6 +30,10 @@ async function main(args: string[]): Promise<void> {
   }
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     console.log(USAGE);
+    return;
+  }
+  if (args[0] === 'pilot-agent') {
+    process.exitCode = await pilotAgentCommand(args.slice(1));
     return;
   }
   if (args[0] === 'istio-iptables') {
@@ -72,7 +77,12 @@ async function main(args: string[]): Promise<void> {
       const started = proxy;
       await startAgentStatusServer(
         agentStatus,
-        { notReadyReason: () => started.notReadyReason(), metricsText: () => started.metrics.metricsText() },
+        {
+          notReadyReason: () => started.notReadyReason(),
+          metricsText: () => started.metrics.metricsText(),
+          // The native sidecar's preStop: the same drain (and exit) as SIGTERM, before kubelet sends it.
+          drain: () => stop('drain'),
+        },
         logger,
       );
     }

@@ -11,8 +11,11 @@ import type { AppProber } from './app-probers.js';
  * probes and its `prometheus.io/port` annotation point at: `/app-health/<container>/livez|readyz|startupz`
  * runs the app's original probe (`ISTIO_KUBE_APP_PROBERS`), `/healthz/ready` is the proxy's readiness,
  * and `/stats/prometheus` is the proxy's metrics followed by the app's when `ISTIO_PROMETHEUS_ANNOTATIONS`
- * says the app is scraped (Istio's metrics merging). Requests are small and bounded in time: only GET,
- * no body, headers within 16 KiB and 10 s.
+ * says the app is scraped (Istio's metrics merging), and `POST /drain` (the native sidecar's preStop
+ * `pilot-agent request --debug-port=15020 POST drain`) starts the proxy's graceful drain. As pilot-agent's,
+ * `/drain` is an admin endpoint: only a caller on the pod's loopback may use it, never one from the
+ * network the probes come from. Requests are small and bounded in time: GET (POST for `/drain`), no body,
+ * headers within 16 KiB and 10 s.
  */
 
 export interface AppScrape {
@@ -32,6 +35,8 @@ export interface AgentStatusConfig {
 export interface AgentStatusSources {
   notReadyReason(): string | undefined;
   metricsText(): Promise<string>;
+  /** Starts the drain the proxy runs on SIGTERM; answers at once (the drain goes on behind). */
+  drain(): void;
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -57,6 +62,13 @@ export function parsePrometheusAnnotations(text: string | undefined): AppScrape 
     );
   const path = typeof parsed.path === 'string' && parsed.path !== '' ? parsed.path : '/metrics';
   return { port, path: path.startsWith('/') ? path : `/${path}` };
+}
+
+/** pilot-agent's `isRequestFromLocalhost`: the caller's address is a loopback one (IPv4, IPv6, mapped). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -103,6 +115,14 @@ export function startAgentStatusServer(
   logger: Logger,
 ): Promise<Server> {
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (new URL(req.url ?? '/', 'http://status').pathname === '/drain') {
+      if (!isLoopbackAddress(req.socket.remoteAddress))
+        return send(res, 403, 'only requests from localhost are allowed\n');
+      if (req.method !== 'POST') return send(res, 405, 'POST only\n', { allow: 'POST' });
+      logger.info({ caller: req.socket.remoteAddress }, 'drain requested on the status port');
+      sources.drain();
+      return send(res, 200, 'OK\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'GET only\n', { allow: 'GET, HEAD' });
     const path = new URL(req.url ?? '/', 'http://status').pathname;
@@ -137,7 +157,7 @@ export function startAgentStatusServer(
         result.location ? { location: result.location } : {},
       );
     }
-    send(res, 404, `unknown path ${path}; known: /healthz/ready /stats/prometheus /app-health/...\n`);
+    send(res, 404, `unknown path ${path}; known: /healthz/ready /stats/prometheus /app-health/... /drain\n`);
   };
   const server = createServer(
     {

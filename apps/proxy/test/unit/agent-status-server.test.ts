@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 import { Server as GrpcServer, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  isLoopbackAddress,
   parsePrometheusAnnotations,
   startAgentStatusServer,
 } from '../../src/kube-agent/agent-status-server.js';
@@ -39,7 +41,10 @@ describe('the agent status server (15020)', () => {
   let grpcStatus = 1;
   let seenHeaders: Record<string, unknown> = {};
   const app = createServer((req, res) => {
-    if (req.url === '/metrics') return res.end('app_requests_total 7\n');
+    if (req.url === '/metrics') {
+      res.end('app_requests_total 7\n');
+      return;
+    }
     seenHeaders = req.headers;
     res.writeHead(req.url === '/healthz' && appHealthy ? 200 : 503).end();
   });
@@ -48,6 +53,7 @@ describe('the agent status server (15020)', () => {
   let grpcPort = 0;
   let status: Server;
   let ready: string | undefined = 'no config from istiod yet';
+  let drains = 0;
   const get = (path: string, init?: RequestInit) =>
     fetch(`http://127.0.0.1:${(status.address() as AddressInfo).port}${path}`, init);
 
@@ -89,7 +95,11 @@ describe('the agent status server (15020)', () => {
           JSON.stringify({ scrape: 'true', port: String(appPort), path: '/metrics' }),
         )!,
       },
-      { notReadyReason: () => ready, metricsText: async () => 'istio_build{component="proxy"} 1\n' },
+      {
+        notReadyReason: () => ready,
+        metricsText: async () => 'istio_build{component="proxy"} 1\n',
+        drain: () => void drains++,
+      },
       pino({ level: 'silent' }),
     );
   });
@@ -131,6 +141,50 @@ describe('the agent status server (15020)', () => {
     expect((await get('/healthz/ready')).status).toBe(200);
     const text = await (await get('/stats/prometheus')).text();
     expect(text).toBe('istio_build{component="proxy"} 1\napp_requests_total 7\n');
+  });
+
+  it("starts the proxy's drain on POST /drain from loopback, as the native sidecar's preStop asks", async () => {
+    expect((await get('/drain', { method: 'GET' })).status).toBe(405);
+    expect(drains).toBe(0);
+    const drained = await get('/drain', { method: 'POST' });
+    expect([drained.status, await drained.text()]).toEqual([200, 'OK\n']);
+    expect(drains).toBe(1);
+  });
+
+  it('refuses /drain from a caller that is not on loopback', async () => {
+    expect(['127.0.0.1', '127.9.0.3', '::1', '::ffff:127.0.0.1'].map(isLoopbackAddress)).toEqual(
+      Array(4).fill(true),
+    );
+    expect(['10.0.0.1', '::ffff:10.0.0.1', 'fd00::1', '128.0.0.1', undefined].map(isLoopbackAddress)).toEqual(
+      Array(5).fill(false),
+    );
+    // A real caller from the machine's own non-loopback address, when it has one.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+    if (external === undefined) return;
+    const open = await startAgentStatusServer(
+      { host: '0.0.0.0', port: 0, probers: new Map(), appHost: '127.0.0.1' },
+      { notReadyReason: () => undefined, metricsText: async () => '', drain: () => void drains++ },
+      pino({ level: 'silent' }),
+    );
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      request(
+        {
+          host: external,
+          localAddress: external,
+          port: (open.address() as AddressInfo).port,
+          method: 'POST',
+          path: '/drain',
+        },
+        (res) => resolve(res.resume().statusCode),
+      )
+        .on('error', reject)
+        .end(),
+    );
+    open.close();
+    expect(status).toBe(403);
+    expect(drains).toBe(1);
   });
 
   it('refuses a bad ISTIO_KUBE_APP_PROBERS entry by its field path', () => {
