@@ -42,11 +42,12 @@ async function main(args: string[]): Promise<void> {
   }
   let options: ProxyOptions;
   let agentStatus: AgentStatusConfig | undefined;
+  let proxyConfigUnapplied: string[] = [];
   try {
     // `proxy sidecar ...`: the injected istio-proxy container's command line (pilot-agent's).
     if (args[0] === 'proxy') {
       const kube = parseKubeAgentOptions(args.slice(1), process.env, process.cwd());
-      ({ agentStatus, ...options } = kube);
+      ({ agentStatus, proxyConfigUnapplied, ...options } = kube);
     } else options = parseProxyOptions(args, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -55,6 +56,8 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const logger = pino({ name: 'mesh-proxy', level: options.logLevel });
+  if (proxyConfigUnapplied.length > 0)
+    logger.warn({ fields: proxyConfigUnapplied }, 'PROXY_CONFIG fields mesh-proxy does not apply');
   const readiness = new ReadinessReporter<ProxyPorts>(options.readyFd);
   let proxy: SidecarProxy | undefined;
   let stopping = false;

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { validateMeshConfig, type ProxyConfig } from '@mesh/policy';
-
 import { parseProxyOptions, UsageError, type ProxyOptions } from '../options.js';
 import { parsePrometheusAnnotations, type AgentStatusConfig } from './agent-status-server.js';
 import { parseAppProbers } from './app-probers.js';
 import { parseIstioAgentFlags } from './istio-agent-flags.js';
+import { drainDurationFlag, parseProxyConfigEnv } from './proxy-config-env.js';
 
 /**
  * `mesh-proxy proxy sidecar|router ...`: the proxy started as Istio's injected `istio-proxy` container
@@ -23,23 +22,6 @@ export const ISTIO_TOKEN_PATH = './var/run/secrets/tokens/istio-token';
 export const ISTIO_ROOT_CERT_PATH = './var/run/secrets/istio/root-cert.pem';
 /** The pod's labels from the downward API (`istio-podinfo`), as pilot-agent reads them. */
 export const POD_LABELS_PATH = './etc/istio/pod/labels';
-
-/** PROXY_CONFIG as the injector writes it (JSON of ProxyConfig), validated field by field. */
-function proxyConfigFromEnv(text: string | undefined): ProxyConfig {
-  if (text === undefined || text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`PROXY_CONFIG: not JSON of a ProxyConfig: ${(err as Error).message}`);
-  }
-  const { errors } = validateMeshConfig({ defaultConfig: parsed });
-  if (errors.length > 0)
-    throw new UsageError(
-      `PROXY_CONFIG: ${errors.map((e) => `${e.path.replace(/^defaultConfig\.?/, '') || '(root)'}: ${e.message}`).join('; ')}`,
-    );
-  return parsed as ProxyConfig;
-}
 
 /**
  * The downward API's `labels` file: one `key="value"` a line, the value quoted as Go's %q does (which
@@ -64,6 +46,8 @@ export function readPodLabels(file: string): Record<string, string> | undefined 
 /** The proxy's options, and pilot-agent's status server on ProxyConfig `statusPort`. */
 export interface KubeAgentOptions extends ProxyOptions {
   agentStatus: AgentStatusConfig;
+  /** PROXY_CONFIG fields set but not applied by mesh-proxy, to be logged once. */
+  proxyConfigUnapplied: string[];
 }
 
 /**
@@ -88,7 +72,7 @@ export function parseKubeAgentOptions(
     throw new UsageError(
       `PILOT_CERT_PROVIDER: "${provider}" is not implemented; mesh-proxy trusts istiod's own root ("istiod")`,
     );
-  const proxyConfig = proxyConfigFromEnv(env['PROXY_CONFIG']);
+  const { config: proxyConfig, unapplied } = parseProxyConfigEnv(env['PROXY_CONFIG']);
   const discovery = proxyConfig.discoveryAddress ?? 'istiod.istio-system.svc:15012';
   const caAddress = env['CA_ADDR'] || discovery;
   // pilot-agent talks to a CA on 15010 in plaintext; a bearer token must not cross the network so.
@@ -109,6 +93,8 @@ export function parseKubeAgentOptions(
       ...['--capture', flags.proxyType === 'router' ? 'router' : 'transparent'],
       ...['--admin-port', String(proxyConfig.proxyAdminPort ?? 15000)],
       ...['--log-level', flags.logLevel],
+      // The SIGTERM drain (and the status port's /drain) lasts as pilot-agent's termination drain.
+      ...drainDurationFlag(proxyConfig),
       ...(labels === undefined
         ? []
         : [
@@ -125,6 +111,7 @@ export function parseKubeAgentOptions(
   const appScrape = parsePrometheusAnnotations(env['ISTIO_PROMETHEUS_ANNOTATIONS']);
   return {
     ...options,
+    proxyConfigUnapplied: unapplied,
     dnsDomain: flags.domain ?? `${options.namespace}.svc.cluster.local`,
     istiodServerNames: {
       xds: istiodServerName(options.xdsAddress, env['ISTIOD_SAN'], options.istioNamespace),

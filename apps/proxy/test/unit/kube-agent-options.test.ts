@@ -142,11 +142,44 @@ describe('mesh-proxy proxy sidecar (the injected istio-proxy container)', () => 
 
   it('refuses a PROXY_CONFIG that is not a valid ProxyConfig, naming the field', () => {
     expect(() => parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PROXY_CONFIG: '{' }, '/')).toThrow(
-      /PROXY_CONFIG: not JSON of a ProxyConfig/,
+      /PROXY_CONFIG: not YAML or JSON of a ProxyConfig/,
     );
     expect(() =>
       parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PROXY_CONFIG: '{"proxyAdminPort":"x"}' }, '/'),
     ).toThrow(/PROXY_CONFIG: proxyAdminPort/);
+    expect(() =>
+      parseKubeAgentOptions(
+        INJECTED_ARGS,
+        { ...ENV, PROXY_CONFIG: 'statusPort: 15020\nterminationDrainDuration: 5 seconds\n' },
+        '/',
+      ),
+    ).toThrow(/PROXY_CONFIG: terminationDrainDuration/);
+    expect(() => parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, PROXY_CONFIG: '- 1' }, '/')).toThrow(
+      'PROXY_CONFIG: (root): must be a mapping of ProxyConfig fields',
+    );
+  });
+
+  it('takes PROXY_CONFIG as YAML too, drains for terminationDrainDuration, and names the fields it does not apply', () => {
+    const yaml = [
+      'discoveryAddress: 192.0.2.1:15012',
+      'terminationDrainDuration: 1m30s',
+      'drainDuration: 45s',
+      'concurrency: 2',
+      'holdApplicationUntilProxyStarts: true',
+    ].join('\n');
+    const options = parseKubeAgentOptions(INJECTED_ARGS, { ...ENV, CA_ADDR: '', PROXY_CONFIG: yaml }, '/');
+    expect(options.xdsAddress).toBe('192.0.2.1:15012');
+    expect(options.drainSeconds).toBe(90);
+    expect(options.proxyConfigUnapplied).toEqual(['drainDuration', 'concurrency']);
+    // Without it, mesh-proxy's own default; mesh-proxy's own flag still wins over PROXY_CONFIG.
+    expect(parseKubeAgentOptions(INJECTED_ARGS, ENV, '/').drainSeconds).toBe(5);
+    expect(parseKubeAgentOptions(INJECTED_ARGS, ENV, '/').proxyConfigUnapplied).toEqual([]);
+    const own = parseKubeAgentOptions(
+      [...INJECTED_ARGS, '--drain-duration', '2s'],
+      { ...ENV, PROXY_CONFIG: yaml },
+      '/',
+    );
+    expect(own.drainSeconds).toBe(2);
   });
 
   it("refuses the CA on istiod's plaintext port and a certificate provider other than istiod", () => {
