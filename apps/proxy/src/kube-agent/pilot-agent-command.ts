@@ -16,6 +16,12 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 class CommandError extends Error {}
 
+/** fetch says only "fetch failed"; its cause says why (ECONNREFUSED, a timeout). */
+function reason(err: unknown): string {
+  const cause = (err as Error).cause as Error | undefined;
+  return cause?.message ?? (err as Error).message;
+}
+
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -79,9 +85,7 @@ async function wait(args: string[]): Promise<number> {
       }
       last = `answered ${res.status}`;
     } catch (err) {
-      // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, a timeout).
-      const cause = (err as Error).cause as Error | undefined;
-      last = cause?.message ?? (err as Error).message;
+      last = reason(err);
     }
     if (Date.now() + periodMs > deadline) break;
     await new Promise((r) => setTimeout(r, periodMs));
@@ -100,7 +104,7 @@ export async function pilotAgentCommand(args: readonly string[]): Promise<number
   } catch (err) {
     const usage =
       err instanceof CommandError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`pilot-agent: ${(err as Error).message}\n${usage ? `${PILOT_AGENT_USAGE}\n` : ''}`);
+    process.stderr.write(`pilot-agent: ${reason(err)}\n${usage ? `${PILOT_AGENT_USAGE}\n` : ''}`);
     return usage ? 2 : 1;
   }
 }

@@ -57,6 +57,7 @@ describe('mesh-proxy pilot-agent', () => {
     );
     closed.close();
     expect(await pilotAgentCommand(['request', `--debug-port=${free}`, 'POST', 'drain'])).toBe(1);
+    expect(err.join('')).toContain('ECONNREFUSED');
     expect(await pilotAgentCommand(['request', 'POST'])).toBe(2);
     expect(await pilotAgentCommand(['request', '--debug-port=x', 'POST', 'drain'])).toBe(2);
     expect(await pilotAgentCommand(['version'])).toBe(2);
