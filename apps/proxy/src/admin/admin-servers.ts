@@ -14,8 +14,8 @@ import type { UpstreamConnectionLog } from './upstream-connections.js';
  * (xDS sync state), `/upstream_connections` (ours: the last upstream connections, their TLS and
  * verified server identity), `/inbound_connections` (ours: who connected to the inbound listeners,
  * mTLS with the verified caller identity or plaintext), `/logging`, `/quitquitquit`), readiness (15021
- * `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`) on the workload's address. In explicit mode every local process shares
- * that loopback, so the admin port also asks `LocalCallers` who may use it.
+ * `/healthz/ready`) and Prometheus (15090 `/stats/prometheus`) on the workload's address. In explicit
+ * mode every local process shares that loopback, so the admin port also asks `LocalCallers` who may use it.
  */
 
 export interface AdminState {
