@@ -107,6 +107,15 @@ describe('mtls readiness', () => {
       since: '2026-12-07T23:00:00.000Z',
       workloads: [],
       refusals: 0,
+      proposal: false,
     });
+  });
+
+  it('words the verdict for a proposed policy (--policy)', () => {
+    const text = renderMtlsReadiness(mtlsReadinessResult(since, [readiness], true), 'table').split('\n');
+    expect(text.slice(2, 4)).toEqual([
+      'backend-0.default  PERMISSIVE on * (default): the proposed policy would refuse 2 caller(s)',
+      'REFUSED PLAINTEXT FROM  PORT  CONNECTIONS  LAST SEEN                 CALLER',
+    ]);
   });
 });

@@ -51,6 +51,15 @@ metadata: { name: default-strict-mtls, namespace: default }
 spec: { mtls: { mode: STRICT } }
 `;
 
+/** Proposals for `--policy`: STRICT for backend only, and for frontend only. */
+const strictFor = (app: string) => `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: ${app}-strict, namespace: default }
+spec:
+  selector: { matchLabels: { app: ${app} } }
+  mtls: { mode: STRICT }
+`;
+
 const dir = mkdtempSync(join(tmpdir(), 'mesh-mtls-readiness-'));
 const stateDir = join(dir, 'state');
 
@@ -121,6 +130,25 @@ it('names the plaintext caller from outside the mesh and the mTLS caller, and ex
   expect(table.stdout).toContain(
     'backend-0.default  PERMISSIVE on * (default): STRICT would refuse 1 caller(s)',
   );
+}, 60_000);
+
+it('--policy: a proposed STRICT for backend refuses the outside caller, one for frontend refuses nobody', async () => {
+  writeFileSync(join(dir, 'backend-strict.yaml'), strictFor('backend'));
+  writeFileSync(join(dir, 'frontend-strict.yaml'), strictFor('frontend'));
+  const forBackend = await meshctl(['mtls', 'readiness', '--policy', join(dir, 'backend-strict.yaml')]);
+  expect(forBackend.code, forBackend.stderr).toBe(1);
+  expect(forBackend.stdout).toContain(
+    'backend-0.default  PERMISSIVE on * (default): the proposed policy would refuse 1 caller(s)',
+  );
+  expect(forBackend.stdout).toMatch(/ 8080 +1 +\S+ +outside the mesh$/m);
+  const forFrontend = await meshctl(['mtls', 'readiness', '--policy', join(dir, 'frontend-strict.yaml')]);
+  expect(forFrontend.code, forFrontend.stdout).toBe(0);
+  expect(forFrontend.stdout).toContain(
+    'backend-0.default  PERMISSIVE on * (default): the proposed policy refuses no caller',
+  );
+  const empty = await meshctl(['mtls', 'readiness', '--policy', join(dir, 'mesh.yaml')]);
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toContain('mesh.yaml holds no');
 }, 60_000);
 
 it('exits 0 once STRICT covers the namespace, and the outside caller it named is then refused', async () => {

@@ -1,4 +1,4 @@
-import { effectivePeerAuthentication, mtlsModeForPort } from '@mesh/policy';
+import { effectivePeerAuthentication, mtlsModeForPort, type PeerAuthentication } from '@mesh/policy';
 
 import type { DiagnoseMesh } from './diagnose-mesh.js';
 import {
@@ -13,12 +13,20 @@ import { adminGet } from './proxy-admin.js';
 /**
  * `meshctl mtls readiness`'s result on a running local mesh: each sidecar instance's effective inbound
  * mode from the PeerAuthentication evaluator istiod builds its inbound chains with (as tls-check's
- * server side), and the callers its proxy recorded (`/inbound_connections`).
+ * server side), and the callers its proxy recorded (`/inbound_connections`). With a proposal, the
+ * refused callers are those its PeerAuthentications, applied over the running ones (replacing any of the
+ * same name and namespace), would make STRICT; without one, every plaintext caller to a PERMISSIVE port.
  */
 export async function mtlsReadiness(
   mesh: DiagnoseMesh,
-  options: { namespace?: string; since: Date },
+  options: { namespace?: string; since: Date; proposal?: PeerAuthentication[] },
 ): Promise<MtlsReadinessResult> {
+  const key = (p: PeerAuthentication) => `${p.metadata.namespace ?? ''}/${p.metadata.name}`;
+  const proposed = options.proposal && new Set(options.proposal.map(key));
+  const proposal = options.proposal && [
+    ...mesh.snapshot.peerAuthentications.filter((p) => !proposed?.has(key(p))),
+    ...options.proposal,
+  ];
   const instanceAt = (address: string) => mesh.instances.find((i) => i.address === address)?.instance;
   const workloads: WorkloadReadiness[] = [];
   for (const instance of mesh.instances) {
@@ -49,15 +57,18 @@ export async function mtlsReadiness(
       continue;
     }
     const { callers } = JSON.parse(body) as { callers: InboundCaller[] };
+    const after = proposal && effectivePeerAuthentication(proposal, instance);
     workloads.push(
       workloadReadiness(
         workload,
         callers,
-        (port) => mtlsModeForPort(effective, port) === 'PERMISSIVE',
+        (port) =>
+          mtlsModeForPort(effective, port) === 'PERMISSIVE' &&
+          (after === undefined || mtlsModeForPort(after, port) === 'STRICT'),
         instanceAt,
         options.since,
       ),
     );
   }
-  return mtlsReadinessResult(options.since, workloads);
+  return mtlsReadinessResult(options.since, workloads, options.proposal !== undefined);
 }

@@ -4,7 +4,7 @@ import { renderObject, table, type OutputFormat } from './render-output.js';
  * What `meshctl mtls readiness` found, and its rendering: for every workload instance whose effective
  * inbound mode is PERMISSIVE on some port, the callers its sidecar saw in the window (from the proxy
  * admin's `/inbound_connections`), and the verdict: the plaintext callers to a PERMISSIVE port are the
- * ones STRICT would refuse. Pure: the same callers, instances and clock always give the same result.
+ * ones STRICT would refuse (with `--policy`, those the proposed PeerAuthentication would make STRICT). Pure: the same callers, instances and clock always give the same result.
  */
 
 /** One caller as a sidecar aggregates it (`/inbound_connections` `callers`). */
@@ -45,26 +45,28 @@ export interface MtlsReadinessResult {
   /** The window's start (ISO 8601). */
   since: string;
   workloads: WorkloadReadiness[];
-  /** Plaintext callers STRICT would refuse, over every workload. */
+  /** Plaintext callers STRICT (or the proposed policy) would refuse, over every workload. */
   refusals: number;
+  /** True when the refusals are those of a proposed policy (`--policy`) rather than of STRICT. */
+  proposal: boolean;
 }
 
 export const OUTSIDE_THE_MESH = 'outside the mesh';
 
 /**
  * One instance's readiness from its sidecar's callers: those seen since `since`, plaintext ones to a port
- * `isPermissive` says is PERMISSIVE, named after the instance at their address when there is one.
+ * where `refuses` says plaintext would be refused, named after the instance at their address when there is one.
  */
 export function workloadReadiness(
   workload: Omit<WorkloadReadiness, 'plaintext' | 'mtls' | 'unavailable'>,
   callers: readonly InboundCaller[],
-  isPermissive: (port: number) => boolean,
+  refuses: (port: number) => boolean,
   instanceAt: (address: string) => string | undefined,
   since: Date,
 ): WorkloadReadiness {
   const recent = callers.filter((c) => Date.parse(c.lastSeen) >= since.getTime());
   const plaintext = recent
-    .filter((c) => !c.mtls && isPermissive(c.port))
+    .filter((c) => !c.mtls && refuses(c.port))
     .map((c) => ({
       address: c.address,
       port: c.port,
@@ -77,17 +79,26 @@ export function workloadReadiness(
   return { ...workload, plaintext, mtls };
 }
 
-export function mtlsReadinessResult(since: Date, workloads: WorkloadReadiness[]): MtlsReadinessResult {
+export function mtlsReadinessResult(
+  since: Date,
+  workloads: WorkloadReadiness[],
+  proposal = false,
+): MtlsReadinessResult {
   return {
     since: since.toISOString(),
     workloads,
     refusals: workloads.reduce((n, w) => n + w.plaintext.length, 0),
+    proposal,
   };
 }
 
-function verdict(workload: WorkloadReadiness): string {
+function verdict(workload: WorkloadReadiness, proposal: boolean): string {
   if (workload.unavailable) return `unknown: ${workload.unavailable}`;
   const n = workload.plaintext.length;
+  if (proposal)
+    return n === 0
+      ? 'the proposed policy refuses no caller'
+      : `the proposed policy would refuse ${n} caller(s)`;
   return n === 0 ? 'ready for STRICT' : `STRICT would refuse ${n} caller(s)`;
 }
 
@@ -97,12 +108,18 @@ export function renderMtlsReadinessText(result: MtlsReadinessResult): string {
   for (const w of result.workloads) {
     lines.push(
       '',
-      `${w.instance}.${w.namespace}  PERMISSIVE on ${w.permissivePorts.join(',')} (${w.policy ?? 'default'}): ${verdict(w)}`,
+      `${w.instance}.${w.namespace}  PERMISSIVE on ${w.permissivePorts.join(',')} (${w.policy ?? 'default'}): ${verdict(w, result.proposal)}`,
     );
     if (w.plaintext.length > 0)
       lines.push(
         table(
-          ['PLAINTEXT FROM', 'PORT', 'CONNECTIONS', 'LAST SEEN', 'CALLER'],
+          [
+            result.proposal ? 'REFUSED PLAINTEXT FROM' : 'PLAINTEXT FROM',
+            'PORT',
+            'CONNECTIONS',
+            'LAST SEEN',
+            'CALLER',
+          ],
           w.plaintext.map((c) => [c.address, String(c.port), String(c.count), c.lastSeen, c.caller]),
         ),
       );
