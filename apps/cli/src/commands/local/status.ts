@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 
-import { localStatus, notReady, renderStatusTable, type LocalStatus } from '../../local/local-status.js';
+import type { LocalStatus } from '../../local/local-status.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
@@ -23,6 +23,8 @@ export default class LocalStatusCommand extends Command {
       this.error('no local mesh is running on this state directory (npx meshctl local up -f FILE)', {
         exit: 3,
       });
+    // Loaded once a mesh is known to run: with none, status answers without any mesh library.
+    const { localStatus, notReady, renderStatusTable } = await import('../../local/local-status.js');
     const status = await localStatus(state);
     this.log(flags.output === 'json' ? JSON.stringify(status, null, 2) : renderStatusTable(status));
     // Like a failing readiness check: scripts and CI can wait on it.
