@@ -8,6 +8,8 @@ import {
   isInvalid,
   isNotFound,
   isResourceExpired,
+  retryAfterOf,
+  retryingApiCall,
 } from './api-status.js';
 import { formatApiVersion, parseApiVersion, resourcePath } from './resource-paths.js';
 
@@ -52,6 +54,36 @@ describe('reading Status from client errors', () => {
     expect(isAlreadyExists(apiException(409, status(409, 'AlreadyExists')))).toBe(true);
     expect(isResourceExpired(apiException(410, status(410, 'Expired')))).toBe(true);
     expect(isInvalid(apiException(422, status(422, 'Invalid')))).toBe(true);
+  });
+});
+
+describe('retrying what the API server asks to retry', () => {
+  // kube-apiserver's answer while a just established CRD's watch cache fills (cacher.go).
+  const initializing = apiException(429, {
+    ...status(429, 'TooManyRequests'),
+    message: 'storage is (re)initializing',
+    details: { retryAfterSeconds: 0.1 },
+  });
+
+  it('retries 429 and 503 with the Retry-After the server gives, and nothing else', () => {
+    expect(retryAfterOf(initializing)).toBe(0.1);
+    expect(retryAfterOf(apiException(503, status(503, 'ServiceUnavailable')))).toBe(1);
+    expect(retryAfterOf(apiException(403, status(403, 'Forbidden')))).toBeUndefined();
+    expect(retryAfterOf(new Error('connect ECONNREFUSED'))).toBeUndefined();
+  });
+
+  it('answers once the server does, and gives up after its budget', async () => {
+    let calls = 0;
+    const flaky = async () => {
+      calls += 1;
+      if (calls < 3) throw initializing;
+      return 'listed';
+    };
+    await expect(retryingApiCall(flaky)).resolves.toBe('listed');
+    expect(calls).toBe(3);
+    await expect(retryingApiCall(() => Promise.reject(initializing), 250)).rejects.toBe(initializing);
+    const forbidden = apiException(403, status(403, 'Forbidden'));
+    await expect(retryingApiCall(() => Promise.reject(forbidden))).rejects.toBe(forbidden);
   });
 });
 

@@ -109,3 +109,30 @@ export function isResourceExpired(error: unknown): boolean {
 export function isInvalid(error: unknown): boolean {
   return apiStatusOf(error)?.code === 422;
 }
+
+/**
+ * The seconds the API server asks a caller to wait before trying again, or `undefined` when the failure
+ * is not one to retry: 429 (e.g. "storage is (re)initializing" while the watch cache of a just
+ * established CRD fills) and 503, the answers client-go retries, with the server's Retry-After or 1 s.
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  const status = apiStatusOf(error);
+  if (status?.code !== 429 && status?.code !== 503) return undefined;
+  return status.details?.retryAfterSeconds ?? 1;
+}
+
+/** `call`, tried again while the API server says to come back (`retryAfterOf`), waiting at most `budgetMs` in all. */
+export async function retryingApiCall<T>(call: () => Promise<T>, budgetMs = 10_000): Promise<T> {
+  let waited = 0;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const after = retryAfterOf(err);
+      if (after === undefined || waited >= budgetMs) throw err;
+      const ms = Math.min(Math.max(after, 0.1) * 1000, budgetMs - waited);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      waited += ms;
+    }
+  }
+}

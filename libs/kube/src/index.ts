@@ -7,6 +7,8 @@ export {
   isKubeStatus,
   isNotFound,
   isResourceExpired,
+  retryAfterOf,
+  retryingApiCall,
   STATUS_REASONS,
   type KubeStatus,
   type StatusCause,

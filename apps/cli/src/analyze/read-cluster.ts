@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound, loadKubeConfig } from '@mesh/kube';
+import { isNotFound, loadKubeConfig, retryingApiCall } from '@mesh/kube';
 import { ISTIO_KINDS, readAnalysisFile, type AnalysisFile } from '@mesh/policy';
 import { stringify } from 'yaml';
 
@@ -60,7 +60,7 @@ export async function readClusterForAnalysis(cluster: {
   ] as const;
   for (const [kind, list] of core$) {
     try {
-      for (const item of (await list()).items)
+      for (const item of (await retryingApiCall<{ items: object[] }>(list)).items)
         docs.push(document('v1', kind, item as KubernetesObject & Record<string, unknown>));
     } catch (err) {
       throw failed(`${kind}s`, err);
@@ -69,11 +69,13 @@ export async function readClusterForAnalysis(cluster: {
   for (const kind of ISTIO_KINDS) {
     const apiVersion = `${kind.group}/${kind.versions[0] ?? 'v1'}`;
     try {
-      const answer = (await custom.listClusterCustomObject({
-        group: kind.group,
-        version: kind.versions[0] ?? 'v1',
-        plural: kind.plural,
-      })) as { items?: (KubernetesObject & Record<string, unknown>)[] };
+      const answer = (await retryingApiCall(() =>
+        custom.listClusterCustomObject({
+          group: kind.group,
+          version: kind.versions[0] ?? 'v1',
+          plural: kind.plural,
+        }),
+      )) as { items?: (KubernetesObject & Record<string, unknown>)[] };
       for (const item of answer.items ?? []) docs.push(document(apiVersion, kind.kind, item));
     } catch (err) {
       // A kind whose CRD is not installed has no resources to analyze.
