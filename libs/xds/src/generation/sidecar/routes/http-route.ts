@@ -15,6 +15,7 @@ import { faultConfig } from './fault.js';
 import { headerFields, headerOperations } from './headers.js';
 import { routeAction, type RouteScope } from './route-action.js';
 import { isCatchAllMatch, sourceMatches, translateRouteMatch } from './route-match.js';
+import { httpRulesWithDelegates } from './virtual-service-delegation.js';
 
 const REDIRECT_CODES: Readonly<Record<number, string>> = {
   0: 'MOVED_PERMANENTLY',
@@ -88,7 +89,7 @@ export function translateRoute(
   } else if ((rule.route ?? []).length > 0) {
     out['route'] = routeAction(rule, scope, ops.authority, headers);
   } else {
-    return undefined; // delegate VirtualServices are not supported yet
+    return undefined; // nothing to do (a `delegate` rule is merged away by httpRulesWithDelegates)
   }
   out['metadata'] = configMetadata('virtual-service', scope.namespace, vs.metadata.name ?? '');
   out['decorator'] = { operation: routeOperation(out, vs.metadata.name ?? '', scope.listenerPort) };
@@ -108,12 +109,13 @@ export function translateRoute(
 }
 
 /**
- * Istio's `BuildHTTPRoutesForVirtualService` for a sidecar: rules in order, one route per applicable
- * match, stopping after the first catch-all (nothing after it could match).
+ * Istio's `BuildHTTPRoutesForVirtualService` for a sidecar or a gateway: rules in order (delegates
+ * merged in), one route per applicable match, stopping after the first catch-all (nothing after it
+ * could match).
  */
 export function virtualServiceRoutes(vs: VirtualService, scope: RouteScope, proxy: SidecarProxy): Obj[] {
   const routes: Obj[] = [];
-  for (const rule of vs.spec.http ?? []) {
+  for (const rule of httpRulesWithDelegates(vs, scope.namespace, scope.snapshot)) {
     const matches = rule.match && rule.match.length > 0 ? rule.match : [undefined];
     let catchAll = matches[0] === undefined;
     for (const match of matches) {
