@@ -1,9 +1,7 @@
-import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound, loadKubeConfig, retryingApiCall } from '@mesh/kube';
-import { ISTIO_KINDS, readAnalysisFile, type AnalysisFile } from '@mesh/policy';
+import { readAnalysisFile, type AnalysisFile } from '@mesh/policy';
 import { stringify } from 'yaml';
 
-import { describeClusterError } from '../install/cluster-connection.js';
+import { ClusterReader, type ClusterObject, type ClusterTarget } from '../diagnose/cluster-objects.js';
 
 /**
  * `meshctl analyze --use-kube` (istioctl's default): the cluster's resources as analysis input — its
@@ -12,12 +10,11 @@ import { describeClusterError } from '../install/cluster-connection.js';
  * document stream named `<cluster>` (messages then give its line, not a file's).
  */
 
-export class ClusterReadError extends Error {}
-
 export const CLUSTER_SOURCE = '<cluster>';
 
 /** What the analyzers read of an object: no managedFields or other server bookkeeping. */
-function document(apiVersion: string, kind: string, item: KubernetesObject & Record<string, unknown>) {
+function document(item: ClusterObject) {
+  const { apiVersion, kind } = item;
   const { name, namespace, labels, annotations } = item.metadata ?? {};
   return {
     apiVersion,
@@ -35,56 +32,16 @@ function document(apiVersion: string, kind: string, item: KubernetesObject & Rec
 
 let version = 0;
 
-export async function readClusterForAnalysis(cluster: {
-  kubeconfig?: string;
-  context?: string;
-}): Promise<AnalysisFile> {
-  let core: CoreV1Api;
-  let custom: CustomObjectsApi;
-  let server = '';
-  try {
-    const config = loadKubeConfig(cluster);
-    server = config.getCurrentCluster()?.server ?? '';
-    core = config.makeApiClient(CoreV1Api);
-    custom = config.makeApiClient(CustomObjectsApi);
-  } catch (err) {
-    throw new ClusterReadError(`cannot load the kubeconfig: ${(err as Error).message}`);
-  }
-  const failed = (what: string, err: unknown) =>
-    new ClusterReadError(describeClusterError(err, server, `list ${what}`).message);
-  const docs: object[] = [];
-  const core$ = [
-    ['Namespace', () => core.listNamespace()],
-    ['Service', () => core.listServiceForAllNamespaces()],
-    ['Pod', () => core.listPodForAllNamespaces()],
-  ] as const;
-  for (const [kind, list] of core$) {
-    try {
-      for (const item of (await retryingApiCall<{ items: object[] }>(list)).items)
-        docs.push(document('v1', kind, item as KubernetesObject & Record<string, unknown>));
-    } catch (err) {
-      throw failed(`${kind}s`, err);
-    }
-  }
-  for (const kind of ISTIO_KINDS) {
-    const apiVersion = `${kind.group}/${kind.versions[0] ?? 'v1'}`;
-    try {
-      const answer = (await retryingApiCall(() =>
-        custom.listClusterCustomObject({
-          group: kind.group,
-          version: kind.versions[0] ?? 'v1',
-          plural: kind.plural,
-        }),
-      )) as { items?: (KubernetesObject & Record<string, unknown>)[] };
-      for (const item of answer.items ?? []) docs.push(document(apiVersion, kind.kind, item));
-    } catch (err) {
-      // A kind whose CRD is not installed has no resources to analyze.
-      if (isNotFound(err)) continue;
-      throw failed(kind.plural, err);
-    }
-  }
+export async function readClusterForAnalysis(cluster: ClusterTarget): Promise<AnalysisFile> {
+  const reader = ClusterReader.connect(cluster);
+  const objects = [
+    ...(await reader.list('Namespace')),
+    ...(await reader.list('Service')),
+    ...(await reader.list('Pod')),
+    ...(await reader.istioObjects()),
+  ];
   return readAnalysisFile(
-    docs.map((d) => stringify(d)).join('---\n'),
+    objects.map((o) => stringify(document(o))).join('---\n'),
     CLUSTER_SOURCE,
     () => `kube-${++version}`,
   );

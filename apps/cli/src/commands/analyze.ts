@@ -15,7 +15,7 @@ import {
 } from '@mesh/policy';
 
 import { readFileForAnalysis, readMeshConfigForAnalysis } from '../analyze/read-analysis-files.js';
-import { ClusterReadError, CLUSTER_SOURCE, readClusterForAnalysis } from '../analyze/read-cluster.js';
+import { CLUSTER_SOURCE, readClusterForAnalysis } from '../analyze/read-cluster.js';
 import { LocalStateError, readLocalStateForAnalysis } from '../analyze/read-local-state.js';
 import {
   EXIT_USAGE,
@@ -26,6 +26,7 @@ import {
   type AnalysisFormat,
   type AnalysisReport,
 } from '../analyze/render-analysis.js';
+import { ClusterReadError, clusterFlags } from '../diagnose/cluster-objects.js';
 import { collectConfigFiles } from '../validate/collect-files.js';
 
 const FORMATS: readonly AnalysisFormat[] = ['log', 'json', 'yaml', 'sarif'];
@@ -66,8 +67,7 @@ export default class Analyze extends Command {
       description:
         'true: analyze the cluster (--kubeconfig/--context) with the files; false: the files alone',
     }),
-    kubeconfig: Flags.string({ char: 'c', description: 'kubeconfig file (with --use-kube=true)' }),
-    context: Flags.string({ description: 'kubeconfig context to use (with --use-kube=true)' }),
+    ...clusterFlags,
     namespace: Flags.string({ char: 'n', description: 'namespace to analyze, and of resources without one' }),
     'all-namespaces': Flags.boolean({ char: 'A', description: 'analyze all namespaces' }),
     suppress: Flags.string({

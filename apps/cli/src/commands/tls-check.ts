@@ -1,10 +1,10 @@
 import { Args, Command, Flags } from '@oclif/core';
 
-import { DiagnoseError, EXIT, meshFromFiles, meshFromLocal } from '../diagnose/diagnose-mesh.js';
+import { DiagnoseError, EXIT } from '../diagnose/diagnose-mesh.js';
+import { loadDiagnoseMesh, MESH_SOURCE_HELP, meshSourceFlags } from '../diagnose/mesh-source.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../diagnose/render-output.js';
 import { renderTlsCheck, type TlsCheckResult } from '../diagnose/render-tls-check.js';
 import { tlsCheckResult } from '../diagnose/tls-check-result.js';
-import { resolveStateDir, stateDirFlagDefault } from '../local/state-dir.js';
 
 /**
  * `meshctl tls-check <workload> [<service>]`: istioctl's `authn tls-check` (removed in Istio 1.6),
@@ -16,12 +16,13 @@ import { resolveStateDir, stateDirFlagDefault } from '../local/state-dir.js';
 export default class TlsCheck extends Command {
   static override summary = "Check that a workload's client TLS matches its servers' mTLS modes.";
   static override description =
-    'Reads YAML files (-f, offline) or the local mesh running on --state-dir. <workload> is a workload or one of ' +
+    `${MESH_SOURCE_HELP} ` +
+    '<workload> is a workload or one of ' +
     'its instances (frontend, frontend-0); <service> narrows the check to one service (backend, backend.default, ' +
     'the FQDN, optionally :PORT). STATUS is OK, CONFLICT (the reason follows the table) or NO ENDPOINTS. On a ' +
     "running mesh the LIVE column shows the sidecar's last connection to each service: mTLS with the server " +
     'identity it verified, plaintext, or the failure. Exit codes: 0 no conflict, 1 conflicts found, 2 usage error ' +
-    'or invalid input, 3 no local mesh running (and no -f).';
+    'or invalid input, 3 no local mesh running (and no -f), or the cluster cannot be read.';
   static override examples = [
     '<%= config.bin %> tls-check frontend',
     '<%= config.bin %> tls-check frontend-0 backend:8080 -o json',
@@ -32,12 +33,8 @@ export default class TlsCheck extends Command {
     service: Args.string({ description: 'service to check (name, name.namespace or FQDN, optional :PORT)' }),
   };
   static override flags = {
-    filename: Flags.string({ char: 'f', multiple: true, description: 'YAML file or directory (offline)' }),
+    ...meshSourceFlags,
     namespace: Flags.string({ char: 'n', description: 'namespace of the workload' }),
-    'state-dir': Flags.string({
-      default: stateDirFlagDefault(),
-      description: 'state directory of the local mesh (env MESH_STATE_DIR)',
-    }),
     output: Flags.string({ char: 'o', options: [...OUTPUT_FORMATS], default: 'table' }),
   };
 
@@ -45,9 +42,7 @@ export default class TlsCheck extends Command {
     const { args, flags } = await this.parse(TlsCheck);
     let result: TlsCheckResult;
     try {
-      const mesh = flags.filename?.length
-        ? await meshFromFiles(flags.filename)
-        : await meshFromLocal(resolveStateDir(flags['state-dir']));
+      const mesh = await loadDiagnoseMesh(flags);
       result = await tlsCheckResult(mesh, args.workload, {
         ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
         ...(args.service === undefined ? {} : { service: args.service }),

@@ -1,4 +1,4 @@
-import { authzCheck, buildSidecarContext, DEFAULT_MESH_SETTINGS, type AuthzRequest } from '@mesh/xds';
+import { authzCheck, buildSidecarContext, type AuthzRequest } from '@mesh/xds';
 
 import { instancesNamed, sidecarProxyOf, DiagnoseError, type DiagnoseMesh } from './diagnose-mesh.js';
 import type { AuthzCheckResult } from './render-authz-check.js';
@@ -40,7 +40,7 @@ function parseHeaders(pairs: readonly string[]): Record<string, string[]> {
 function caller(mesh: DiagnoseMesh, options: CallerOptions) {
   const given = [options.from, options.principal, options.namespace].filter((v) => v !== undefined);
   if (given.length > 1) throw new DiagnoseError('give at most one of --from, --principal and --namespace');
-  const trustDomain = DEFAULT_MESH_SETTINGS.trustDomain;
+  const { trustDomain } = mesh.settings;
   if (options.principal !== undefined) return { principal: options.principal.replace(/^spiffe:\/\//, '') };
   if (options.namespace !== undefined)
     return { principal: `${trustDomain}/ns/${options.namespace}/sa/default` };
@@ -71,10 +71,10 @@ export function authzCheckResult(
     Object.values(who).some((v) => v !== undefined) ||
     Object.values(request).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
   if (!describes) {
-    const report = authzCheck(mesh.snapshot, proxy);
+    const report = authzCheck(mesh.snapshot, proxy, undefined, mesh.settings);
     return { source: mesh.source, instance: instance.instance, ...report };
   }
-  const inbound = buildSidecarContext(mesh.snapshot, proxy).inboundPorts;
+  const inbound = buildSidecarContext(mesh.snapshot, proxy, mesh.settings).inboundPorts;
   const port = request.port ?? (inbound.length === 1 ? inbound[0]?.targetPort : undefined);
   if (port === undefined)
     throw new DiagnoseError(
@@ -91,6 +91,6 @@ export function authzCheckResult(
   };
   if (!http && (request.method ?? request.path ?? request.headers?.[0]) !== undefined)
     throw new DiagnoseError(`port ${port} carries TCP: --method, --path and --header do not apply`);
-  const report = authzCheck(mesh.snapshot, proxy, described);
+  const report = authzCheck(mesh.snapshot, proxy, described, mesh.settings);
   return { source: mesh.source, instance: instance.instance, ...report };
 }

@@ -36,6 +36,6 @@ export function describeResult(mesh: DiagnoseMesh, name: string, namespace?: str
     instance: instance.instance,
     workload: instance.workload,
     labels: instance.labels,
-    ...describeWorkload(mesh.snapshot, sidecarProxyOf(instance)),
+    ...describeWorkload(mesh.snapshot, sidecarProxyOf(instance), mesh.settings),
   };
 }

@@ -1,18 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { formatFinding, LAST_GOOD_FILE, parseLastGood, type ParsedFile } from '@mesh/policy';
+import {
+  formatFinding,
+  LAST_GOOD_FILE,
+  parseLastGood,
+  parseMeshConfigYaml,
+  type ParsedFile,
+  type StoredConfig,
+} from '@mesh/policy';
 import { DEFAULT_DOMAIN_SUFFIX, MeshSnapshot, resolveHost, type WorkloadInstance } from '@mesh/registry';
-import type { SidecarProxy } from '@mesh/xds';
+import { DEFAULT_MESH_SETTINGS, meshSettingsOf, type MeshSettings, type SidecarProxy } from '@mesh/xds';
+
+import { parseMeshFile } from '../local/mesh-file.js';
 
 import { readRunState, type InstanceState, type RunState } from '../local/run-state.js';
 import { collectConfigFiles } from '../validate/collect-files.js';
 import { readConfigFile, readConfigTree } from '../validate/read-config-files.js';
 
 /**
- * The mesh `tls-check` and `authz check` explain: the config and workloads of YAML files (offline), or
- * of a running local mesh — its config directory read by istiod's loader from the last good versions
- * istiod saved, and its workload instances registered as their sidecars register them with istiod.
+ * The mesh `tls-check`, `authz check` and `describe pod` explain: the config and workloads of YAML files
+ * (offline), or of a running local mesh — its config directory read by istiod's loader from the last
+ * good versions istiod saved, and its workload instances registered as their sidecars register them with
+ * istiod — or of a cluster (cluster-mesh.ts); with the MeshConfig settings istiod generates with.
  */
 
 export interface DiagnoseInstance {
@@ -28,10 +38,16 @@ export interface DiagnoseInstance {
 }
 
 export interface DiagnoseMesh {
-  source: 'files' | 'local';
+  source: 'files' | 'local' | 'cluster';
   snapshot: MeshSnapshot;
   instances: DiagnoseInstance[];
+  /** MeshConfig's settings (rootNamespace, trustDomain, ...), as istiod generates with them. */
+  settings: MeshSettings;
 }
+
+/** istiod's namespace, where its MeshConfig ConfigMap `istio` lives (Istio's default istioNamespace). */
+export const ISTIO_NAMESPACE = 'istio-system';
+const MESH_CONFIG_MAP = 'istio';
 
 /** Exit codes shared by the diagnose commands (documented in their help). */
 export const EXIT = { ok: 0, found: 1, usage: 2, noMesh: 3 } as const;
@@ -60,8 +76,15 @@ export async function meshFromFiles(paths: readonly string[]): Promise<DiagnoseM
     throw new DiagnoseError(
       `invalid configuration (see meshctl validate):\n${invalid.map(formatFinding).join('\n')}`,
     );
-  const snapshot = new MeshSnapshot(parsed.flatMap((file) => [...file.configs.values()]));
-  const instances = snapshot.workloadInstances().map((w) => ({
+  const configs = parsed.flatMap((file) => [...file.configs.values()]);
+  const snapshot = new MeshSnapshot(configs);
+  const instances = snapshot.workloadInstances().map(diagnoseInstance);
+  return { source: 'files', snapshot, instances, settings: meshSettingsFrom(configs) };
+}
+
+/** A Pod or WorkloadEntry of the config as a workload instance: `app` names its workload. */
+export function diagnoseInstance(w: WorkloadInstance): DiagnoseInstance {
+  return {
     instance: w.name,
     workload: w.labels['app'] ?? w.name,
     namespace: w.namespace,
@@ -69,8 +92,37 @@ export async function meshFromFiles(paths: readonly string[]): Promise<DiagnoseM
     labels: w.labels,
     serviceAccount: w.serviceAccount,
     sidecar: w.tlsMode === 'istio',
-  }));
-  return { source: 'files', snapshot, instances };
+  };
+}
+
+/**
+ * The settings of the MeshConfig istiod reads among `configs` (the `mesh` key of the `istio` ConfigMap in
+ * its namespace, as its MeshConfigSource does), else Istio's defaults; `trustDomain` (istiod's
+ * `--trust-domain`) wins over MeshConfig's. An invalid MeshConfig is an error: istiod would not start.
+ */
+export function meshSettingsFrom(configs: readonly StoredConfig[], trustDomain?: string): MeshSettings {
+  const configMap = configs.find(
+    (c) => c.kind === 'ConfigMap' && c.namespace === ISTIO_NAMESPACE && c.name === MESH_CONFIG_MAP,
+  );
+  const text = (configMap?.object['data'] as Record<string, unknown> | undefined)?.['mesh'];
+  let settings = DEFAULT_MESH_SETTINGS;
+  if (typeof text === 'string') {
+    const name = `ConfigMap ${ISTIO_NAMESPACE}/${MESH_CONFIG_MAP} data.mesh`;
+    const { meshConfig, errors } = parseMeshConfigYaml(text, name);
+    if (meshConfig === undefined || errors.length > 0)
+      throw new DiagnoseError(`invalid MeshConfig:\n${errors.map(formatFinding).join('\n')}`);
+    settings = meshSettingsOf(meshConfig);
+  }
+  return trustDomain === undefined ? settings : { ...settings, trustDomain };
+}
+
+/** The trust domain the local mesh's istiod was started with (its mesh file's), if the file still reads. */
+async function localTrustDomain(meshFile: string): Promise<string | undefined> {
+  try {
+    return parseMeshFile(await readFile(meshFile, 'utf8'), meshFile).trustDomain;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A workload instance of the local mesh as istiod holds it once its sidecar registered. */
@@ -121,8 +173,10 @@ export async function meshFromLocal(stateDir: string): Promise<DiagnoseMesh> {
   const tree = await readConfigTree(state.configDir, saved);
   // Only instances with a sidecar register with istiod; the others are no endpoint of any service.
   const registered = state.instances.filter((i) => i.sidecar).map(registeredInstance);
-  const snapshot = new MeshSnapshot([...tree.merge().configs.values()], registered);
-  return { source: 'local', snapshot, instances };
+  const configs = [...tree.merge().configs.values()];
+  const snapshot = new MeshSnapshot(configs, registered);
+  const settings = meshSettingsFrom(configs, await localTrustDomain(state.meshFile));
+  return { source: 'local', snapshot, instances, settings };
 }
 
 /** The instances `name` designates: a workload (all its instances) or one instance, in `namespace` if given. */

@@ -27,12 +27,13 @@ export async function mtlsReadiness(
     ...mesh.snapshot.peerAuthentications.filter((p) => !proposed?.has(key(p))),
     ...options.proposal,
   ];
+  const scope = { rootNamespace: mesh.settings.rootNamespace };
   const instanceAt = (address: string) => mesh.instances.find((i) => i.address === address)?.instance;
   const workloads: WorkloadReadiness[] = [];
   for (const instance of mesh.instances) {
     if (!instance.sidecar) continue;
     if (options.namespace !== undefined && instance.namespace !== options.namespace) continue;
-    const effective = effectivePeerAuthentication(mesh.snapshot.peerAuthentications, instance);
+    const effective = effectivePeerAuthentication(mesh.snapshot.peerAuthentications, instance, scope);
     const permissivePorts = [
       ...(effective.mode === 'PERMISSIVE' ? ['*'] : []),
       ...[...effective.portModes].filter(([, mode]) => mode === 'PERMISSIVE').map(([port]) => String(port)),
@@ -57,7 +58,7 @@ export async function mtlsReadiness(
       continue;
     }
     const { callers } = JSON.parse(body) as { callers: InboundCaller[] };
-    const after = proposal && effectivePeerAuthentication(proposal, instance);
+    const after = proposal && effectivePeerAuthentication(proposal, instance, scope);
     workloads.push(
       workloadReadiness(
         workload,

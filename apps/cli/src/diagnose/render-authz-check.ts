@@ -1,5 +1,6 @@
 import type { AuthzCheckReport } from '@mesh/xds';
 
+import type { DiagnoseMesh } from './diagnose-mesh.js';
 import { renderObject, table, type OutputFormat } from './render-output.js';
 
 /**
@@ -9,7 +10,7 @@ import { renderObject, table, type OutputFormat } from './render-output.js';
  */
 
 export interface AuthzCheckResult extends AuthzCheckReport {
-  source: 'files' | 'local';
+  source: DiagnoseMesh['source'];
   /** The instance whose sidecar config was checked. */
   instance: string;
 }

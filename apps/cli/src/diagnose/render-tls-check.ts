@@ -1,5 +1,6 @@
 import type { TlsCheckReport, TlsCheckRow } from '@mesh/xds';
 
+import type { DiagnoseMesh } from './diagnose-mesh.js';
 import { renderObject, table, type OutputFormat } from './render-output.js';
 
 /**
@@ -28,7 +29,7 @@ export interface LiveProof {
 }
 
 export interface TlsCheckResult {
-  source: 'files' | 'local';
+  source: DiagnoseMesh['source'];
   /** The instance whose sidecar config was checked. */
   instance: string;
   client: TlsCheckReport['client'];

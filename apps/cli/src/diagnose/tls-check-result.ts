@@ -36,6 +36,7 @@ export async function tlsCheckResult(
   const service = options.service === undefined ? undefined : parseServiceArgument(options.service);
   const host = service && resolveService(mesh, service.name, instance.namespace);
   const report = tlsCheck(mesh.snapshot, sidecarProxyOf(instance), {
+    mesh: mesh.settings,
     ...(host === undefined ? {} : { host }),
     ...(service?.port === undefined ? {} : { port: service.port }),
   });

@@ -1,10 +1,10 @@
 import { Args, Command, Flags } from '@oclif/core';
 
 import { authzCheckResult } from '../../diagnose/authz-check-result.js';
-import { DiagnoseError, EXIT, meshFromFiles, meshFromLocal } from '../../diagnose/diagnose-mesh.js';
+import { DiagnoseError, EXIT } from '../../diagnose/diagnose-mesh.js';
+import { loadDiagnoseMesh, MESH_SOURCE_HELP, meshSourceFlags } from '../../diagnose/mesh-source.js';
 import { renderAuthzCheck, type AuthzCheckResult } from '../../diagnose/render-authz-check.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../diagnose/render-output.js';
-import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
 /**
  * `meshctl authz check <workload> [request]`: the AuthorizationPolicies the workload's sidecar enforces
@@ -14,13 +14,14 @@ import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 export default class AuthzCheck extends Command {
   static override summary = "Explain a workload's authorization policies and decide a request.";
   static override description =
-    'Reads YAML files (-f, offline) or the local mesh running on --state-dir. <workload> is a workload or one of ' +
+    `${MESH_SOURCE_HELP} ` +
+    '<workload> is a workload or one of ' +
     'its instances (backend, backend-0). Without a request, lists the policies in its RBAC filters (ACTION, ' +
     'name.namespace, number of rules). Describe a request with the caller (--from a workload, --principal, or ' +
     '--namespace for a caller with service account default there; none: a plaintext caller without identity) and ' +
     '--method, --path, --header, --port (default: the only port the workload serves) to get the decision and the ' +
     'policy rule, or the default, that decided. Exit codes: 0 allowed (or no request described), 1 denied or ' +
-    'refused before RBAC, 2 usage error or invalid input, 3 no local mesh running (and no -f).';
+    'refused before RBAC, 2 usage error or invalid input, 3 no local mesh running (and no -f), or the cluster cannot be read.';
   static override examples = [
     '<%= config.bin %> authz check backend',
     '<%= config.bin %> authz check backend --from frontend --method GET --path /api/data',
@@ -30,7 +31,7 @@ export default class AuthzCheck extends Command {
     workload: Args.string({ required: true, description: 'workload or instance (backend, backend-0)' }),
   };
   static override flags = {
-    filename: Flags.string({ char: 'f', multiple: true, description: 'YAML file or directory (offline)' }),
+    ...meshSourceFlags,
     'workload-namespace': Flags.string({
       description: 'namespace of the workload, when its name is ambiguous',
     }),
@@ -42,10 +43,6 @@ export default class AuthzCheck extends Command {
     path: Flags.string({ description: 'HTTP path (default /)' }),
     header: Flags.string({ multiple: true, description: 'request header name=value (repeatable)' }),
     port: Flags.integer({ min: 1, max: 65535, description: 'the target port the request arrives on' }),
-    'state-dir': Flags.string({
-      default: stateDirFlagDefault(),
-      description: 'state directory of the local mesh (env MESH_STATE_DIR)',
-    }),
     output: Flags.string({ char: 'o', options: [...OUTPUT_FORMATS], default: 'table' }),
   };
 
@@ -53,9 +50,7 @@ export default class AuthzCheck extends Command {
     const { args, flags } = await this.parse(AuthzCheck);
     let result: AuthzCheckResult;
     try {
-      const mesh = flags.filename?.length
-        ? await meshFromFiles(flags.filename)
-        : await meshFromLocal(resolveStateDir(flags['state-dir']));
+      const mesh = await loadDiagnoseMesh(flags);
       result = authzCheckResult(mesh, args.workload, {
         ...(flags['workload-namespace'] === undefined ? {} : { namespace: flags['workload-namespace'] }),
         caller: { from: flags.from, principal: flags.principal, namespace: flags.namespace },
