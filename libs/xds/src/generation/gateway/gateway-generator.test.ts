@@ -41,7 +41,19 @@ describe('gateway listeners and routes (golden)', () => {
     expectValidEnvoy(TypeUrl.RouteConfiguration, routes);
     expectValidEnvoy(TypeUrl.Cluster, clusters);
     const clusterNames = clusters.map((c) => (c as { name: string }).name);
-    expectGolden(DIR, name, { problems: ctx.problems, listeners, routes, clusters: clusterNames });
+    // AUTO_PASSTHROUGH's SNI-DNAT clusters and their (mTLS-only) endpoints in full; other clusters by name.
+    const sniDnat = clusters.filter((c) => (c as { name: string }).name.startsWith('outbound_.'));
+    const endpoints = all(TypeUrl.ClusterLoadAssignment, ctx).filter((e) =>
+      (e as { cluster_name: string }).cluster_name.startsWith('outbound_.'),
+    );
+    expectValidEnvoy(TypeUrl.ClusterLoadAssignment, endpoints);
+    expectGolden(DIR, name, {
+      problems: ctx.problems,
+      listeners,
+      routes,
+      clusters: clusterNames,
+      ...(sniDnat.length > 0 ? { sniDnatClusters: sniDnat, sniDnatEndpoints: endpoints } : {}),
+    });
   });
 
   it('serves a named route configuration, and an empty one for an unknown name', () => {

@@ -3,6 +3,7 @@ import type { GenerationRequest } from '../proxyless-generator.js';
 import { specialClusters } from '../sidecar/clusters/local-clusters.js';
 import { generateSidecarOutboundClusters } from '../sidecar/clusters/sidecar-clusters.js';
 import { generateSidecarLoadAssignments } from '../sidecar/clusters/sidecar-load-assignments.js';
+import { sniDnatClusters, sniDnatLoadAssignments } from './gateway-auto-passthrough.js';
 import type { GatewayContext } from './gateway-context.js';
 import { generateGatewayListeners } from './gateway-listeners.js';
 import { generateGatewayRoutes } from './gateway-routes.js';
@@ -16,7 +17,7 @@ function nameOf(resource: object): string {
 /**
  * Envoy config for one gateway (`router~` node), by type: the listeners and routes of the Gateways
  * selecting it, the outbound clusters and endpoints a sidecar in its namespace would see (with auto-mTLS
- * to the mesh behind it), and BlackHoleCluster. No inbound clusters and no virtual listeners: a gateway
+ * to the mesh behind it), the SNI-DNAT clusters of AUTO_PASSTHROUGH servers, and BlackHoleCluster. No inbound clusters and no virtual listeners: a gateway
  * captures nothing. Named requests get only those names.
  */
 export function generateGateway(ctx: GatewayContext, request: GenerationRequest): object[] {
@@ -26,10 +27,11 @@ export function generateGateway(ctx: GatewayContext, request: GenerationRequest)
     case TypeUrl.Cluster:
       return only([
         ...generateSidecarOutboundClusters(ctx.sidecar),
+        ...sniDnatClusters(ctx),
         ...specialClusters().filter((c) => c['name'] === BLACKHOLE_CLUSTER),
       ]);
     case TypeUrl.ClusterLoadAssignment:
-      return generateSidecarLoadAssignments(ctx.sidecar, names);
+      return [...generateSidecarLoadAssignments(ctx.sidecar, names), ...sniDnatLoadAssignments(ctx, names)];
     case TypeUrl.Listener:
       return only(generateGatewayListeners(ctx));
     case TypeUrl.RouteConfiguration:

@@ -9,6 +9,7 @@ import {
   serverHostNames,
   virtualServicesBoundTo,
 } from './gateway-binding.js';
+import { autoPassthroughChains } from './gateway-auto-passthrough.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayPort, PortServer } from './gateway-servers.js';
 import { gatewayServerTransportSocket } from './gateway-tls.js';
@@ -18,7 +19,7 @@ import { gatewayServerTransportSocket } from './gateway-tls.js';
  * listener `0.0.0.0_<port>` per port, bound (a gateway has no iptables redirect); one chain for the
  * port's plain-HTTP servers (RDS `http.<port>`), one per terminated HTTPS server matched on its hosts by
  * SNI (RDS `https.<port>.<portName>.<gateway>.<namespace>`), TLS passthrough chains per VirtualService
- * `tls` match, and a tcp_proxy per TCP (or terminated TLS) server from VirtualService `tcp` routes.
+ * `tls` match, AUTO_PASSTHROUGH chains per mesh mTLS SNI (see gateway-auto-passthrough.ts), and a tcp_proxy per TCP (or terminated TLS) server from VirtualService `tcp` routes.
  */
 
 type Obj = Record<string, unknown>;
@@ -130,6 +131,9 @@ function portChains(ctx: GatewayContext, { port, servers }: GatewayPort): Obj[] 
         break;
       case 'tls-passthrough':
         chains.push(...passthroughChains(ctx, entry, port, taken));
+        break;
+      case 'tls-auto-passthrough':
+        chains.push(...autoPassthroughChains(ctx, entry));
         break;
       case 'tls-terminated':
       case 'tcp': {

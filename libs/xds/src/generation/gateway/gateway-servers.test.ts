@@ -32,6 +32,7 @@ describe('gatewayPorts', () => {
       route: 'https.443.https.gw.default',
     },
     { s: server(443, 'TLS', { mode: 'PASSTHROUGH' }), kind: 'tls-passthrough', route: undefined },
+    { s: server(15443, 'TLS', { mode: 'AUTO_PASSTHROUGH' }), kind: 'tls-auto-passthrough', route: undefined },
     // An unset mode is PASSTHROUGH (the enum's zero value), even with a credential.
     { s: server(443, 'HTTPS', { credentialName: 'c' }), kind: 'tls-passthrough', route: undefined },
     {
@@ -52,10 +53,6 @@ describe('gatewayPorts', () => {
     {
       s: server(443, 'HTTPS', { mode: 'SIMPLE' }),
       problem: 'spec.servers[0].tls.credentialName: required for mode SIMPLE',
-    },
-    {
-      s: server(443, 'TLS', { mode: 'AUTO_PASSTHROUGH' }),
-      problem: 'spec.servers[0].tls.mode: AUTO_PASSTHROUGH',
     },
     {
       s: server(443, 'HTTPS', { mode: 'SIMPLE', credentialNames: ['a'] }),

@@ -9,8 +9,12 @@ import type { BoundGateway } from './gateway-binding.js';
  * per terminated HTTPS server. A server that cannot be built is left out with a problem naming its field.
  */
 
-/** How a server is served: through an HCM (plain or terminated), or as TCP (passthrough by SNI, terminated, plain). */
-export type ServerKind = 'http' | 'https' | 'tls-passthrough' | 'tls-terminated' | 'tcp';
+/**
+ * How a server is served: through an HCM (plain or terminated), or as TCP (passthrough by VirtualService
+ * SNI, passthrough by the mesh's mTLS SNI for AUTO_PASSTHROUGH, terminated, plain).
+ */
+export type ServerKind =
+  'http' | 'https' | 'tls-passthrough' | 'tls-auto-passthrough' | 'tls-terminated' | 'tcp';
 
 export interface PortServer {
   gateway: BoundGateway;
@@ -45,8 +49,7 @@ function classify(server: Server): ServerKind | { path: string; reason: string }
   if (protocol !== 'HTTPS' && protocol !== 'TLS')
     return { path: 'port.protocol', reason: `${server.port.protocol} is not a gateway server protocol` };
   if (!server.tls) return { path: 'tls', reason: `required for protocol ${protocol}` };
-  if (mode === 'AUTO_PASSTHROUGH')
-    return { path: 'tls.mode', reason: 'AUTO_PASSTHROUGH (multi-network SNI routing) is not generated' };
+  if (mode === 'AUTO_PASSTHROUGH') return 'tls-auto-passthrough';
   if (mode === 'PASSTHROUGH') return 'tls-passthrough';
   if (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') {
     if (server.tls.credentialNames || server.tls.tlsCertificates)
