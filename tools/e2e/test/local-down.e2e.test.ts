@@ -1,8 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { credentials as grpcCredentials, type ServiceError } from '@grpc/grpc-js';
+import { CaClient, createCsr, generateKeyPair, STATE_FILES } from '@mesh/pki';
 import { afterAll, expect, it } from 'vitest';
 
 import { BIN } from './processes.js';
@@ -11,7 +14,8 @@ import { BIN } from './processes.js';
  * `meshctl local down` stops every process the mesh started, also what a workload started itself
  * (each instance runs in a process group of its own, which is stopped whole), and also when the
  * supervisor is gone (transparent mode's network namespaces too); `local up` refuses a state directory
- * whose processes still run.
+ * whose processes still run. Either way `down` revokes the join tokens the mesh minted and removes
+ * their files: a later `up` starts clean, and a token copied from the old mesh gets no certificate.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-down-'));
@@ -61,6 +65,34 @@ function writeMesh(): void {
   );
 }
 
+interface RunJson {
+  supervisorPid: number;
+  istiod: { pid: number; secureXdsPort: number };
+  instances: { appPid: number; proxyPid: number; netns?: string; identity: string }[];
+}
+const runJson = () => JSON.parse(readFileSync(join(stateDir, 'local', 'run.json'), 'utf8')) as RunJson;
+
+/** What istiod's CA answers a certificate request made with `token`: the refusal, or undefined. */
+async function refusal(token: string, run: RunJson): Promise<string | undefined> {
+  const client = new CaClient({
+    address: `127.0.0.1:${run.istiod.secureXdsPort}`,
+    credentials: grpcCredentials.createSsl(readFileSync(join(stateDir, STATE_FILES.rootCert))),
+    channelOptions: { 'grpc.ssl_target_name_override': 'istiod.istio-system.svc' },
+  });
+  try {
+    const csr = createCsr({
+      privateKey: generateKeyPair().privateKeyPem,
+      identity: run.instances[0]!.identity,
+    });
+    await client.createCertificate({ csr }, { token });
+    return undefined;
+  } catch (err) {
+    return (err as ServiceError).details;
+  } finally {
+    client.close();
+  }
+}
+
 const up = () => meshctl(['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0']);
 
 it('stops what a workload started, with the workload', async () => {
@@ -80,11 +112,11 @@ it('without its supervisor: up refuses the state directory, down finds and stops
   writeMesh();
   const started = await up();
   expect(started.code, started.output).toBe(0);
-  const run = JSON.parse(readFileSync(join(stateDir, 'local', 'run.json'), 'utf8')) as {
-    supervisorPid: number;
-    istiod: { pid: number };
-    instances: { appPid: number; proxyPid: number }[];
-  };
+  const run = runJson();
+  const tokenFile = join(stateDir, 'local', 'web-0.token');
+  const token = readFileSync(tokenFile, 'utf8');
+  // The sidecar's token works as long as its mesh runs.
+  expect(await refusal(token, run)).toBeUndefined();
   const helper = Number(readFileSync(join(dir, 'helper.pid'), 'utf8'));
   const mesh = [run.istiod.pid, run.instances[0]!.appPid, run.instances[0]!.proxyPid, helper];
   process.kill(run.supervisorPid, 'SIGKILL');
@@ -103,18 +135,32 @@ it('without its supervisor: up refuses the state directory, down finds and stops
   );
   for (let i = 0; i < 50 && mesh.some(running); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(mesh.filter(running)).toEqual([]);
-}, 240_000);
+  expect(down.output).toContain('removed 1 token file(s), revoked every join token of the state directory');
+  expect(existsSync(tokenFile)).toBe(false);
 
-it('without its supervisor, in transparent mode: down removes the pods’ network namespaces too', async () => {
+  // The next mesh on the directory refuses the old mesh's token (its istiod verifies with a new key).
+  const again = await up();
+  expect(again.code, again.output).toBe(0);
+  try {
+    expect(await refusal(token, runJson())).toMatch(/signature/);
+  } finally {
+    expect((await meshctl(['local', 'down'])).code).toBe(0);
+  }
+}, 300_000);
+
+it('without its supervisor, in transparent mode: down removes the pods’ network namespaces and token directory too', async () => {
   writeMesh();
   const started = await meshctl([
     ...['local', 'up', '-f', join(dir, 'mesh.yaml'), '--detach', '--xds-port', '0', '--transparent'],
   ]);
   expect(started.code, started.output).toBe(0);
-  const run = JSON.parse(readFileSync(join(stateDir, 'local', 'run.json'), 'utf8')) as {
-    supervisorPid: number;
-    instances: { netns?: string }[];
-  };
+  const run = runJson();
+  // Outside the state directory, where the sidecars' uid can read them.
+  const tokenDir = join(
+    tmpdir(),
+    `meshctl-${createHash('sha1').update(stateDir).digest('hex').slice(0, 4)}-tokens`,
+  );
+  expect(existsSync(join(tokenDir, 'web-0.token'))).toBe(true);
   const namespaces = run.instances.map((i) => i.netns ?? 'none');
   const listed = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   expect(namespaces.filter((ns) => listed().includes(ns))).toEqual(namespaces);
@@ -122,7 +168,9 @@ it('without its supervisor, in transparent mode: down removes the pods’ networ
 
   const down = await meshctl(['local', 'down']);
   expect(down.code, down.output).toBe(0);
-  expect(down.output).toContain(`and removed its pods' network namespaces (${namespaces.join(', ')})`);
+  expect(down.output).toContain(`, removed its pods' network namespaces (${namespaces.join(', ')})`);
+  expect(down.output).toContain('removed 1 token file(s), revoked every join token of the state directory');
+  expect(existsSync(tokenDir)).toBe(false);
   expect(namespaces.filter((ns) => listed().includes(ns))).toEqual([]);
   expect(namespaces.filter((ns) => existsSync(`/etc/netns/${ns}`))).toEqual([]);
 }, 240_000);

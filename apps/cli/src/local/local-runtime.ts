@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -20,7 +19,7 @@ import {
   type IstiodProcess,
   type SidecarProcess,
 } from '@mesh/launcher';
-import { formatSpiffeId, revokeAllJoinTokens, type SpiffeIdentity } from '@mesh/pki';
+import { formatSpiffeId, type SpiffeIdentity } from '@mesh/pki';
 
 import { restoreAppliedSet } from './applied-config.js';
 import { prepareConfigDir } from './config-dir.js';
@@ -28,7 +27,8 @@ import { accepting, freeLoopbackBlock, freePort } from './loopback-ports.js';
 import type { LocalMesh, LocalWorkload } from './mesh-file.js';
 import { earlierMeshStillRuns, stateDirMark } from './mesh-processes.js';
 import { enableForwarding, freePodSubnets, hostsFile, meshTag, PodNetwork } from './pod-network.js';
-import { removeRunState, writeRunState, type InstanceState, type RunState } from './run-state.js';
+import { endRun, explicitTokenDir, transparentTokenDir } from './run-credentials.js';
+import { writeRunState, type InstanceState, type RunState } from './run-state.js';
 import { privateDir } from './state-dir.js';
 
 /**
@@ -64,11 +64,6 @@ export function explicitProxyEnv(address: string): Record<string, string> {
 
 /** The uid the sidecar runs as in transparent mode; the capture rules let its own traffic through. */
 const PROXY_UID = 1337;
-
-/** Where transparent-mode sidecars find their tokens: outside the (possibly private) state directory. */
-function transparentTokenDir(stateDir: string): string {
-  return join(tmpdir(), `meshctl-${meshTag(stateDir)}-tokens`);
-}
 
 /** `node` in a workload's command is this Node (the pinned one), wherever the command then runs. */
 function withNode(argv: readonly string[]): string[] {
@@ -281,7 +276,7 @@ export class LocalMeshRuntime {
     const pod = typeof placement === 'string' ? undefined : placement;
     // In a pod the proxy runs as uid 1337, which may not traverse the state directory: its token
     // then lives in a directory of its own that it can reach (and only it can read the file).
-    const tokenDir = pod ? transparentTokenDir(this.stateDir) : join(this.stateDir, 'local');
+    const tokenDir = pod ? transparentTokenDir(this.stateDir) : explicitTokenDir(this.stateDir);
     if (pod) mkdirSync(tokenDir, { recursive: true, mode: 0o711 });
     else privateDir(tokenDir);
     const tokenFile = await writeJoinTokenFile(
@@ -381,18 +376,16 @@ export class LocalMeshRuntime {
   }
 
   /**
-   * Stops every process this runtime started (apps and sidecars first, istiod last), then revokes the
-   * state directory's join tokens: they were bearer secrets for this run only.
+   * Stops every process this runtime started (apps and sidecars first, istiod last), removes the pods,
+   * then ends the run's credentials (run-credentials.ts): the join tokens were for this run only.
    */
   async down(): Promise<void> {
     this.#stopping = true;
     await stopAll([...this.#instances.values()].flatMap((p) => (p.sidecar ? [p.app, p.sidecar] : [p.app])));
     await this.istiod.stop();
-    revokeAllJoinTokens(this.stateDir);
     for (const pod of this.#pods) pod.destroy();
-    if (this.#pods.length > 0) rmSync(transparentTokenDir(this.stateDir), { recursive: true, force: true });
     this.#restoreForwarding?.();
-    removeRunState(this.stateDir);
+    endRun(this.stateDir);
   }
 
   /**

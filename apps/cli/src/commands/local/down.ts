@@ -2,7 +2,8 @@ import { Command, Flags } from '@oclif/core';
 
 import { stopProcessesOf } from '../../local/mesh-processes.js';
 import { removePodsOf } from '../../local/pod-network.js';
-import { processAlive, readRunState, removeRunState } from '../../local/run-state.js';
+import { endRun } from '../../local/run-credentials.js';
+import { processAlive, readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
 
 /** `meshctl local down`: stops the mesh a detached `local up` left running (every process it started). */
@@ -20,17 +21,24 @@ export default class LocalDown extends Command {
     const stateDir = resolveStateDir(flags['state-dir']);
     const state = readRunState(stateDir);
     if (!state) {
-      // No supervisor: what the directory's mesh started may still run (its supervisor was killed).
+      // No supervisor: what the directory's mesh started may still run (its supervisor was killed), and
+      // the tokens it minted still hold.
       const leftover = await stopProcessesOf(stateDir);
       const pods = removeLeftPods(stateDir);
-      removeRunState(stateDir);
+      const ended = endRun(stateDir);
+      const stopped = leftover.length > 0 || pods.length > 0;
+      const done = [
+        ...(stopped ? [`stopped ${leftover.length} process(es) of this state directory's mesh`] : []),
+        ...(pods.length > 0 ? [`removed its pods' network namespaces (${pods.join(', ')})`] : []),
+        ...(ended.tokenFiles > 0 ? [`removed ${ended.tokenFiles} token file(s)`] : []),
+        ...(ended.tokensRevoked ? ['revoked every join token of the state directory'] : []),
+      ];
       this.log(
-        leftover.length > 0 || pods.length > 0
-          ? `no supervisor was running; stopped ${leftover.length} process(es) of this state directory's mesh` +
-              (pods.length > 0 ? ` and removed its pods' network namespaces (${pods.join(', ')})` : '')
-          : 'no local mesh is running on this state directory',
+        stopped
+          ? `no supervisor was running; ${done.join(', ')}`
+          : ['no local mesh is running on this state directory', ...done].join('; '),
       );
-      return { stopped: leftover.length > 0 || pods.length > 0 };
+      return { stopped };
     }
     process.kill(state.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
@@ -45,7 +53,7 @@ export default class LocalDown extends Command {
     // Whatever the supervisor left (killed while stopping them, or a process that left its group).
     await stopProcessesOf(stateDir);
     removeLeftPods(stateDir);
-    removeRunState(stateDir);
+    endRun(stateDir);
     this.log(`stopped mesh ${state.mesh} (${state.instances.length} workload instance(s))`);
     return { stopped: true, supervisorPid: state.supervisorPid };
   }
