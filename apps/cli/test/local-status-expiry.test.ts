@@ -14,7 +14,7 @@ function status(certificate?: { serialNumber: string; expires: string }): LocalS
   return {
     ...{ mesh: 'm', mode: 'explicit', meshFile: '', startedAt: '' },
     istiod: { xdsPort: 1, monitoringPort: 2, metrics: '' },
-    config: { invalid: [], lastGoodKept: [] },
+    config: { invalid: [], lastGoodKept: [], overrides: [] },
     workloads: [
       {
         ...{ instance: 'reviews-0', workload: 'reviews', namespace: 'default' },

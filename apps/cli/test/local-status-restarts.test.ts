@@ -24,7 +24,7 @@ function status(...workloads: InstanceStatus[]): LocalStatus {
   return {
     ...{ mesh: 'm', mode: 'explicit', meshFile: '', startedAt: '' },
     istiod: { xdsPort: 1, monitoringPort: 2, metrics: '' },
-    config: { invalid: [], lastGoodKept: [] },
+    config: { invalid: [], lastGoodKept: [], overrides: [] },
     workloads,
   };
 }

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { parseConfigFile, type StoredConfig } from '@mesh/policy';
+import { ConfigTree, parseConfigFile, type StoredConfig } from '@mesh/policy';
 import { MeshSnapshot } from '@mesh/registry';
 import { sidecarConfig, simulate } from '@mesh/xds';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -163,6 +165,71 @@ describe('meshctl local status: the MTLS column', () => {
     const status = await localStatus(mesh().state);
     expect(status.workloads[0]).toMatchObject({ proxy: 'not ready', mtls: '-' });
     expect(renderStatusTable(status).split('\n')[1]).toMatch(/ not ready +0 +- +- +-$/);
+  });
+});
+
+const destinationRule = (name: string, subset: string) =>
+  `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ${name}, namespace: default}\n` +
+  `spec: {host: ${name}, subsets: [{name: ${subset}, labels: {version: ${subset}}}]}\n`;
+
+/**
+ * istiod's `/debug/configz` for a config directory as `local up` and `local apply` lay it out: what
+ * istiod's file store (the shared ConfigTree) puts in force, with sources, and what it reports.
+ */
+function configzOf(files: Record<string, string>): unknown {
+  const tree = new ConfigTree(() => String(++version));
+  for (const [file, text] of Object.entries(files))
+    tree.read(parseConfigFile(text, file, () => String(++version)));
+  return {
+    synced: true,
+    resources: [...tree.merge().configs.values()].map(({ kind, namespace, name, source }) => ({
+      ...{ kind, namespace, name, source },
+    })),
+    invalid: tree.problems().invalid,
+    lastGoodKept: [],
+  };
+}
+
+describe('meshctl local status: config istiod reports', () => {
+  it('shows what local apply overrides as an override, and a real duplicate as invalid config', async () => {
+    const configz = configzOf({
+      // `local apply` over the mesh file's DestinationRule web: intended.
+      'applied.yaml': destinationRule('web', 'v2'),
+      'mesh/rules.yaml': destinationRule('web', 'v1'),
+      // The mesh file's own two definitions of api: a mistake.
+      'mesh/api-a.yaml': destinationRule('api', 'v1'),
+      'mesh/api-b.yaml': destinationRule('api', 'v2'),
+    });
+    const istiod = createServer((_request, res) => res.end(JSON.stringify(configz)));
+    await new Promise<void>((resolve) => istiod.listen(0, '127.0.0.1', resolve));
+    try {
+      const { state } = mesh();
+      state.istiod.monitoringPort = (istiod.address() as AddressInfo).port;
+      const status = await localStatus(state);
+      expect(status.config?.overrides).toEqual([
+        {
+          ...{ kind: 'DestinationRule', namespace: 'default', name: 'web' },
+          ...{ overridden: { file: 'mesh/rules.yaml', line: 1 }, applied: { file: 'applied.yaml', line: 1 } },
+        },
+      ]);
+      expect(status.config?.invalid).toMatchObject([
+        { code: 'DUPLICATE_RESOURCE', name: 'api', source: { file: 'mesh/api-b.yaml' } },
+      ]);
+      const table = renderStatusTable(status).split('\n');
+      const invalidAt = table.findIndex((line) => line.startsWith('INVALID CONFIG'));
+      expect(table.slice(invalidAt)).toEqual([
+        'INVALID CONFIG (1 finding(s); fix the files, istiod applies them when valid)',
+        '  Error [DUPLICATE_RESOURCE] (DestinationRule default/api mesh/api-b.yaml:1) also defined at mesh/api-a.yaml:1; this definition is ignored',
+      ]);
+      expect(table).toContain(
+        '  DestinationRule default/web (mesh/rules.yaml:1) overridden by applied.yaml:1',
+      );
+      expect(table.findIndex((line) => line.startsWith('OVERRIDDEN BY "local apply" (1;'))).toBeLessThan(
+        invalidAt,
+      );
+    } finally {
+      istiod.close();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { formatFinding, parseConfigFile, type StoredConfig } from '@mesh/policy';
 import { stringify } from 'yaml';
 
+import { APPLIED_FILE, describeResource } from './applied-overrides.js';
 import { privateDir } from './state-dir.js';
 
 /**
@@ -13,19 +14,12 @@ import { privateDir } from './state-dir.js';
  * the file is called, and `delete -f` removes exactly the resources its file names. The set lives in
  * the state directory (`applied.yaml`), so it outlives `down`; `up` copies it into the config
  * directory beside the mesh file's config (`config/mesh/`), named so that istiod, which takes the
- * first definition in path order, lets an applied resource override the mesh file's version of it.
+ * first definition in path order, lets an applied resource override the mesh file's version of it
+ * (applied-overrides.ts).
  * Every change is one atomic replacement of each file: istiod sees all of an apply or none of it.
  */
 
-/** The applied set: in the state directory, and as istiod reads it in the config directory. */
-export const APPLIED_FILE = 'applied.yaml';
-
 export type AppliedSet = ReadonlyMap<string, StoredConfig>;
-
-/** `VirtualService default/reviews`, as messages name a resource. */
-export function describeResource(config: Pick<StoredConfig, 'kind' | 'namespace' | 'name'>): string {
-  return `${config.kind} ${config.namespace ? `${config.namespace}/` : ''}${config.name}`;
-}
 
 /**
  * The resources of a YAML text keyed by identity, namespaced kinds without a namespace in `default`

@@ -1,6 +1,12 @@
 import { formatFinding, formatStale, type Finding, type StaleConfig } from '@mesh/policy/formatting';
 
 import { probe } from './admin-probe.js';
+import {
+  appliedOverrides,
+  formatOverride,
+  type AppliedOverride,
+  type ResourceInForce,
+} from './applied-overrides.js';
 import type { InstanceState, RunState } from './run-state.js';
 import { enforcedMtls, inboundChains } from './sidecar-mtls.js';
 
@@ -10,7 +16,8 @@ import { enforcedMtls, inboundChains } from './sidecar-mtls.js';
  * admin `/control_plane`), the mTLS mode its sidecar enforces on each port and the expiry of the
  * workload certificate it serves with (its admin `/certs`, as Envoy's), then the config
  * istiod refused (its `/debug/configz`): invalid documents, and the resources whose last good version
- * istiod keeps in force because their new version is invalid.
+ * istiod keeps in force because their new version is invalid; apart from them, the mesh file's
+ * definitions that `local apply` overrides (intended, though istiod reports them as duplicates).
  *
  * The mTLS modes are read from the inbound listener each sidecar holds (its admin `/config_dump`,
  * see sidecar-mtls.ts): what is in force there, told without loading the Istio schemas and the Envoy
@@ -42,16 +49,22 @@ export interface LocalStatus {
   istiod: { xdsPort: number; monitoringPort: number; metrics: string };
   workloads: InstanceStatus[];
   /** What istiod reports of the config directory; undefined when istiod did not answer. */
-  config?: { invalid: Finding[]; lastGoodKept: StaleConfig[] };
+  config?: { invalid: Finding[]; lastGoodKept: StaleConfig[]; overrides: AppliedOverride[] };
 }
 
 /** istiod's view of the config: asked of its `/debug/configz` (open to loopback callers). */
 async function configStatus(monitoringPort: number): Promise<LocalStatus['config']> {
   const [answer] = await probe([`http://127.0.0.1:${monitoringPort}/debug/configz`]);
   if (answer?.status !== 200) return undefined;
-  const body = JSON.parse(answer.body) as { invalid?: Finding[]; lastGoodKept?: StaleConfig[] };
+  const body = JSON.parse(answer.body) as {
+    resources?: ResourceInForce[];
+    invalid?: Finding[];
+    lastGoodKept?: StaleConfig[];
+  };
+  const { invalid, overrides } = appliedOverrides(body.invalid ?? [], body.resources ?? []);
   return {
-    invalid: body.invalid ?? [],
+    invalid,
+    overrides,
     lastGoodKept: (body.lastGoodKept ?? []).map(({ kind, namespace, name, source, reason }) => ({
       kind,
       namespace,
@@ -162,11 +175,23 @@ export function renderStatusTable(status: LocalStatus, now = new Date()): string
   return [line(header), ...rows.map(line), ...renderConfigStatus(status.config)].join('\n');
 }
 
-/** Nothing when every config document is valid; otherwise each refusal, and what stays in force. */
+/**
+ * Nothing when every config document is valid and nothing is overridden; otherwise what `local apply`
+ * overrides (a note: intended), then each refusal and what stays in force.
+ */
 function renderConfigStatus(config: LocalStatus['config']): string[] {
   if (!config) return ['', 'CONFIG: istiod did not answer on its monitoring port'];
-  if (config.invalid.length === 0 && config.lastGoodKept.length === 0) return [];
+  const overrides =
+    config.overrides.length === 0
+      ? []
+      : [
+          '',
+          `OVERRIDDEN BY "local apply" (${config.overrides.length}; in the config directory, "local delete -f" restores the mesh file's)`,
+          ...config.overrides.map((o) => `  ${formatOverride(o)}`),
+        ];
+  if (config.invalid.length === 0 && config.lastGoodKept.length === 0) return overrides;
   return [
+    ...overrides,
     '',
     `INVALID CONFIG (${config.invalid.length} finding(s); fix the files, istiod applies them when valid)`,
     ...config.invalid.map((f) => `  ${formatFinding(f)}`),

@@ -3,13 +3,8 @@ import { resolve } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { formatFinding, validateYaml, type StoredConfig } from '@mesh/policy';
 
-import {
-  describeResource,
-  readAppliedSet,
-  readInput,
-  resourcesOf,
-  writeAppliedSet,
-} from '../../local/applied-config.js';
+import { readAppliedSet, readInput, resourcesOf, writeAppliedSet } from '../../local/applied-config.js';
+import { describeResource } from '../../local/applied-overrides.js';
 import { AppliedSetBusy, withAppliedSetLock } from '../../local/applied-lock.js';
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';
