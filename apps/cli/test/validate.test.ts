@@ -117,6 +117,36 @@ describe('meshctl validate', () => {
     ]);
   });
 
+  it("reads an EnvoyFilter patch value as the Envoy message of applyTo, as Istio's webhook does", () => {
+    const file = join(dir, 'envoy-filter.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata:
+  name: lua
+  namespace: default
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    patch:
+      operation: INSERT_BEFORE
+      value:
+        name: envoy.filters.http.lua
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+          default_source_code: {inline_string: "function envoy_on_request(h) end"}
+          stat_prefix: 7
+`,
+    );
+    const result = meshctl(['validate', '-f', file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(
+      `Error [ENVOY_FILTER_INVALID] (EnvoyFilter default/lua ${file}:16) ` +
+        'spec.configPatches[0].patch.value.typed_config.stat_prefix: Envoy filter: expected a string, got number 7',
+    );
+  });
+
   it('exits 2 for a path that does not exist', () => {
     const result = meshctl(['validate', '-f', join(dir, 'missing.yaml')]);
     expect(result.status).toBe(2);

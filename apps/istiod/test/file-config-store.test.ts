@@ -149,6 +149,38 @@ describe('FileConfigStore', () => {
     expect(store.status().invalid.map((f) => f.code)).toEqual(['YAML_SYNTAX']);
   });
 
+  it('skips an EnvoyFilter whose patch value Envoy cannot read, naming the field inside patch.value', async () => {
+    const filter = (name: string, statPrefix: string) => `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata:
+  name: ${name}
+spec:
+  configPatches:
+  - applyTo: NETWORK_FILTER
+    patch:
+      operation: INSERT_FIRST
+      value:
+        name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: ${statPrefix}
+`;
+    const { store } = await start({
+      'filters.yaml': `${filter('bad', '[tcp]')}---\n${filter('good', 'tcp')}`,
+    });
+    expect(store.list().map((c) => c.name)).toEqual(['good']);
+    expect(
+      store
+        .status()
+        .invalid.map(
+          (f) => `${f.kind} ${f.name} ${f.source?.file}:${f.source?.line} ${f.path}: ${f.message}`,
+        ),
+    ).toEqual([
+      'EnvoyFilter bad filters.yaml:14 spec.configPatches[0].patch.value.typed_config.stat_prefix: ' +
+        'Envoy filter: expected a string, got a list',
+    ]);
+  });
+
   it('keeps the first of two definitions of the same resource and reports the other, logging it once', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });

@@ -121,6 +121,26 @@ describe('istiod webhook server', () => {
     expect(valid.response).toMatchObject({ allowed: true });
   });
 
+  it('/validate reads an EnvoyFilter patch value as the Envoy message of applyTo, as Istio does', async () => {
+    const filter = (value: Record<string, unknown>) => ({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'cluster-patch', namespace: 'default' },
+      spec: { configPatches: [{ applyTo: 'CLUSTER', patch: { operation: 'ADD', value } }] },
+    });
+    const invalid = JSON.parse(
+      (await post('/validate', review('EnvoyFilter', filter({ connect_timeout: 5 })))).body,
+    );
+    expect(invalid.response.allowed).toBe(false);
+    expect(invalid.response.status.message).toMatch(
+      /^configuration is invalid: spec\.configPatches\[0\]\.patch\.value\.connect_timeout: Envoy filter: expected a duration/,
+    );
+    const valid = JSON.parse(
+      (await post('/validate', review('EnvoyFilter', filter({ connect_timeout: '5s' })))).body,
+    );
+    expect(valid.response).toMatchObject({ allowed: true });
+  });
+
   it.each([
     ['/inject', 'not json', 400, /not JSON/],
     [

@@ -55,6 +55,11 @@ export {
   type ValidateOptions,
   type ValidationResult,
 } from './validation/validate-resource.js';
+export type {
+  EnvoyPatchValueChecker,
+  EnvoyPatchValueProblem,
+  ValidationChecks,
+} from './validation/envoy-patch-value.js';
 export { validateYaml, type YamlValidation } from './validate-yaml.js';
 export {
   FINDING_CODES,

@@ -1,4 +1,5 @@
 import { loadYaml, type LoadedResource } from './loader/load-yaml.js';
+import type { ValidationChecks } from './validation/envoy-patch-value.js';
 import type { Finding } from './validation/finding.js';
 import { validateLoadedResource } from './validation/validate-resource.js';
 
@@ -16,11 +17,11 @@ export interface YamlValidation {
  * file. How istiod takes a config file in, and what `meshctl validate` reports, is
  * `parseConfigFile` (loader/config-file.ts).
  */
-export function validateYaml(text: string, fileName: string): YamlValidation {
+export function validateYaml(text: string, fileName: string, checks: ValidationChecks = {}): YamlValidation {
   const { resources, findings } = loadYaml(text, fileName);
   const result: YamlValidation = { resources, errors: [...findings], warnings: [] };
   for (const resource of resources) {
-    const { errors, warnings } = validateLoadedResource(resource);
+    const { errors, warnings } = validateLoadedResource(resource, checks);
     result.errors.push(...errors);
     result.warnings.push(...warnings);
   }

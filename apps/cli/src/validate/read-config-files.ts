@@ -11,6 +11,7 @@ import {
   type ParsedFile,
   type SavedConfig,
 } from '@mesh/policy';
+import { checkEnvoyPatchValue } from '@mesh/xds/envoy-filter';
 
 /**
  * Config files read the way istiod's file store reads them (the shared loader of @mesh/policy: the
@@ -21,16 +22,20 @@ import {
 // Every stored resource carries a resourceVersion; offline they only need to differ.
 let version = 0;
 const nextVersion = () => String(++version);
+/** The checks istiod runs with (EnvoyFilter patch values against Envoy's protos). */
+const checks = { checkEnvoyPatchValue };
 
 /** One file: refused unread above the size limit, else parsed and validated. */
 export async function readConfigFile(path: string, file = path): Promise<ParsedFile> {
   const { size } = await stat(path);
-  return refuseOversizeFile(file, size) ?? parseConfigFile(await readFile(path, 'utf8'), file, nextVersion);
+  return (
+    refuseOversizeFile(file, size) ?? parseConfigFile(await readFile(path, 'utf8'), file, nextVersion, checks)
+  );
 }
 
 /** Standard input, as a file named `<stdin>` (the size limits apply to it once read). */
 export function readStandardInput(): ParsedFile {
-  return parseConfigFile(readFileSync(0, 'utf8'), '<stdin>', nextVersion);
+  return parseConfigFile(readFileSync(0, 'utf8'), '<stdin>', nextVersion, checks);
 }
 
 /**

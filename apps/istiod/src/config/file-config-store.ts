@@ -17,6 +17,7 @@ import {
   type Finding,
   type StoredConfig,
 } from '@mesh/policy';
+import { checkEnvoyPatchValue } from '@mesh/xds/envoy-filter';
 import type { Logger } from 'pino';
 
 import { readLastGood, writeLastGood } from './last-good-file.js';
@@ -126,7 +127,7 @@ export class FileConfigStore extends ConfigIndex implements ConfigStore {
       if (!parsed) {
         const text = await readFile(path, 'utf8').catch(() => undefined);
         if (text === undefined) continue; // unreadable for now: keep what it defined, retry next scan
-        parsed = parseConfigFile(text, file, () => this.nextVersion());
+        parsed = parseConfigFile(text, file, () => this.nextVersion(), { checkEnvoyPatchValue });
       }
       const before = this.tree.get(file);
       this.logFindings(path, before, this.tree.read(parsed));

@@ -1,5 +1,6 @@
 import { injectPod, isInjectionError, type PodLike } from '@mesh/kube';
 import { istioKindOf, validateResource, type Finding } from '@mesh/policy';
+import { checkEnvoyPatchValue } from '@mesh/xds/envoy-filter';
 import type { Logger } from 'pino';
 
 import { allowed, denied, type AdmissionRequest, type AdmissionResponse } from './admission-review.js';
@@ -62,7 +63,7 @@ export function admissionHandlers(settings: InjectorSettings, logger: Logger): A
       const kind = String(object['kind'] ?? '');
       // Only Istio's kinds are istiod's to judge; the webhook's rules should send no others.
       if (istioKindOf(apiVersion, kind) === undefined) return allowed(request.uid);
-      const { errors, warnings } = validateResource(object);
+      const { errors, warnings } = validateResource(object, { checkEnvoyPatchValue });
       if (errors.length > 0)
         return denied(request.uid, `configuration is invalid: ${errors.map(findingText).join('; ')}`);
       const response = allowed(request.uid);

@@ -2,6 +2,7 @@ import { kubernetesKindOf } from '../api/kubernetes/kinds.js';
 import { parseConfigFile, type ParsedFile } from '../loader/config-file.js';
 import { loadYaml } from '../loader/load-yaml.js';
 import type { StoredConfig } from '../store/config-store.js';
+import type { ValidationChecks } from '../validation/envoy-patch-value.js';
 import type { Finding, SourceLocation } from '../validation/finding.js';
 
 /**
@@ -53,8 +54,13 @@ export interface AnalysisInput {
  * pure parse of the same text (the loader does not keep them), matched to the accepted resources by
  * the line each document starts at.
  */
-export function readAnalysisFile(text: string, file: string, nextVersion: () => string): AnalysisFile {
-  return withFieldLines(parseConfigFile(text, file, nextVersion), text);
+export function readAnalysisFile(
+  text: string,
+  file: string,
+  nextVersion: () => string,
+  checks: ValidationChecks = {},
+): AnalysisFile {
+  return withFieldLines(parseConfigFile(text, file, nextVersion, checks), text);
 }
 
 /** A file the loader refused unread (too large): it contributes its error only. */

@@ -1,5 +1,6 @@
 import { kubernetesKindOf } from '../api/kubernetes/kinds.js';
 import { configKey, type StoredConfig } from '../store/config-store.js';
+import type { ValidationChecks } from '../validation/envoy-patch-value.js';
 import type { Finding } from '../validation/finding.js';
 import { validateLoadedResource } from '../validation/validate-resource.js';
 import { limitFindings, MAX_CONFIG_FILE_BYTES, oversizeFile } from './input-limits.js';
@@ -55,9 +56,14 @@ export function refuseOversizeFile(file: string, size: number): ParsedFile | und
  * others are kept. Namespaced objects without a namespace land in `default`, object included, as
  * `kubectl apply` puts them (the evaluators read a policy's namespace from its metadata); kinds the
  * mesh does not know are kept untouched, except an unknown kind of an Istio group, which no CRD
- * serves.
+ * serves. `checks` are those validation takes from libraries it may not import (EnvoyFilter patch values).
  */
-export function parseConfigFile(text: string, file: string, nextVersion: () => string): ParsedFile {
+export function parseConfigFile(
+  text: string,
+  file: string,
+  nextVersion: () => string,
+  checks: ValidationChecks = {},
+): ParsedFile {
   const loaded = loadYaml(text, file);
   const invalid = loaded.findings.filter((f) => f.level === 'Error');
   const warnings = loaded.findings.filter((f) => f.level === 'Warning');
@@ -65,7 +71,7 @@ export function parseConfigFile(text: string, file: string, nextVersion: () => s
   const rejected = new Map<string, Finding>();
   let hiddenBy = invalid[0];
   for (const resource of loaded.resources) {
-    const result = validateLoadedResource(resource);
+    const result = validateLoadedResource(resource, checks);
     warnings.push(...result.warnings);
     const namespace = storedNamespace(resource);
     const key = configKey(resource.kind, namespace, resource.name);

@@ -9,7 +9,8 @@ const HCM = 'envoy.filters.network.http_connection_manager';
 
 /**
  * Istio: pkg/config/validation/envoyfilter/envoyfilter.go `ValidateEnvoyFilter` and the cases of its
- * envoyfilter_test.go (the checks of `patch.value` against Envoy's protos excepted).
+ * envoyfilter_test.go. The check of `patch.value` against Envoy's protos is tested in
+ * envoy-filter-patch-value.test.ts (how validation uses it) and libs/xds/src/envoy-filter (the check).
  */
 const envoyFilters: ValidationCase[] = [
   {

@@ -4,6 +4,7 @@ import type { ObjectMeta } from '../api/kubernetes/object-meta.js';
 import type { IstioResource } from '../api/resources.js';
 import type { LoadedResource } from '../loader/load-yaml.js';
 import { FindingCollector, type Locator } from './collector.js';
+import type { ValidationChecks } from './envoy-patch-value.js';
 import type { Finding, SourceLocation } from './finding.js';
 import { parentPath } from '../field-paths.js';
 import { checkAuthorizationPolicy } from './rules/authorization-policy.js';
@@ -27,8 +28,8 @@ export interface ValidationResult {
   warnings: Finding[];
 }
 
-/** Where the object came from, so findings can say `file:line`. */
-export interface ValidateOptions {
+/** Where the object came from, so findings can say `file:line`; and the checks owned by other libraries. */
+export interface ValidateOptions extends ValidationChecks {
   /** The document's location (its first line). */
   source?: SourceLocation;
   /** Lines of individual fields, keyed by field path (as the loader records them). */
@@ -88,7 +89,7 @@ export function validateResource(object: unknown, options: ValidateOptions = {})
   if (istioKind === undefined && kubernetesKindOf(apiVersion, kind) === undefined)
     return { errors: [], warnings: [] };
   checkMetadata(object['metadata'], c);
-  if (istioKind !== undefined) checkIstioResource(istioKind, object, metadata, c);
+  if (istioKind !== undefined) checkIstioResource(istioKind, object, metadata, c, options);
   return { errors: c.errors, warnings: c.warnings };
 }
 
@@ -122,6 +123,7 @@ function checkIstioResource(
   object: Record<string, unknown>,
   metadata: ObjectMeta,
   c: FindingCollector,
+  checks: ValidationChecks,
 ): void {
   let spec = object['spec'];
   checkIstioAnnotations(kind.kind, metadata.annotations, spec, c);
@@ -135,7 +137,7 @@ function checkIstioResource(
   spec = withoutNullFields(spec);
   if (!checkSpecSchema(kind.kind, spec, c)) return;
   const resource = { ...object, metadata, spec } as IstioResource;
-  checkSemantics(resource, c);
+  checkSemantics(resource, c, checks);
   checkNotApplied(kind.kind, spec, c);
 }
 
@@ -154,7 +156,7 @@ export function withoutNullFields(value: unknown): unknown {
 }
 
 /** Dispatches to the kind's semantic rules; the spec already matches its schema. */
-function checkSemantics(resource: IstioResource, c: FindingCollector): void {
+function checkSemantics(resource: IstioResource, c: FindingCollector, checks: ValidationChecks): void {
   const namespace = resource.metadata.namespace ?? '';
   const name = resource.metadata.name ?? '';
   switch (resource.kind) {
@@ -180,7 +182,11 @@ function checkSemantics(resource: IstioResource, c: FindingCollector): void {
     case 'EnvoyFilter':
       // Recognised, checked and stored, so manifests that carry one still apply, but never turned into config.
       c.warning('NOT_APPLIED', '', 'EnvoyFilter is not applied by this mesh');
-      return checkEnvoyFilter(resource.spec as IstioResource<'EnvoyFilter'>['spec'], c);
+      return checkEnvoyFilter(
+        resource.spec as IstioResource<'EnvoyFilter'>['spec'],
+        c,
+        checks.checkEnvoyPatchValue,
+      );
     case 'PeerAuthentication':
       return checkPeerAuthentication(resource.spec as IstioResource<'PeerAuthentication'>['spec'], c);
     case 'RequestAuthentication':
@@ -201,6 +207,11 @@ function checkSemantics(resource: IstioResource, c: FindingCollector): void {
 /** Validates a resource the loader produced, so findings carry its file and the line of each field. */
 export function validateLoadedResource(
   resource: Pick<LoadedResource, 'object' | 'source' | 'fieldLines'>,
+  checks: ValidationChecks = {},
 ): ValidationResult {
-  return validateResource(resource.object, { source: resource.source, fieldLines: resource.fieldLines });
+  return validateResource(resource.object, {
+    ...checks,
+    source: resource.source,
+    fieldLines: resource.fieldLines,
+  });
 }

@@ -1,18 +1,9 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-
 import protobuf from 'protobufjs';
 
 import envoyProtoFiles from './envoy-proto-files.json' with { type: 'json' };
+import { envoyProtoIncludeDirs, newEnvoyProtoRoot } from './proto-files.js';
 
-const require = createRequire(import.meta.url);
-
-/** Include directories of the Envoy API protos shipped in @grpc/grpc-js-xds's deps/ folder. */
-export function envoyProtoIncludeDirs(): string[] {
-  const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-  return ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((dir) => join(deps, dir));
-}
+export { envoyProtoIncludeDirs } from './proto-files.js';
 
 let cachedRoot: protobuf.Root | undefined;
 
@@ -50,20 +41,7 @@ const STRUCT_SCHEMA: Record<string, protobuf.AnyNestedObject | protobuf.IType> =
  */
 export function envoyRoot(): protobuf.Root {
   if (cachedRoot) return cachedRoot;
-  // descriptor.proto is imported by the validation annotations; protobufjs ships it as JSON.
-  const descriptor = require('protobufjs/google/protobuf/descriptor.json') as protobuf.INamespace & {
-    nested: { google: { nested: { protobuf: { nested: Record<string, protobuf.AnyNestedObject> } } } };
-  };
-  protobuf.common('descriptor', descriptor.nested.google.nested.protobuf.nested);
-  const includeDirs = envoyProtoIncludeDirs();
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => {
-    for (const dir of includeDirs) {
-      const candidate = join(dir, target);
-      if (existsSync(candidate)) return candidate;
-    }
-    return target; // protobufjs then falls back to its bundled well-known types
-  };
+  const root = newEnvoyProtoRoot(protobuf, envoyProtoIncludeDirs());
   const bundles = protobuf.common as unknown as Record<string, protobuf.INamespace>;
   const originalStruct = bundles[STRUCT_BUNDLE];
   protobuf.common('struct', STRUCT_SCHEMA);

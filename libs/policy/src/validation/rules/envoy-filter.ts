@@ -1,15 +1,17 @@
 import type { EnvoyConfigObjectPatch, EnvoyFilterSpec } from '../../api/networking/envoy-filter.js';
 import type { FindingCollector } from '../collector.js';
+import type { EnvoyPatchValueChecker } from '../envoy-patch-value.js';
 import { field, item, nested } from '../../field-paths.js';
 import { checkNetworkingSelector } from './common.js';
+import { canonicalFilterName } from './envoy-filter-names.js';
 import { checkRegex } from './primitives.js';
 
 /**
  * EnvoyFilter rules (Istio's `pkg/config/validation/envoyfilter` `ValidateEnvoyFilter`). The schema has
  * already typed every field but the patch `value` (Envoy configuration of any version). The mesh stores
  * EnvoyFilters but does not apply them (a NOT_APPLIED warning); they are still checked so that a manifest
- * this mesh accepts is one Istio's webhook accepts too. The check of `patch.value` against Envoy's protos
- * is not done here: the mesh has no Envoy proto registry.
+ * this mesh accepts is one Istio's webhook accepts too. `patch.value` is checked against Envoy's protos
+ * by the checker the caller passes (libs/xds holds the protos; see envoy-patch-value.ts).
  */
 
 type Match = NonNullable<EnvoyConfigObjectPatch['match']>;
@@ -27,15 +29,26 @@ const HTTP_CONNECTION_MANAGER = new Set([
   'envoy.http_connection_manager',
 ]);
 
-export function checkEnvoyFilter(spec: EnvoyFilterSpec, c: FindingCollector): void {
+export function checkEnvoyFilter(
+  spec: EnvoyFilterSpec,
+  c: FindingCollector,
+  checkPatchValue?: EnvoyPatchValueChecker,
+): void {
   // The CRD's CEL rule: a patch set attaches by workload labels or by target references, not both.
   if (spec.workloadSelector !== undefined && spec.targetRefs !== undefined)
     c.error('TARGET_REF_INVALID', 'spec', 'only one of targetRefs or workloadSelector can be set');
   checkNetworkingSelector(spec.workloadSelector, 'spec.workloadSelector', c);
-  spec.configPatches?.forEach((patch, i) => checkConfigPatch(patch, item('spec.configPatches', i), c));
+  spec.configPatches?.forEach((patch, i) =>
+    checkConfigPatch(patch, item('spec.configPatches', i), c, checkPatchValue),
+  );
 }
 
-function checkConfigPatch(configPatch: EnvoyConfigObjectPatch, path: string, c: FindingCollector): void {
+function checkConfigPatch(
+  configPatch: EnvoyConfigObjectPatch,
+  path: string,
+  c: FindingCollector,
+  checkPatchValue: EnvoyPatchValueChecker | undefined,
+): void {
   const invalid = (at: string, message: string) =>
     c.error('ENVOY_FILTER_INVALID', at, `Envoy filter: ${message}`);
   const { applyTo, match, patch } = configPatch;
@@ -48,8 +61,7 @@ function checkConfigPatch(configPatch: EnvoyConfigObjectPatch, path: string, c: 
     return invalid(nested(path, 'patch.operation'), 'missing patch operation');
   if (operation !== 'REMOVE' && patch.value === undefined)
     return invalid(nested(path, 'patch.value'), 'missing patch value for non-remove operation');
-  if (match === undefined) return;
-  const proxyVersion = match.proxy?.proxyVersion;
+  const proxyVersion = match?.proxy?.proxyVersion;
   if (proxyVersion !== undefined && proxyVersion !== '') {
     const problem = checkRegex(proxyVersion);
     if (problem !== undefined)
@@ -58,7 +70,21 @@ function checkConfigPatch(configPatch: EnvoyConfigObjectPatch, path: string, c: 
         `invalid regex for proxy version, [${problem}]`,
       );
   }
-  checkMatchObject(applyTo, match, field(path, 'match'), c);
+  if (match !== undefined) checkMatchObject(applyTo, match, field(path, 'match'), c);
+  if (patch.value !== undefined && checkPatchValue !== undefined)
+    checkValue(checkPatchValue(applyTo, patch.value), nested(path, 'patch.value'), c);
+}
+
+/** Reports the checker's problems at their field paths inside `patch.value`. */
+function checkValue(problems: ReturnType<EnvoyPatchValueChecker>, path: string, c: FindingCollector): void {
+  for (const problem of problems) {
+    const at = problem.path.reduce<string>(
+      (p, key) => (typeof key === 'number' ? item(p, key) : field(p, key)),
+      path,
+    );
+    const report = problem.level === 'Error' ? c.error.bind(c) : c.warning.bind(c);
+    report('ENVOY_FILTER_INVALID', at, `Envoy filter: ${problem.message}`);
+  }
 }
 
 /**
@@ -113,20 +139,38 @@ function checkFilterMatch(
   if (name === '')
     return c.error('ENVOY_FILTER_INVALID', at, 'Envoy filter: filter match has no name to match on');
   const { subFilter } = filter;
-  if (subFilter === undefined) return;
   const sub = field(at, 'subFilter');
-  if (applyTo !== 'HTTP_FILTER')
-    return c.error(
+  if (subFilter !== undefined) {
+    if (applyTo !== 'HTTP_FILTER')
+      return c.error(
+        'ENVOY_FILTER_INVALID',
+        sub,
+        'Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only',
+      );
+    if (!HTTP_CONNECTION_MANAGER.has(name))
+      return c.error(
+        'ENVOY_FILTER_INVALID',
+        sub,
+        'Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager',
+      );
+    if ((subFilter.name ?? '') === '')
+      return c.error('ENVOY_FILTER_INVALID', sub, 'Envoy filter: subfilter match has no name to match on');
+  }
+  warnDeprecatedName(name, 'filter', field(at, 'name'), c);
+  warnDeprecatedName(subFilter?.name ?? '', 'subFilter', field(sub, 'name'), c);
+}
+
+function warnDeprecatedName(
+  name: string,
+  level: 'filter' | 'subFilter',
+  path: string,
+  c: FindingCollector,
+): void {
+  const canonical = canonicalFilterName(name, level);
+  if (canonical !== undefined)
+    c.warning(
       'ENVOY_FILTER_INVALID',
-      sub,
-      'Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only',
+      path,
+      `using deprecated filter name "${name}"; use "${canonical}" instead`,
     );
-  if (!HTTP_CONNECTION_MANAGER.has(name))
-    return c.error(
-      'ENVOY_FILTER_INVALID',
-      sub,
-      'Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager',
-    );
-  if ((subFilter.name ?? '') === '')
-    c.error('ENVOY_FILTER_INVALID', sub, 'Envoy filter: subfilter match has no name to match on');
 }
