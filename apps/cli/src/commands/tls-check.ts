@@ -21,7 +21,9 @@ export default class TlsCheck extends Command {
     'its instances (frontend, frontend-0); <service> narrows the check to one service (backend, backend.default, ' +
     'the FQDN, optionally :PORT). STATUS is OK, CONFLICT (the reason follows the table) or NO ENDPOINTS. On a ' +
     "running mesh the LIVE column shows the sidecar's last connection to each service: mTLS with the server " +
-    'identity it verified, plaintext, or the failure. Exit codes: 0 no conflict, 1 conflicts found, 2 usage error ' +
+    'identity it verified, plaintext, or the failure. A workload is checked on each of its instances (the table ' +
+    'is its first; DISAGREES lines say where another differs). Exit codes: 0 no conflict, 1 conflicts found or ' +
+    'instances that disagree, 2 usage error ' +
     'or invalid input, 3 no local mesh running (and no -f), or the cluster cannot be read.';
   static override examples = [
     '<%= config.bin %> tls-check frontend',
@@ -52,7 +54,7 @@ export default class TlsCheck extends Command {
       throw err;
     }
     this.log(renderTlsCheck(result, flags.output as OutputFormat));
-    if (result.conflicts > 0) this.exit(EXIT.found);
+    if (result.conflicts > 0 || result.disagreements !== undefined) this.exit(EXIT.found);
     return result;
   }
 }

@@ -6,7 +6,8 @@ import { renderObject, table, type OutputFormat } from './render-output.js';
 /**
  * What `meshctl tls-check` found, and its rendering: istioctl's historical `authn tls-check` table
  * (`HOST:PORT STATUS SERVER CLIENT AUTHN POLICY DESTINATION RULE`), a LIVE column on a running mesh,
- * then one line per endpoint in conflict. `-o json|yaml` print the object itself.
+ * then one line per endpoint in conflict and one per difference another instance of the workload has.
+ * `-o json|yaml` print the object itself.
  */
 
 /** One upstream connection as the client's sidecar reports it (`/upstream_connections`). */
@@ -37,6 +38,8 @@ export interface TlsCheckResult {
   /** Why the live part is missing on a running mesh (the sidecar's admin did not answer). */
   liveUnavailable?: string;
   conflicts: number;
+  /** The other instances of the workload whose check differs from this one's, and how. */
+  disagreements?: { instance: string; differences: string[] }[];
 }
 
 /** The live proof of each cluster from the sidecar's recent connections (newest first). */
@@ -92,6 +95,8 @@ export function renderTlsCheckText(result: TlsCheckResult): string {
       lines.push(
         `CONFLICT ${row.host}:${row.port} -> ${endpoint.workload || endpoint.address} (${endpoint.address}:${endpoint.port}): ${endpoint.reason ?? ''}`,
       );
+  for (const { instance, differences } of result.disagreements ?? [])
+    for (const difference of differences) lines.push(`DISAGREES ${instance}: ${difference}`);
   if (result.liveUnavailable) lines.push(`Live proof unavailable: ${result.liveUnavailable}`);
   return lines.join('\n');
 }
