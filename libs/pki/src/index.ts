@@ -71,3 +71,11 @@ export { JoinTokenTrust, revokeAllJoinTokens, revokeJoinTokenIds } from './join-
 export { readOrCreateSecretFile } from './state-secret-file.js';
 export { CaClient, type CaClientOptions } from './ca-client.js';
 export { InMemoryCertificateProvider } from './certificate-provider.js';
+export {
+  DEFAULT_ROOT_CHECK_INTERVAL_SECONDS,
+  DEFAULT_ROOT_GRACE_PERIOD_PERCENTAGE,
+  rootRotationDecision,
+  rotateSelfSignedRoot,
+  unexpiredRoots,
+  type RootRotationDecision,
+} from './root-rotation.js';

@@ -1,11 +1,11 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 
 import {
   CertificateAuthority,
   type CertificateAuthorityOptions,
   DEFAULT_CLOCK_SKEW_SECONDS,
 } from './certificate-authority.js';
-import { decode } from './der.js';
+import { type Asn1, decode } from './der.js';
 import { PkiError } from './errors.js';
 import { generateKeyPair, type KeyAlgorithm, loadPrivateKey } from './keys.js';
 import { CERTIFICATE_LABEL, encodePem } from './pem.js';
@@ -41,22 +41,43 @@ export interface SelfSignedRootOptions extends CertificateAuthorityOptions {
  */
 export function createSelfSignedRoot(options: SelfSignedRootOptions): CertificateAuthority {
   validateTrustDomain(options.trustDomain);
-  const ttl = options.ttlSeconds ?? DEFAULT_ROOT_TTL_SECONDS;
-  if (!Number.isFinite(ttl) || ttl <= 0) {
-    throw new PkiError('PKI_INVALID_ARGUMENT', `root TTL must be a positive number of seconds, got ${ttl}`);
-  }
   const keyPair = generateKeyPair(options.algorithm);
   const key = loadPrivateKey(keyPair.privateKeyPem);
-  const publicKeyInfo = decode(
-    createPublicKey(key).export({ type: 'spki', format: 'der' }),
-    'PKI_INVALID_KEY',
-    'root key',
-  );
   const name = buildName({
     organization: options.organization ?? options.trustDomain,
     ...(options.commonName === undefined ? {} : { commonName: options.commonName }),
   });
   const now = options.now ?? new Date();
+  const certPem = selfSignedRootPem(key, name, options, now);
+  return CertificateAuthority.fromPem({
+    ...caOptions(options),
+    certPem,
+    keyPem: key,
+    rootCertPem: certPem,
+    now,
+  });
+}
+
+/**
+ * A self-signed root certificate for `key` and subject `name` (CA:TRUE, keyCertSign+cRLSign, its
+ * own key identifier), valid from `now` (backdated by the clock skew) for `ttlSeconds` (default 10
+ * years). Shared by a new root and a rotated one, so both have the same shape.
+ */
+export function selfSignedRootPem(
+  key: KeyObject,
+  name: Asn1,
+  options: Pick<SelfSignedRootOptions, 'ttlSeconds' | 'clockSkewSeconds'>,
+  now: Date,
+): string {
+  const ttl = options.ttlSeconds ?? DEFAULT_ROOT_TTL_SECONDS;
+  if (!Number.isFinite(ttl) || ttl <= 0) {
+    throw new PkiError('PKI_INVALID_ARGUMENT', `root TTL must be a positive number of seconds, got ${ttl}`);
+  }
+  const publicKeyInfo = decode(
+    createPublicKey(key).export({ type: 'spki', format: 'der' }),
+    'PKI_INVALID_KEY',
+    'root key',
+  );
   const skew = (options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000;
   const { der } = buildCertificate(
     {
@@ -73,14 +94,7 @@ export function createSelfSignedRoot(options: SelfSignedRootOptions): Certificat
     },
     createSigner(key),
   );
-  const certPem = encodePem(CERTIFICATE_LABEL, der);
-  return CertificateAuthority.fromPem({
-    ...caOptions(options),
-    certPem,
-    keyPem: key,
-    rootCertPem: certPem,
-    now,
-  });
+  return encodePem(CERTIFICATE_LABEL, der);
 }
 
 export interface IntermediateOptions extends CertificateAuthorityOptions {

@@ -7,6 +7,8 @@ export const STATE_FILES = {
   /** Self-signed root certificate (used when no plug-in CA directory is given). */
   rootCert: 'ca/root-cert.pem',
   rootKey: 'ca/root-key.pem',
+  /** Roots rotated out but still valid: trusted (and published) beside the current one until they expire. */
+  previousRoots: 'ca/previous-roots.pem',
   /** ES256 key that signs and verifies join tokens; replacing it revokes every token signed so far. */
   joinTokenKey: 'join-token/signing-key.pem',
   /** Ids (`jti`) of join tokens revoked one by one, a line each. */
