@@ -1,6 +1,7 @@
 /**
  * The Istio API kinds the mesh understands, with the group and the versions Istio serves them at
- * (DESIGN.md §2). The first version is the storage version. The remaining fields describe the CRD the
+ * (DESIGN.md §2). The first version is the one the mesh writes and prefers; the API server stores it
+ * too unless `storageVersion` names another, as Istio's CRD does. The remaining fields describe the CRD the
  * `base` chart installs for the kind, matching Istio's own CRDs (names, short names, printer columns).
  */
 export interface IstioKind {
@@ -10,6 +11,11 @@ export interface IstioKind {
   plural: string;
   singular: string;
   versions: readonly string[];
+  /**
+   * The version the API server stores objects at, when not the first: Istio's Telemetry CRD serves v1
+   * but still stores v1alpha1, and a cluster upgraded from Istio keeps its objects stored so.
+   */
+  storageVersion?: string;
   shortNames: readonly string[];
   /** Extra `kubectl get` columns, besides the name. */
   printerColumns: readonly PrinterColumn[];
@@ -200,6 +206,7 @@ export const ISTIO_KINDS: readonly IstioKind[] = [
     plural: 'telemetries',
     singular: 'telemetry',
     versions: ['v1', 'v1alpha1'],
+    storageVersion: 'v1alpha1',
     shortNames: ['telemetry'],
     printerColumns: [AGE],
     specRequired: false,
@@ -248,4 +255,9 @@ export function istioKindOf(apiVersion: string, kind: string): IstioKind | undef
 export function istioKindByName(apiVersion: string, kind: string): IstioKind | undefined {
   const group = apiVersion.split('/')[0];
   return ISTIO_KINDS.find((k) => k.group === group && k.kind === kind);
+}
+
+/** The version a kind's CRD stores objects at. */
+export function storageVersionOf(kind: Pick<IstioKind, 'versions' | 'storageVersion'>): string {
+  return kind.storageVersion ?? (kind.versions[0] as string);
 }

@@ -104,6 +104,7 @@ const ourFields = (kind: (typeof ISTIO_KINDS)[number]) =>
   schemaFields((ourSchema(kind)['properties'] as Node)['spec'] as Node);
 const istioRequired = listed['x-required'] as Record<string, string[]>;
 const istioRules = listed['x-validation-messages'] as Record<string, string[]>;
+const istioVersions = listed['x-versions'] as Record<string, { served: string[]; storage: string }>;
 
 /** Istio's CEL rules our CRD states as a structural `oneOf` block instead (x-mesh-one-of). */
 const AS_ONE_OF: Partial<Record<IstioKindName, string[]>> = {
@@ -128,6 +129,23 @@ describe("our CRD schemas against Istio's CRDs, field by field", () => {
         [...(REPLACED_BY_NEWER[kind.kind] ?? [])].sort(),
       );
       expect(fieldsMissingFrom(ours, istio), 'fields we have that the snapshot lacks').toEqual(newer);
+    });
+
+    it(`${kind.kind}: serves Istio's versions and stores the one Istio stores, so a cluster upgraded from Istio works`, () => {
+      const crd = buildCrd(kind) as {
+        spec: { versions: { name: string; served: boolean; storage: boolean }[] };
+      };
+      const versions = crd.spec.versions;
+      expect({
+        served: versions
+          .filter((v) => v.served)
+          .map((v) => v.name)
+          .sort(),
+        storage: versions.filter((v) => v.storage).map((v) => v.name),
+      }).toEqual({
+        served: [...istioVersions[kind.kind]!.served].sort(),
+        storage: [istioVersions[kind.kind]!.storage],
+      });
     });
 
     it(`${kind.kind}: has the CEL rules of Istio's CRD, so that the API server refuses what Istio's does`, () => {

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 
-import { ISTIO_KINDS, type IstioKind } from '../api-kinds.js';
+import { ISTIO_KINDS, storageVersionOf, type IstioKind } from '../api-kinds.js';
 import { IstioStatus } from '../api/common.js';
 import { SPEC_SCHEMAS } from '../api/spec-schemas.js';
 import { sortKeysDeep, toStructuralSchema, type JsonObject } from './structural-schema.js';
@@ -53,12 +53,11 @@ export function buildCrd(kind: IstioKind): JsonObject {
       group: kind.group,
       names,
       scope: 'Namespaced',
-      versions: kind.versions.map((name, index) => ({
+      versions: kind.versions.map((name) => ({
         name,
         served: true,
-        // The first listed version is the storage version (see api-kinds.ts); all share one schema,
-        // so no conversion webhook is needed.
-        storage: index === 0,
+        // One stored version (see api-kinds.ts); all share one schema, so no conversion webhook is needed.
+        storage: name === storageVersionOf(kind),
         schema: { openAPIV3Schema },
         subresources: { status: {} },
         ...(kind.printerColumns.length > 0
