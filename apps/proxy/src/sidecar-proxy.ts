@@ -20,6 +20,7 @@ import { TrafficListeners } from './listeners/traffic-listeners.js';
 import type { ProxyOptions } from './options.js';
 import { AccessLogWriter, CertificateExpiryStats, DownstreamStats, IstioMetrics } from './telemetry/index.js';
 import { TrafficReporter } from './telemetry/traffic-reporter.js';
+import { SdsSecrets } from './tls/sds-secrets.js';
 import { WorkloadTls } from './tls/workload-tls.js';
 import { ProxyConfigState } from './xds/proxy-config-state.js';
 import { proxyNode } from './xds/proxy-node.js';
@@ -70,9 +71,7 @@ export class SidecarProxy {
       },
       token: async () => (await readFile(options.tokenFile, 'utf8')).trim(),
     });
-    const tls = new WorkloadTls();
     const certificate = await agent.start();
-    tls.update(certificate);
     const xdsCertificates = new InMemoryCertificateProvider(certificate);
     logger.info(
       { identity: certificate.identity, notAfter: certificate.notAfter },
@@ -88,6 +87,11 @@ export class SidecarProxy {
       ...(options.xdsTls ? xdsCredentials(xdsCertificates, istiodNames.xds) : {}),
       logger,
     });
+    // A gateway's kubernetes:// credentials are the SDS secrets istiod sends on the same stream.
+    const tls = new WorkloadTls(
+      options.capture === 'router' ? new SdsSecrets(() => state.secrets()) : undefined,
+    );
+    tls.update(certificate);
     const clusters = new ClusterManager(explicitInboundOverride(options));
     const pools = new UpstreamPools(tls);
     const metrics = new IstioMetrics();

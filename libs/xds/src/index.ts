@@ -110,6 +110,7 @@ export {
 } from './generation/serving/sidecar-serving-cache.js';
 export {
   generateSecrets,
+  KUBERNETES_SECRET_PREFIX,
   type SecretGeneration,
   type SecretProxy,
 } from './generation/secrets/credential-secrets.js';

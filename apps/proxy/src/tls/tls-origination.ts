@@ -9,7 +9,6 @@ import {
 
 import type { EnvoyTransportSocket } from '@mesh/xds';
 
-import type { WorkloadCertificate } from '../agent/index.js';
 import {
   LEGACY_SAN_TYPES,
   matchesSubjectAltNames,
@@ -19,7 +18,7 @@ import {
 } from './peer-identity.js';
 import { TlsError } from './tls-error.js';
 import { nodeTlsParameters } from './tls-parameters.js';
-import { clientMaterial, type ClientMaterial } from './trust-sources.js';
+import { tlsMaterial, type SecretSources, type TlsMaterial } from './trust-sources.js';
 
 /**
  * The client side of Envoy's UpstreamTlsContext: versions, suites and curves; the certificate it
@@ -77,7 +76,7 @@ function describeMatchers(matchers: readonly TypedSanMatcher[]): string {
 export class TlsOriginator {
   readonly #contexts = new Map<string, SecureContext>();
 
-  constructor(private readonly workload: () => WorkloadCertificate) {}
+  constructor(private readonly sources: SecretSources) {}
 
   /**
    * Opens TLS to an upstream as `transport` says; `alpnOverride` is Istio's (`istio-http/1.1`,
@@ -105,7 +104,7 @@ export class TlsOriginator {
   ): TLSSocket {
     const upstream = transport.typed_config ?? {};
     const common = (upstream['common_tls_context'] ?? {}) as Obj;
-    const material = clientMaterial(common, validation, this.workload);
+    const material = tlsMaterial(common, validation, this.sources);
     const sni = (upstream['sni'] as string | undefined) || undefined;
     const matchers = this.#matchers(upstream, validation, sni);
     if (matchers.length > 0 && material.trusts === undefined)
@@ -142,7 +141,7 @@ export class TlsOriginator {
   }
 
   /** One SecureContext per config and material version: building one parses every root. */
-  #context(upstream: Obj, common: Obj, material: ClientMaterial): SecureContext {
+  #context(upstream: Obj, common: Obj, material: TlsMaterial): SecureContext {
     const key = `${material.version}|${JSON.stringify(upstream)}`;
     let context = this.#contexts.get(key);
     if (!context) {

@@ -4,14 +4,16 @@ import { rootCertificates } from 'node:tls';
 import { parseFileSecretName, SYSTEM_ROOTS } from '@mesh/xds';
 
 import type { WorkloadCertificate } from '../agent/index.js';
+import { isIstiodSecretName, type SdsSecrets } from './sds-secrets.js';
 import { TlsError } from './tls-error.js';
 
 /**
- * The certificate a TLS client presents and the roots it trusts, from the names a TLS context uses:
- * the agent's SDS secrets `default` and `ROOTCA` (the workload certificate and mesh roots), Istio's
- * file secrets `file-cert:<chain>~<key>` and `file-root:<bundle>` (`file-root:system` being the
- * operating system's bundle) and inline or file data sources. Any other secret (a `kubernetes://`
- * credential) is not available to a sidecar: the connection fails rather than going unverified.
+ * The certificate a TLS context presents and the roots it verifies its peer against, from the names it
+ * uses: the agent's SDS secrets `default` and `ROOTCA` (the workload certificate and mesh roots),
+ * Istio's file secrets `file-cert:<chain>~<key>` and `file-root:<bundle>` (`file-root:system` being
+ * the operating system's bundle), a gateway's `kubernetes://` credentials istiod serves over SDS, and
+ * inline or file data sources. A secret the proxy does not have (a `kubernetes://` credential on a
+ * sidecar, or one not received yet) fails the connection rather than leaving it unverified.
  */
 
 type Obj = Record<string, unknown>;
@@ -28,14 +30,20 @@ const OS_ROOT_FILES = [
   '/etc/ssl/certs/ca-certificates',
 ];
 
+/** Where secrets come from: the agent's workload certificate, and istiod's SDS secrets (routers only). */
+export interface SecretSources {
+  workload: () => WorkloadCertificate;
+  sds?: SdsSecrets;
+}
+
 /** What createSecureContext needs, plus a version that changes whenever any of it may have. */
-export interface ClientMaterial {
+export interface TlsMaterial {
   version: string;
   cert?: string;
   key?: string;
   ca?: string | string[];
   crl?: string;
-  /** What the server is verified against, for messages; undefined: the server is not verified. */
+  /** What the peer is verified against, for messages; undefined: the peer is not verified. */
   trusts?: string;
 }
 
@@ -73,7 +81,9 @@ function systemRoots(): { stamp: string; content: string | string[] } {
 function unavailable(name: string): TlsError {
   return new TlsError(
     'TLS_SECRET_UNAVAILABLE',
-    `secret ${name} is not available to this proxy (it serves default, ROOTCA, file-cert: and file-root: secrets)`,
+    isIstiodSecretName(name)
+      ? `secret ${name} is not available to this proxy (istiod serves kubernetes:// secrets to gateways only)`
+      : `secret ${name} is not available to this proxy (it serves default, ROOTCA, file-cert: and file-root: secrets)`,
   );
 }
 
@@ -87,19 +97,17 @@ function dataSource(source: unknown, what: string): { stamp: string; content: st
   return undefined;
 }
 
-function certificateOf(
-  common: Obj,
-  workload: () => WorkloadCertificate,
-): Partial<ClientMaterial> & { stamp: string } {
+function certificateOf(common: Obj, sources: SecretSources): Partial<TlsMaterial> & { stamp: string } {
   const sds = ((common['tls_certificate_sds_secret_configs'] ?? []) as { name?: string }[])[0]?.name;
   if (sds === 'default') {
-    const certificate = workload();
+    const certificate = sources.workload();
     return {
       stamp: certificate.serial,
       cert: certificate.certificateChainPem,
       key: certificate.privateKeyPem,
     };
   }
+  if (sds !== undefined && isIstiodSecretName(sds) && sources.sds) return sources.sds.certificate(sds);
   if (sds !== undefined) {
     const secret = parseFileSecretName(sds);
     if (secret?.kind !== 'certificate') throw unavailable(sds);
@@ -120,12 +128,14 @@ function certificateOf(
 function rootsOf(
   sds: string | undefined,
   context: Obj,
-  workload: () => WorkloadCertificate,
-): Partial<ClientMaterial> & { stamp: string } {
+  sources: SecretSources,
+): Partial<TlsMaterial> & { stamp: string } {
   if (sds === 'ROOTCA') {
-    const certificate = workload();
+    const certificate = sources.workload();
     return { stamp: certificate.serial, ca: certificate.rootsPem, trusts: 'the mesh roots (ROOTCA)' };
   }
+  if (sds !== undefined && isIstiodSecretName(sds) && sources.sds)
+    return { ...sources.sds.roots(sds), trusts: sds };
   if (sds !== undefined) {
     const secret = parseFileSecretName(sds);
     if (secret?.kind !== 'roots') throw unavailable(sds);
@@ -137,21 +147,24 @@ function rootsOf(
   return inline ? { stamp: inline.stamp, ca: inline.content, trusts: 'trusted_ca' } : { stamp: '' };
 }
 
-/** The client side's certificate, roots and CRL for a TLS context (throws TlsError when unavailable). */
-export function clientMaterial(
+/**
+ * A TLS context's certificate, roots and CRL, either side (throws TlsError when unavailable). A CRL
+ * the roots' SDS secret carries wins over the default context's, as Envoy merges the two.
+ */
+export function tlsMaterial(
   common: Obj,
   validation: { sds?: string; context: Obj },
-  workload: () => WorkloadCertificate,
-): ClientMaterial {
-  const certificate = certificateOf(common, workload);
-  const roots = rootsOf(validation.sds, validation.context, workload);
+  sources: SecretSources,
+): TlsMaterial {
+  const certificate = certificateOf(common, sources);
+  const roots = rootsOf(validation.sds, validation.context, sources);
   const crl = dataSource(validation.context['crl'], 'crl');
   const { stamp: certificateStamp, ...certificateParts } = certificate;
   const { stamp: rootsStamp, ...rootParts } = roots;
   return {
     version: `${certificateStamp}|${rootsStamp}|${crl?.stamp ?? ''}`,
     ...certificateParts,
-    ...rootParts,
     ...(crl ? { crl: crl.content } : {}),
+    ...rootParts,
   };
 }

@@ -4,16 +4,21 @@ import { createServer as createTlsServer, type Server as TlsServer, type TLSSock
 import type { DownstreamTls, EnvoyTransportSocket } from '@mesh/xds';
 
 import type { WorkloadCertificate } from '../agent/index.js';
+import { clientCertificateProblem } from './client-certificate-checks.js';
+import type { SdsSecrets } from './sds-secrets.js';
 import { TlsError } from './tls-error.js';
 import { TlsOriginator, type ValidationConfig } from './tls-origination.js';
 import { nodeTlsParameters } from './tls-parameters.js';
+import { tlsMaterial, type SecretSources } from './trust-sources.js';
 
 /**
  * The TLS of the data plane, as the chains and clusters from istiod describe it (Envoy's
  * DownstreamTlsContext and UpstreamTlsContext): the SDS secrets `default` and `ROOTCA` are the
- * workload certificate and trust bundle the agent holds, swapped in place when it renews, so
- * connections opened after a rotation use the new certificate without a restart. Origination is
- * TlsOriginator's; inbound termination is here.
+ * workload certificate and trust bundle the agent holds, swapped in place when it renews; a gateway's
+ * `kubernetes://` credentials are the SDS secrets istiod last sent (`SdsSecrets`). Each handshake
+ * reads the current ones, so connections opened after a rotation use the new certificate without a
+ * restart, and a chain whose secret is missing refuses handshakes (never plaintext). Origination is
+ * TlsOriginator's; termination is here.
  */
 
 type Obj = Record<string, unknown>;
@@ -39,8 +44,15 @@ function validationOf(common: Obj): ValidationConfig {
 export class WorkloadTls {
   #certificate: WorkloadCertificate | undefined;
   readonly #servers = new Map<string, TlsServer>();
-  readonly #originator = new TlsOriginator(() => this.#workload());
+  readonly #sources: SecretSources;
+  readonly #originator: TlsOriginator;
   readonly #pending = new WeakMap<Socket, { resolve: (s: TLSSocket) => void; reject: (e: Error) => void }>();
+
+  /** `sds`: istiod's secrets, for a gateway (a sidecar has none: `kubernetes://` names then fail). */
+  constructor(sds?: SdsSecrets) {
+    this.#sources = { workload: () => this.#workload(), ...(sds ? { sds } : {}) };
+    this.#originator = new TlsOriginator(this.#sources);
+  }
 
   /** Applies a new workload certificate (first issuance, renewal, root rotation). */
   update(certificate: WorkloadCertificate): void {
@@ -60,13 +72,20 @@ export class WorkloadTls {
   /**
    * Terminates TLS on an accepted connection as the chain's DownstreamTlsContext says (libs/xds
    * `downstreamTlsOf` decides whether a client certificate is required); resolves once the handshake
-   * is done and a required client certificate has been verified against the roots.
+   * is done and a client certificate, when presented or required, has been verified against the roots
+   * and the context's matchers; rejects (the connection is to be closed) when the chain's certificate
+   * is unavailable.
    * The handshake runs in a `tls.Server` (one per distinct chain config and certificate, never
    * listening): Node verifies client certificates only there, and HTTP/2 sessions work only on
    * sockets it made.
    */
   accept(socket: Socket, tls: DownstreamTls): Promise<TLSSocket> {
-    const server = this.#serverFor(tls);
+    let server: TlsServer;
+    try {
+      server = this.#serverFor(tls);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return new Promise((resolve, reject) => {
       this.#pending.set(socket, { resolve, reject });
       server.emit('connection', socket);
@@ -74,18 +93,28 @@ export class WorkloadTls {
   }
 
   #serverFor(tls: DownstreamTls): TlsServer {
-    const certificate = this.#workload();
-    const key = `${certificate.serial}|${JSON.stringify(tls.socket.typed_config ?? {})}`;
+    const common = commonOf(tls.socket);
+    const validation = validationOf(common);
+    const material = tlsMaterial(common, validation, this.#sources);
+    if (!material.cert || !material.key)
+      throw new TlsError('TLS_NO_CERTIFICATE', 'the filter chain names no certificate to serve');
+    const required = tls.requireClientCertificate;
+    // Without roots Node would verify clients against its bundled public CAs: refuse instead.
+    if (required && material.ca === undefined)
+      throw new TlsError(
+        'TLS_SERVER_NOT_TRUSTED',
+        'a client certificate is required but no roots are configured',
+      );
+    const key = `${material.version}|${JSON.stringify(tls.socket.typed_config ?? {})}`;
     let server = this.#servers.get(key);
     if (server) return server;
-    const common = commonOf(tls.socket);
-    const required = tls.requireClientCertificate;
     const offered = (common['alpn_protocols'] ?? []) as string[];
     server = createTlsServer({
-      key: certificate.privateKeyPem,
-      cert: certificate.certificateChainPem,
-      ca: certificate.rootsPem,
-      requestCert: required || validationOf(common).sds !== undefined,
+      key: material.key,
+      cert: material.cert,
+      ...(material.ca ? { ca: material.ca } : {}),
+      ...(material.crl ? { crl: material.crl } : {}),
+      requestCert: material.ca !== undefined,
       rejectUnauthorized: required,
       ...nodeTlsParameters(common['tls_params'] as Obj | undefined, 'server'),
       // The server's preference, as Envoy: h2 and http/1.1 for HTTP, istio-peer-exchange for TCP.
@@ -106,6 +135,12 @@ export class WorkloadTls {
         return;
       }
       this.#pending.delete(parent);
+      const problem = clientCertificateProblem(tlsSocket, validation.context);
+      if (problem) {
+        tlsSocket.destroy();
+        waiter.reject(new TlsError('TLS_PEER_IDENTITY', problem));
+        return;
+      }
       waiter.resolve(tlsSocket);
     });
     server.on('tlsClientError', (err: Error, tlsSocket: TLSSocket) => {

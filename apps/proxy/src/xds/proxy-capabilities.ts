@@ -9,15 +9,19 @@ import {
   type EnvoyListener,
   type EnvoyRouteConfiguration,
   type ResourceUpdate,
+  type Secret,
 } from '@mesh/xds';
 
+import { secretProblems } from '../tls/sds-secrets.js';
 import { transportSocketErrors } from '../tls/tls-parameters.js';
 
 /**
  * What this proxy can run, checked before an update is ACKed: an update naming a filter, cluster type
  * or load-balancing policy the proxy does not implement, a regex it cannot compile, or a cipher suite
  * or curve its TLS library lacks, is NACKed with the resource and field, and the last good config
- * stays in force (Envoy rejects unknown filters the same way). The protocol-level validation of each
+ * stays in force (Envoy rejects unknown filters the same way). A secret whose certificate, key or
+ * roots do not parse, or whose key does not match its certificate, is NACKed too, so the last good
+ * one keeps serving. The protocol-level validation of each
  * resource already ran in the ADS client.
  */
 
@@ -144,6 +148,7 @@ export function proxyCapabilityErrors(update: ResourceUpdate): string[] {
     else if (update.typeUrl === TypeUrl.Cluster) clusterErrors(name, obj, errors);
     else if (update.typeUrl === TypeUrl.RouteConfiguration)
       regexErrors(obj, `RouteConfiguration ${name}`, errors);
+    else if (update.typeUrl === TypeUrl.Secret) errors.push(...secretProblems(resource as Secret));
     if (errors.length === before) compileErrors(update.typeUrl, name, obj, errors);
   }
   return errors;

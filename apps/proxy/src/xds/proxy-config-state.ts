@@ -10,9 +10,10 @@ import {
   type HeldResource,
   type ProxyConfig,
   type ResourceUpdate,
+  type Secret,
 } from '@mesh/xds';
 
-import { edsNamesOf, rdsNamesOf } from './resource-references.js';
+import { edsNamesOf, rdsNamesOf, sdsNamesOf } from './resource-references.js';
 import { proxyCapabilityErrors } from './proxy-capabilities.js';
 
 /** One accepted configuration, immutable: requests started on it finish on it. */
@@ -41,11 +42,13 @@ export interface ProxyConfigStateEvents {
 const WARMING_TIMEOUT_MS = 5_000;
 
 /**
- * The proxy's accepted xDS configuration. Subscribes to every listener and cluster, then to the routes
- * and endpoints they name (as Envoy does); checks every update against what this proxy can run before
- * ACKing it (else NACK, keeping the last good config); and publishes a new immutable snapshot only
- * once what the listeners and clusters reference has arrived (Envoy's warming), so a request never
- * meets a listener whose routes or clusters are not there yet.
+ * The proxy's accepted xDS configuration. Subscribes to every listener and cluster, then to the routes,
+ * endpoints and istiod's SDS secrets (a gateway's `kubernetes://` credentials) they name, as Envoy
+ * does; checks every update against what this proxy can run before ACKing it (else NACK, keeping the
+ * last good config); and publishes a new immutable snapshot only once what the listeners and clusters
+ * reference has arrived (Envoy's warming), so a request never meets a listener whose routes or
+ * clusters are not there yet. Secrets are not part of the snapshot: TLS contexts read the accepted
+ * ones at each handshake (`secrets`), so a rotation needs no new snapshot.
  */
 export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
   readonly client: AdsClient;
@@ -53,10 +56,17 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
   #generation = 0;
   readonly #lastUpdated = new Map<string, Date>();
   #warmingTimer: NodeJS.Timeout | undefined;
+  /**
+   * Secrets that had not come when warming last timed out: istiod has none by that name (a missing
+   * credential), so later updates do not wait for them again; their chains refuse handshakes.
+   */
+  readonly #unserved = new Set<string>();
+  readonly #router: boolean;
 
   constructor(options: Omit<AdsClientOptions, 'validate'>) {
     super();
     this.client = new AdsClient({ ...options, validate: proxyCapabilityErrors });
+    this.#router = options.node.id.startsWith('router~');
     this.#current = {
       config: proxyConfig({ listeners: [], routes: [], clusters: [], loadAssignments: [] }),
       generation: 0,
@@ -75,6 +85,11 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
   stop(): void {
     clearTimeout(this.#warmingTimer);
     this.client.close();
+  }
+
+  /** The SDS secrets accepted from istiod, by name (the TLS contexts' `kubernetes://` credentials). */
+  secrets(): ReadonlyMap<string, HeldResource<Secret>> {
+    return this.client.resources<Secret>(TypeUrl.Secret);
   }
 
   get current(): ConfigSnapshot {
@@ -96,6 +111,15 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
       this.#follow(TypeUrl.ClusterLoadAssignment, edsNamesOf(this.#held<EnvoyCluster>(TypeUrl.Cluster)));
     } else if (update.typeUrl === TypeUrl.Listener) {
       this.#follow(TypeUrl.RouteConfiguration, rdsNamesOf(this.#held<EnvoyListener>(TypeUrl.Listener)));
+    } else if (update.typeUrl === TypeUrl.Secret) {
+      for (const { name } of update.updated) this.#unserved.delete(name);
+      // A rotation is read at the next handshake; only a listener warming on it waits for this.
+      if (this.#warmingTimer === undefined) return;
+    }
+    if (update.typeUrl === TypeUrl.Cluster || update.typeUrl === TypeUrl.Listener) {
+      const wanted = this.#secretNames();
+      this.#follow(TypeUrl.Secret, wanted);
+      for (const name of this.#unserved) if (!wanted.has(name)) this.#unserved.delete(name);
     }
     this.#publishWhenWarm();
   }
@@ -109,6 +133,12 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
     if (added.length > 0) this.client.subscribe(typeUrl, added);
   }
 
+  /** Only gateways (`router~` nodes) ask istiod for secrets; it serves sidecars none. */
+  #secretNames(): Set<string> {
+    if (!this.#router) return new Set();
+    return sdsNamesOf(this.#held<EnvoyListener>(TypeUrl.Listener), this.#held<EnvoyCluster>(TypeUrl.Cluster));
+  }
+
   #held<T extends object>(typeUrl: string): T[] {
     return [...this.client.resources<T>(typeUrl).values()].map((h: HeldResource<T>) => h.resource);
   }
@@ -117,9 +147,11 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
   #missing(): string[] {
     const routes = this.client.resources(TypeUrl.RouteConfiguration);
     const assignments = this.client.resources(TypeUrl.ClusterLoadAssignment);
+    const secrets = this.secrets();
     return [
       ...[...rdsNamesOf(this.#held<EnvoyListener>(TypeUrl.Listener))].filter((n) => !routes.has(n)),
       ...[...edsNamesOf(this.#held<EnvoyCluster>(TypeUrl.Cluster))].filter((n) => !assignments.has(n)),
+      ...[...this.#secretNames()].filter((n) => !secrets.has(n) && !this.#unserved.has(n)),
     ];
   }
 
@@ -128,7 +160,11 @@ export class ProxyConfigState extends EventEmitter<ProxyConfigStateEvents> {
       this.#publish();
       return;
     }
-    this.#warmingTimer ??= setTimeout(() => this.#publish(), WARMING_TIMEOUT_MS).unref();
+    this.#warmingTimer ??= setTimeout(() => {
+      const secrets = this.secrets();
+      for (const name of this.#secretNames()) if (!secrets.has(name)) this.#unserved.add(name);
+      this.#publish();
+    }, WARMING_TIMEOUT_MS).unref();
   }
 
   #publish(): void {

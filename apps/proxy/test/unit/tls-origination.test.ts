@@ -55,8 +55,10 @@ async function serve(ca: CertificateAuthority, dnsNames: string[]): Promise<numb
   return (server.address() as { port: number }).port;
 }
 
-const originator = new TlsOriginator(() => {
-  throw new TlsError('TLS_NO_CERTIFICATE', 'no workload certificate in this test');
+const originator = new TlsOriginator({
+  workload: () => {
+    throw new TlsError('TLS_NO_CERTIFICATE', 'no workload certificate in this test');
+  },
 });
 
 /** Connects as the sidecar would to an endpoint named `endpointHost`; resolves with the outcome. */

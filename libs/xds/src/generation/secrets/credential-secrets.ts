@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 
 import type { Secret as KubernetesSecret } from '@mesh/policy';
 import type { MeshSnapshot } from '@mesh/registry';
@@ -115,6 +115,9 @@ function tlsSecret(snapshot: MeshSnapshot, resourceName: string, ref: SecretRef)
       emptyPair ??= `found keys "${keys.cert}" and "${keys.key}", but they were empty`;
       continue;
     }
+    const where = `Secret ${ref.namespace}/${ref.name}`;
+    const problem = credentialProblem(cert, key, where, keys);
+    if (problem) return { problem };
     return {
       secret: {
         name: resourceName,
@@ -123,7 +126,6 @@ function tlsSecret(snapshot: MeshSnapshot, resourceName: string, ref: SecretRef)
           private_key: { inline_bytes: key.base64 },
         },
       },
-      problem: certificateDoubt(cert, `Secret ${ref.namespace}/${ref.name} "${keys.cert}"`),
     };
   }
   return {
@@ -163,6 +165,8 @@ function caSecret(snapshot: MeshSnapshot, resourceName: string, ref: SecretRef):
     }
     const crl = data.get(keys.crl);
     if (crl?.error !== undefined) return { problem: `${where}: ${crl.error}` };
+    const unparsed = certificatesProblem(ca, `${where} "${keys.ca}"`);
+    if (unparsed) return { problem: unparsed };
     return {
       secret: {
         name: resourceName,
@@ -171,7 +175,6 @@ function caSecret(snapshot: MeshSnapshot, resourceName: string, ref: SecretRef):
           ...(crl && crl.size > 0 ? { crl: { inline_bytes: crl.base64 } } : {}),
         },
       },
-      problem: certificateDoubt(ca, `${where} "${keys.ca}"`),
     };
   }
   return {
@@ -220,18 +223,45 @@ function keysOf(data: Map<string, DataValue>): string {
   return keys.length <= 3 ? keys.join(', ') : `${keys.slice(0, 3).join(', ')}, and ${keys.length - 3} more`;
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
 /**
- * Like Istio's `ValidateCertificate`, a certificate that does not parse is reported but still served
- * (Envoy then rejects it and keeps the previous one). Validity dates are not checked here: that needs a
+ * Why PEM certificates (a chain, a CA bundle) cannot be used: none there, or one that does not parse.
+ * Such a credential is left out rather than served: the proxy would reject it, and leaving it out
+ * keeps the last good version serving there. Validity dates are not checked here: that needs a
  * clock, and this generator is a pure function of the snapshot.
  */
-function certificateDoubt(value: DataValue, where: string): string | undefined {
-  const pem = Buffer.from(value.base64, 'base64').toString('utf8');
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return `${where} holds no PEM certificate; served anyway`;
-  try {
-    new X509Certificate(pem);
-    return undefined;
-  } catch (err) {
-    return `${where} does not parse as an X.509 certificate (${(err as Error).message}); served anyway`;
+function certificatesProblem(value: DataValue, where: string): string | undefined {
+  const blocks = Buffer.from(value.base64, 'base64').toString('utf8').match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return `${where} holds no PEM certificate`;
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      return `${where}: certificate ${i} does not parse as X.509 (${(err as Error).message})`;
+    }
   }
+  return undefined;
+}
+
+/** Why a certificate and key cannot serve together: either does not parse, or the key is another's. */
+function credentialProblem(
+  cert: DataValue,
+  key: DataValue,
+  where: string,
+  keys: { cert: string; key: string },
+): string | undefined {
+  const unparsed = certificatesProblem(cert, `${where} "${keys.cert}"`);
+  if (unparsed) return unparsed;
+  const chain = Buffer.from(cert.base64, 'base64').toString('utf8');
+  const leaf = new X509Certificate(chain.match(PEM_CERTIFICATE)?.[0] ?? '');
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(Buffer.from(key.base64, 'base64').toString('utf8'));
+  } catch (err) {
+    return `${where} "${keys.key}" is not a PEM private key (${(err as Error).message})`;
+  }
+  if (!leaf.checkPrivateKey(privateKey))
+    return `${where}: "${keys.key}" does not match the certificate in "${keys.cert}"`;
+  return undefined;
 }

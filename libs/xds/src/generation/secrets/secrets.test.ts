@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 
 import { loadYaml } from '@mesh/policy';
@@ -161,27 +162,49 @@ describe('generateSecrets', () => {
     ]);
   });
 
-  it('serves a credential whose certificate does not parse, but reports it (as Istio does)', () => {
-    const result = one('kubernetes://not-a-cert');
-    expect(names(result.resources)).toEqual(['kubernetes://not-a-cert']);
-    expect(result.problems).toEqual([
-      'kubernetes://not-a-cert: Secret istio-system/not-a-cert "cert" holds no PEM certificate; served anyway',
-    ]);
+  it('leaves out a credential whose certificate does not parse, or whose key is not its own, and says why', () => {
+    expect(one('kubernetes://not-a-cert')).toEqual({
+      resources: [],
+      problems: ['kubernetes://not-a-cert: Secret istio-system/not-a-cert "cert" holds no PEM certificate'],
+    });
+    const bookinfo = one('kubernetes://bookinfo-cert').resources[0]!.tls_certificate as Obj;
+    const chain = (bookinfo['certificate_chain'] as Obj)['inline_bytes'];
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    const mismatched = MeshSnapshot.fromYaml(
+      `apiVersion: v1
+kind: Secret
+metadata: {name: mismatched, namespace: istio-system}
+type: kubernetes.io/tls
+data: {tls.crt: ${String(chain)}, tls.key: ${Buffer.from(otherKey).toString('base64')}}
+`,
+      'mismatched.yaml',
+    );
+    expect(generateSecrets(mismatched, GATEWAY, new Set(['kubernetes://mismatched']))).toEqual({
+      resources: [],
+      problems: [
+        'kubernetes://mismatched: Secret istio-system/mismatched: "tls.key" does not match the certificate in "tls.crt"',
+      ],
+    });
   });
 
   it('merges stringData over data, as the API server does', () => {
+    const bookinfoCa = one('kubernetes://bookinfo-cert-cacert').resources[0]!.validation_context as Obj;
+    const caPem = decoded((bookinfoCa['trusted_ca'] as Obj)['inline_bytes']);
     const withStringData = MeshSnapshot.fromYaml(
       `apiVersion: v1
 kind: Secret
 metadata: {name: plain, namespace: istio-system}
-stringData: {cacert: "-----BEGIN CERTIFICATE-----\\nnot really\\n-----END CERTIFICATE-----\\n"}
+stringData: {cacert: ${JSON.stringify(caPem)}}
 data: {cacert: "ignored="}
 `,
       'plain.yaml',
     );
     const result = generateSecrets(withStringData, GATEWAY, new Set(['kubernetes://plain-cacert']));
     const trusted = (result.resources[0]!.validation_context as Obj)['trusted_ca'] as Obj;
-    expect(decoded(trusted['inline_bytes'])).toContain('not really');
+    expect(decoded(trusted['inline_bytes'])).toBe(caPem);
   });
 
   it('parses resource names like Istio', () => {

@@ -1,0 +1,258 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LoopbackMesh, waitFor } from './mesh-processes.js';
+
+/**
+ * HTTPS at an Istio ingress gateway on a local mesh (issue 18 item 1), with `credentialName` secrets
+ * written the way Istio's docs make them (openssl, then `kubectl create secret tls` or `generic` with
+ * tls.crt, tls.key and ca.crt) into the mesh's config: istiod serves them over SDS to
+ * `mesh-proxy --capture router`, which terminates TLS with them. Real curl and openssl s_client: a
+ * SIMPLE server reaches the backend, a MUTUAL server refuses a client without a certificate, and a
+ * replaced secret is served to new connections without a restart.
+ */
+
+const GATEWAY = '127.0.54.20';
+const BACKEND = '127.0.54.21';
+const SIMPLE_PORT = 8443;
+const MUTUAL_PORT = 8444;
+const HOST = 'backend.example.com';
+
+const ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(https?|all|no|grpc)_proxy$/i.test(name)),
+);
+
+const CONFIG = `apiVersion: v1
+kind: Service
+metadata: { name: backend, namespace: default }
+spec:
+  selector: { app: backend }
+  ports: [{ name: http, port: 8080, targetPort: 8080 }]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: default }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+    - port: { number: ${SIMPLE_PORT}, name: https, protocol: HTTPS }
+      hosts: [${HOST}]
+      tls: { mode: SIMPLE, credentialName: edge-credential }
+    - port: { number: ${MUTUAL_PORT}, name: https-mutual, protocol: HTTPS }
+      hosts: [${HOST}]
+      tls: { mode: MUTUAL, credentialName: mutual-credential }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: backend-edge, namespace: default }
+spec:
+  hosts: [${HOST}]
+  gateways: [edge]
+  http:
+    - route: [{ destination: { host: backend, port: { number: 8080 } } }]
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'gateway-https-'));
+const file = (name: string) => join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+/** A CA, as Istio's docs make one (`openssl req -x509 ...`). */
+function makeCa(name: string): void {
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/O=example Inc./CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+  );
+}
+
+/** A certificate for `cn` signed by `ca`, with `serial`. */
+function makeLeaf(name: string, ca: string, cn: string, serial: number): void {
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    `subjectAltName=DNS:${cn}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-days',
+    '2',
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-set_serial',
+    String(serial),
+    '-copy_extensions',
+    'copy',
+    '-in',
+    `${name}.csr`,
+    '-out',
+    `${name}.crt`,
+  );
+}
+
+const b64 = (name: string) => readFileSync(file(name)).toString('base64');
+
+/** What `kubectl create secret tls|generic NAME --dry-run=client -o yaml` writes. */
+function secretYaml(name: string, leaf: string, ca?: string): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: ${name}, namespace: default }
+type: ${ca ? 'Opaque' : 'kubernetes.io/tls'}
+data:
+  tls.crt: ${b64(`${leaf}.crt`)}
+  tls.key: ${b64(`${leaf}.key`)}
+${ca ? `  ca.crt: ${b64(`${ca}.crt`)}\n` : ''}`;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], input = ''): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      command,
+      args,
+      { encoding: 'utf8', env: ENV, timeout: 10_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+/** curl over HTTPS to the gateway with SNI and Host `backend.example.com`, trusting the server CA. */
+function curl(port: number, extra: string[] = []): Promise<Run> {
+  return run('curl', [
+    '-sS',
+    '-m',
+    '5',
+    '-w',
+    '\n%{http_code}',
+    '--cacert',
+    file('server-ca.crt'),
+    '--resolve',
+    `${HOST}:${port}:${GATEWAY}`,
+    ...extra,
+    `https://${HOST}:${port}/open/page`,
+  ]);
+}
+
+/** The leaf certificate `openssl s_client` was served, as PEM. */
+async function servedCertificate(port: number): Promise<string> {
+  const answer = await run('openssl', ['s_client', '-connect', `${GATEWAY}:${port}`, '-servername', HOST]);
+  return /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(answer.stdout)?.[0] ?? '';
+}
+
+const pemOf = (name: string) =>
+  /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(readFileSync(file(name), 'utf8'))?.[0];
+
+describe('HTTPS at an ingress gateway with credentialName secrets', () => {
+  const mesh = new LoopbackMesh();
+
+  beforeAll(async () => {
+    makeCa('server-ca');
+    makeCa('client-ca');
+    makeLeaf('server-1', 'server-ca', HOST, 1);
+    makeLeaf('server-2', 'server-ca', HOST, 2);
+    makeLeaf('client', 'client-ca', 'client.example.com', 3);
+    mesh.writeConfig('config.yaml', CONFIG);
+    mesh.writeConfig(
+      'secrets.yaml',
+      `${secretYaml('edge-credential', 'server-1')}---\n${secretYaml('mutual-credential', 'server-1', 'client-ca')}`,
+    );
+    await mesh.startIstiod();
+    const app = await mesh.startApp('backend', BACKEND);
+    await mesh.startSidecar({
+      name: 'backend-0',
+      labels: { app: 'backend' },
+      address: BACKEND,
+      inbound: { 8080: app },
+    });
+    await mesh.startSidecar({
+      name: 'ingress-gateway-0',
+      serviceAccount: 'ingress-gateway',
+      labels: { istio: 'ingressgateway' },
+      address: GATEWAY,
+      extraArgs: ['--capture', 'router', '--bind-address', GATEWAY],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await mesh.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the credential to curl --cacert and routes to the backend (SIMPLE)', async () => {
+    let answer: Run = { code: -1, stdout: '', stderr: '' };
+    await waitFor(
+      async () => (answer = await curl(SIMPLE_PORT)).stdout.endsWith('\n200'),
+      20_000,
+      () => `curl exited ${answer.code}: ${answer.stderr}${answer.stdout}`,
+    );
+    const body = JSON.parse(answer.stdout.slice(0, answer.stdout.lastIndexOf('\n'))) as { app: string };
+    expect(body.app).toBe('backend');
+    expect(await servedCertificate(SIMPLE_PORT)).toBe(pemOf('server-1.crt'));
+  });
+
+  it('refuses a client without a certificate on a MUTUAL server, and accepts one the ca.crt signed', async () => {
+    const withCert = ['--cert', file('client.crt'), '--key', file('client.key')];
+    let answer: Run = { code: -1, stdout: '', stderr: '' };
+    await waitFor(
+      async () => (answer = await curl(MUTUAL_PORT, withCert)).stdout.endsWith('\n200'),
+      20_000,
+      () => `curl exited ${answer.code}: ${answer.stderr}${answer.stdout}`,
+    );
+    const without = await curl(MUTUAL_PORT);
+    expect(without.code).not.toBe(0);
+    expect(without.stdout).not.toContain('backend');
+    // A certificate from another CA (the server's) is refused too.
+    const stranger = await curl(MUTUAL_PORT, ['--cert', file('server-2.crt'), '--key', file('server-2.key')]);
+    expect(stranger.code).not.toBe(0);
+  });
+
+  it('serves a replaced secret to new connections, without a restart', async () => {
+    mesh.writeConfig(
+      'secrets.yaml',
+      `${secretYaml('edge-credential', 'server-2')}---\n${secretYaml('mutual-credential', 'server-1', 'client-ca')}`,
+    );
+    let served = '';
+    await waitFor(
+      async () => (served = await servedCertificate(SIMPLE_PORT)) === pemOf('server-2.crt'),
+      20_000,
+      () => `still served:\n${served}`,
+    );
+    expect((await curl(SIMPLE_PORT)).stdout.endsWith('\n200')).toBe(true);
+  });
+});
