@@ -12,14 +12,17 @@ import { startIstiodProcess } from './processes.js';
  * mTLS between sidecar and gateway): a ServiceEntry for an "external" host (a local HTTP server outside
  * the mesh), a Gateway on the egress gateway (`mesh-proxy --capture router`) terminating ISTIO_MUTUAL, a
  * DestinationRule originating ISTIO_MUTUAL to it, and a two-hop VirtualService (mesh → egress gateway,
- * egress gateway → external host). MeshConfig `outboundTrafficPolicy: REGISTRY_ONLY`: a host the
+ * egress gateway → external host); the gateway's Service maps 443 to 8443, where it listens (Istio's
+ * port translation, so it needs no privileged port). MeshConfig `outboundTrafficPolicy: REGISTRY_ONLY`: a host the
  * registry does not know gets 502 from the client's own sidecar (Istio's `block_all`).
  */
 
 const CLIENT = '127.0.58.1';
 const EGRESS = '127.0.58.2';
 const EXTERNAL = '127.0.58.3';
-const GATEWAY_PORT = 8443;
+/** The Gateway's port is its Service's port (Istio's 443), which the gateway listens on as 8443. */
+const GATEWAY_PORT = 443;
+const GATEWAY_TARGET_PORT = 8443;
 const EXTERNAL_HOST = 'external.test';
 
 function config(externalPort: number): string {
@@ -28,7 +31,7 @@ kind: Service
 metadata: { name: istio-egressgateway, namespace: istio-system }
 spec:
   selector: { istio: egressgateway }
-  ports: [{ name: https, port: ${GATEWAY_PORT} }]
+  ports: [{ name: https, port: ${GATEWAY_PORT}, targetPort: ${GATEWAY_TARGET_PORT} }]
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry

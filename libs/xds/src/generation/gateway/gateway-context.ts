@@ -13,7 +13,8 @@ import { gatewayPorts, type GatewayPort } from './gateway-servers.js';
 /**
  * Everything gateway generation needs for one `router~` proxy, computed once per (proxy, snapshot): the
  * sidecar context of the gateway workload (its outbound services, clusters and endpoints are a
- * sidecar's), the Gateways selecting it, their servers by port, and what could not be built.
+ * sidecar's), the Gateways selecting it, their servers by the port it listens on, and what could not
+ * be built.
  */
 export interface GatewayContext {
   sidecar: SidecarContext;
@@ -29,6 +30,10 @@ export function buildGatewayContext(
   mesh: MeshSettings = DEFAULT_MESH_SETTINGS,
 ): GatewayContext {
   const gateways = gatewaysSelecting(snapshot, proxy.labels);
-  const { ports, problems } = gatewayPorts(gateways);
-  return { sidecar: buildSidecarContext(snapshot, proxy, mesh), gateways, ports, problems };
+  const sidecar = buildSidecarContext(snapshot, proxy, mesh);
+  // The Services selecting the gateway workload translate server ports to their target ports.
+  const resolve = (port: number) =>
+    sidecar.inboundPorts.find((p) => p.port.port === port)?.targetPort ?? port;
+  const { ports, problems } = gatewayPorts(gateways, resolve);
+  return { sidecar, gateways, ports, problems };
 }

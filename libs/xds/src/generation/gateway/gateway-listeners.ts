@@ -130,14 +130,15 @@ function portChains(ctx: GatewayContext, { port, servers }: GatewayPort): Obj[] 
         });
         break;
       case 'tls-passthrough':
-        chains.push(...passthroughChains(ctx, entry, port, taken));
+        // VirtualService port matches and default destination ports read the server's own port.
+        chains.push(...passthroughChains(ctx, entry, entry.server.port.number, taken));
         break;
       case 'tls-auto-passthrough':
         chains.push(...autoPassthroughChains(ctx, entry));
         break;
       case 'tls-terminated':
       case 'tcp': {
-        const filter = tcpRouteFilter(ctx, entry, port);
+        const filter = tcpRouteFilter(ctx, entry, entry.server.port.number);
         if (!filter) break;
         chains.push({
           ...(entry.kind === 'tls-terminated' ? sniMatch(hosts) : {}),

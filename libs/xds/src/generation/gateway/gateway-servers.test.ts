@@ -78,4 +78,33 @@ describe('gatewayPorts', () => {
       'Gateway default/b: spec.servers[1].port: port 8080 already serves HTTP (Gateway default/a); HTTPS cannot share it',
     ]);
   });
+
+  it("listens on the target port of the gateway's Service port a server names (Istio's resolvePorts)", () => {
+    const targets: Record<number, number> = { 80: 8080, 443: 8443 };
+    const resolve = (port: number) => targets[port] ?? port;
+    const { ports, problems } = gatewayPorts(
+      [
+        gateway('gw', [
+          server(80, 'HTTP'),
+          server(8080, 'HTTP'),
+          server(443, 'HTTPS', { mode: 'SIMPLE', credentialName: 'c' }, 'https'),
+          server(9000, 'TCP'),
+        ]),
+      ],
+      resolve,
+    );
+    expect(problems).toEqual([]);
+    // Port 80 and 8080 merge on 8080 (one http.8080); HTTPS keeps the server's port in its route name.
+    expect(ports.map((p) => [p.port, p.servers.map((s) => [s.server.port.number, s.routeName])])).toEqual([
+      [
+        8080,
+        [
+          [80, 'http.8080'],
+          [8080, 'http.8080'],
+        ],
+      ],
+      [8443, [[443, 'https.443.https.gw.default']]],
+      [9000, [[9000, undefined]]],
+    ]);
+  });
 });

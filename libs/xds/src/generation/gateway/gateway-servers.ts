@@ -4,10 +4,21 @@ import type { BoundGateway } from './gateway-binding.js';
 
 /**
  * The servers of a gateway proxy's Gateways, grouped by port as Istio merges them
- * (`pilot/pkg/model/gateway.go` `MergeGateways`): one listener per port, one HTTP route configuration
- * `http.<port>` for every plain-HTTP server on it, one `https.<port>.<portName>.<gateway>.<namespace>`
- * per terminated HTTPS server. A server that cannot be built is left out with a problem naming its field.
+ * (`pilot/pkg/model/gateway.go` `mergeGateways`): one listener per port the gateway listens on (a
+ * server's port translated to its Service's target port, see `PortResolver`), one HTTP route
+ * configuration `http.<listen port>` for every plain-HTTP server on it, one
+ * `https.<server port>.<portName>.<gateway>.<namespace>` per terminated HTTPS server. A server that
+ * cannot be built is left out with a problem naming its field.
  */
+
+/**
+ * Istio's `resolvePorts` for Gateways selecting by labels: a server port that is a port of a Service
+ * selecting the gateway workload is listened on at that port's target port (the first such Service);
+ * any other is listened on as written.
+ */
+export type PortResolver = (serverPort: number) => number;
+
+const AS_WRITTEN: PortResolver = (port) => port;
 
 /**
  * How a server is served: through an HCM (plain or terminated), or as TCP (passthrough by VirtualService
@@ -27,6 +38,7 @@ export interface PortServer {
 }
 
 export interface GatewayPort {
+  /** The port the gateway listens on (servers keep their own `port.number` for routes and matches). */
   port: number;
   servers: PortServer[];
 }
@@ -71,15 +83,23 @@ function family(kind: ServerKind): string {
   return kind === 'http' ? 'http' : kind === 'tcp' ? 'tcp' : 'tls';
 }
 
-function routeNameOf(kind: ServerKind, server: Server, gateway: BoundGateway): string | undefined {
-  if (kind === 'http') return `http.${server.port.number}`;
+function routeNameOf(
+  kind: ServerKind,
+  server: Server,
+  gateway: BoundGateway,
+  listenPort: number,
+): string | undefined {
+  if (kind === 'http') return `http.${listenPort}`;
   if (kind === 'https')
     return `https.${server.port.number}.${server.port.name}.${gateway.name}.${gateway.namespace}`;
   return undefined;
 }
 
 /** The gateway's ports in ascending order, each with the servers it serves, and the problems found. */
-export function gatewayPorts(gateways: readonly BoundGateway[]): {
+export function gatewayPorts(
+  gateways: readonly BoundGateway[],
+  resolve: PortResolver = AS_WRITTEN,
+): {
   ports: GatewayPort[];
   problems: string[];
 } {
@@ -93,7 +113,7 @@ export function gatewayPorts(gateways: readonly BoundGateway[]): {
         problems.push(gatewayProblem(gateway, `${at}.${kind.path}`, kind.reason));
         return;
       }
-      const port = server.port.number;
+      const port = resolve(server.port.number);
       const servers = byPort.get(port) ?? [];
       const first = servers[0];
       if (first && family(first.kind) !== family(kind)) {
@@ -106,7 +126,7 @@ export function gatewayPorts(gateways: readonly BoundGateway[]): {
         );
         return;
       }
-      const routeName = routeNameOf(kind, server, gateway);
+      const routeName = routeNameOf(kind, server, gateway, port);
       servers.push({ gateway, server, index, kind, ...(routeName ? { routeName } : {}) });
       byPort.set(port, servers);
     });
