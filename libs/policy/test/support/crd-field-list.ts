@@ -10,12 +10,16 @@ type Node = Record<string, unknown>;
 const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A node of a structural schema: its type word, with enum values sorted so that order does not matter. */
+/**
+ * A node of a structural schema: its type word, with enum values sorted so that order does not matter,
+ * and a string's format (the API server checks `byte`: base64).
+ */
 function describeSchema(node: Node): string {
   if (node['x-kubernetes-int-or-string'] === true) return 'int-or-string';
   if (node['x-kubernetes-preserve-unknown-fields'] === true && !isNode(node['properties'])) return 'free';
   const type = String(node['type']);
-  return Array.isArray(node['enum']) ? `${type} enum=${[...node['enum']].sort().join('|')}` : type;
+  if (Array.isArray(node['enum'])) return `${type} enum=${[...node['enum']].sort().join('|')}`;
+  return type === 'string' && typeof node['format'] === 'string' ? `string format=${node['format']}` : type;
 }
 
 export function schemaFields(schema: Node, path = 'spec', out: FieldList = new Map()): FieldList {
@@ -30,8 +34,10 @@ export function schemaFields(schema: Node, path = 'spec', out: FieldList = new M
   return out;
 }
 
-/** A leaf of the field list: `string`, `integer`, `free`, `enum(A,B)`, ... in `describeSchema`'s words. */
+/** A leaf of the field list: `string`, `string(byte)`, `integer`, `free`, `enum(A,B)`, ... in `describeSchema`'s words. */
 function describeLeaf(leaf: string): string {
+  const format = /^string\((.*)\)$/.exec(leaf);
+  if (format !== null) return `string format=${format[1]}`;
   const match = /^enum\((.*)\)$/.exec(leaf);
   if (match === null) return leaf;
   return `string enum=${match[1]!.split(',').sort().join('|')}`;
