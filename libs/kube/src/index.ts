@@ -7,8 +7,6 @@ export {
   isKubeStatus,
   isNotFound,
   isResourceExpired,
-  retryAfterOf,
-  retryingApiCall,
   STATUS_REASONS,
   type KubeStatus,
   type StatusCause,

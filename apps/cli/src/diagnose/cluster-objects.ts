@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Flags } from '@oclif/core';
-import { isNotFound, loadKubeConfig, retryingApiCall } from '@mesh/kube';
+import { isNotFound, loadKubeConfig } from '@mesh/kube';
 import { ISTIO_KINDS } from '@mesh/policy';
 
 import { describeClusterError } from '../install/cluster-connection.js';
@@ -8,8 +8,8 @@ import { describeClusterError } from '../install/cluster-connection.js';
 /**
  * What the diagnose commands and `analyze --use-kube` read of a cluster (`--kubeconfig`/`--context`):
  * the Kubernetes objects the mesh is built from and every Istio resource of the kinds whose CRD is
- * installed, each call retried while the API server asks to come back (retryingApiCall: a just
- * established CRD answers 429 while its watch cache fills). Objects are plain JSON as the API server
+ * installed, each call retried while the API server asks to come back (loadKubeConfig's clients: a
+ * just established CRD answers 429 while its watch cache fills). Objects are plain JSON as the API server
  * stores them (timestamps as RFC 3339 text, which is how istiod orders configs by creation).
  */
 
@@ -79,7 +79,7 @@ export class ClusterReader {
       EndpointSlice: ['discovery.k8s.io/v1', () => this.discovery.listEndpointSliceForAllNamespaces()],
     } as const;
     const [apiVersion, call] = calls[kind];
-    const answer = await this.read(`list ${kind}s`, () => retryingApiCall<{ items: object[] }>(call));
+    const answer = await this.read<{ items: object[] }>(`list ${kind}s`, call);
     return answer.items.map((item) => plain(item, apiVersion, kind));
   }
 
@@ -90,9 +90,11 @@ export class ClusterReader {
       const version = kind.versions[0] ?? 'v1';
       let answer: { items?: object[] };
       try {
-        answer = (await retryingApiCall(() =>
-          this.custom.listClusterCustomObject({ group: kind.group, version, plural: kind.plural }),
-        )) as { items?: object[] };
+        answer = (await this.custom.listClusterCustomObject({
+          group: kind.group,
+          version,
+          plural: kind.plural,
+        })) as { items?: object[] };
       } catch (err) {
         if (isNotFound(err)) continue;
         throw this.failure(`list ${kind.plural}`, err);
@@ -105,7 +107,7 @@ export class ClusterReader {
   /** One ConfigMap, or undefined when it does not exist. */
   async configMap(namespace: string, name: string): Promise<ClusterObject | undefined> {
     try {
-      const map = await retryingApiCall(() => this.core.readNamespacedConfigMap({ name, namespace }));
+      const map = await this.core.readNamespacedConfigMap({ name, namespace });
       return plain(map, 'v1', 'ConfigMap');
     } catch (err) {
       if (isNotFound(err)) return undefined;
