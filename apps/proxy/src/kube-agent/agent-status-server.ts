@@ -45,8 +45,16 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const APP_SCRAPE_TIMEOUT_MS = 10_000;
 const APP_SCRAPE_MAX_BYTES = 8 * 1024 * 1024;
 
-/** `ISTIO_PROMETHEUS_ANNOTATIONS`: the app's own `prometheus.io/*` annotations the injector replaced. */
-export function parsePrometheusAnnotations(text: string | undefined): AppScrape | undefined {
+/**
+ * `ISTIO_PROMETHEUS_ANNOTATIONS`: the app's own `prometheus.io/*` annotations the injector replaced
+ * (`{"scrape","path","port"}`, each possibly empty). As pilot-agent: the app is scraped unless `scrape`
+ * is "false", at port 80 and path /metrics unless given; the agent's own port is refused (a pod
+ * injected twice would scrape itself forever).
+ */
+export function parsePrometheusAnnotations(
+  text: string | undefined,
+  statusPort: number,
+): AppScrape | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   let parsed: { scrape?: unknown; path?: unknown; port?: unknown };
   try {
@@ -54,11 +62,16 @@ export function parsePrometheusAnnotations(text: string | undefined): AppScrape 
   } catch (err) {
     throw new UsageError(`ISTIO_PROMETHEUS_ANNOTATIONS: not JSON: ${(err as Error).message}`);
   }
-  if (parsed.scrape !== 'true') return undefined;
-  const port = Number(parsed.port ?? 80);
+  if (parsed.scrape === 'false') return undefined;
+  const port = parsed.port === undefined || parsed.port === '' ? 80 : Number(parsed.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UsageError(
       `ISTIO_PROMETHEUS_ANNOTATIONS: port: ${JSON.stringify(parsed.port)} is not a port number`,
+    );
+  if (port === statusPort)
+    throw new UsageError(
+      `ISTIO_PROMETHEUS_ANNOTATIONS: port: ${port} is the agent's own status port, which would scrape ` +
+        `itself; the pod must not have prometheus.io/port=${port}, or it was injected twice`,
     );
   const path = typeof parsed.path === 'string' && parsed.path !== '' ? parsed.path : '/metrics';
   return { port, path: path.startsWith('/') ? path : `/${path}` };

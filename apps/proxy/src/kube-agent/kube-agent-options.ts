@@ -108,7 +108,8 @@ export function parseKubeAgentOptions(
     ],
     env,
   );
-  const appScrape = parsePrometheusAnnotations(env['ISTIO_PROMETHEUS_ANNOTATIONS']);
+  const statusPort = proxyConfig.statusPort ?? 15020;
+  const appScrape = parsePrometheusAnnotations(env['ISTIO_PROMETHEUS_ANNOTATIONS'], statusPort);
   return {
     ...options,
     proxyConfigUnapplied: unapplied,
@@ -119,7 +120,7 @@ export function parseKubeAgentOptions(
     },
     agentStatus: {
       host: options.bindAddress,
-      port: proxyConfig.statusPort ?? 15020,
+      port: statusPort,
       probers: parseAppProbers(env['ISTIO_KUBE_APP_PROBERS']),
       // pilot-agent probes the app on the pod's IP, or on localhost when told to (its legacy mode).
       appHost:

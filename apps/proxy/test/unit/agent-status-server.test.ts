@@ -93,6 +93,7 @@ describe('the agent status server (15020)', () => {
         appHost: '127.0.0.1',
         appScrape: parsePrometheusAnnotations(
           JSON.stringify({ scrape: 'true', port: String(appPort), path: '/metrics' }),
+          15020,
         )!,
       },
       {
@@ -197,5 +198,25 @@ describe('the agent status server (15020)', () => {
     expect(() =>
       parseAppProbers('{"/app-health/a/livez":{"tcpSocket":{"port":80},"grpc":{"port":81}}}'),
     ).toThrow('needs exactly one of httpGet, tcpSocket, grpc');
+  });
+
+  it.each([
+    ["the injector's full copy", { scrape: 'true', path: '/m', port: '9090' }, { port: 9090, path: '/m' }],
+    // The injector writes every field, empty when the pod had no such annotation.
+    [
+      'a port alone: scraped, at /metrics',
+      { scrape: '', path: '', port: '8080' },
+      { port: 8080, path: '/metrics' },
+    ],
+    ['no port: port 80', { scrape: 'True', path: 'stats', port: '' }, { port: 80, path: '/stats' }],
+    ['scrape "false": not scraped', { scrape: 'false', path: '', port: '9090' }, undefined],
+  ])('reads ISTIO_PROMETHEUS_ANNOTATIONS as pilot-agent: %s', (_name, annotations, expected) => {
+    expect(parsePrometheusAnnotations(JSON.stringify(annotations), 15020)).toEqual(expected);
+  });
+
+  it("refuses ISTIO_PROMETHEUS_ANNOTATIONS naming the agent's own status port", () => {
+    expect(() =>
+      parsePrometheusAnnotations(JSON.stringify({ scrape: 'true', path: '', port: '15020' }), 15020),
+    ).toThrow("port: 15020 is the agent's own status port");
   });
 });

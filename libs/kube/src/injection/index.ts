@@ -10,3 +10,4 @@ export * from './proxy-container.js';
 export * from './sidecar-volumes.js';
 export * from './traffic-interception.js';
 export * from './workload-identity.js';
+export * from './prometheus-merge.js';

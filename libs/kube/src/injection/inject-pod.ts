@@ -15,6 +15,7 @@ import {
 import { InjectionError } from './injection-error.js';
 import { podNativeSidecarChoice } from './native-sidecars.js';
 import { injectionPatch, type PodLike } from './pod-patch.js';
+import { PROMETHEUS_ANNOTATIONS_ENV, prometheusMerge } from './prometheus-merge.js';
 import { imageReference, proxyContainer, type WorkloadIdentity } from './proxy-container.js';
 import { sidecarVolumes } from './sidecar-volumes.js';
 import { istioIptablesArgs, trafficInterception } from './traffic-interception.js';
@@ -148,6 +149,11 @@ export function injectPod(input: InjectionInput): InjectionResult {
   const proxyConfig = effectiveProxyConfig(input.meshConfig, annotations);
   const interception = trafficInterception(annotations, values, proxyConfig.interceptionMode ?? 'REDIRECT');
   const native = podNativeSidecarChoice(annotations) ?? input.nativeSidecars;
+  const merge = prometheusMerge(
+    annotations,
+    input.meshConfig.enablePrometheusMerge !== false,
+    interception.statusPort || 15020,
+  );
   const workload = input.workload ?? workloadOfPod(meta, namespace);
   // A gateway pod brings its own `istio-proxy` (image "auto"): the injector fills it in.
   const own = spec.containers.find((c) => c.name === PROXY_CONTAINER);
@@ -171,7 +177,15 @@ export function injectPod(input: InjectionInput): InjectionResult {
     native,
     ...(Object.keys(probes.probers).length > 0 ? { appProbers: JSON.stringify(probes.probers) } : {}),
   });
-  const proxy = own ? mergeOwnProxy(generated, own) : generated;
+  const filled = own ? mergeOwnProxy(generated, own) : generated;
+  // As Istio, the app's own scrape annotations go to the end of the sidecar's env.
+  const proxy =
+    merge?.appScrape === undefined
+      ? filled
+      : {
+          ...filled,
+          env: [...(filled.env ?? []), { name: PROMETHEUS_ANNOTATIONS_ENV, value: merge.appScrape }],
+        };
   const iptables =
     template === 'sidecar' && interception.mode !== 'NONE'
       ? [initContainer(values, istioIptablesArgs(interception, values.logging.level))]
@@ -202,20 +216,11 @@ export function injectPod(input: InjectionInput): InjectionResult {
   };
   const canonical = canonicalService(labels, workload.name);
   const firstApp = apps[0]?.name;
-  const prometheus =
-    input.meshConfig.enablePrometheusMerge !== false && annotations['prometheus.io/scrape'] === undefined;
   const injectedAnnotations: Record<string, string> = {
     ...(firstApp
       ? { [DEFAULT_CONTAINER_ANNOTATION]: firstApp, [DEFAULT_LOGS_CONTAINER_ANNOTATION]: firstApp }
       : {}),
-    ...(prometheus
-      ? {
-          'prometheus.io/scrape': 'true',
-          'prometheus.io/port': String(interception.statusPort || 15020),
-          'prometheus.io/path': '/stats/prometheus',
-        }
-      : {}),
-    ...annotations,
+    ...(merge?.annotations ?? annotations),
     ...config.injectedAnnotations,
     [REVISION_LABEL]: revision,
     [SIDECAR_STATUS]: JSON.stringify(status),
