@@ -3,6 +3,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { parseReadyFd } from '@mesh/launcher/readiness';
+import {
+  DEFAULT_ROOT_CHECK_INTERVAL_SECONDS,
+  DEFAULT_ROOT_GRACE_PERIOD_PERCENTAGE,
+  DEFAULT_ROOT_TTL_SECONDS,
+} from '@mesh/pki';
+import { parseDuration } from '@mesh/policy';
 
 /** Everything istiod is started with. Defaults are Istio's (ports, trust domain, certificate TTLs). */
 export interface IstiodOptions {
@@ -56,6 +62,23 @@ export interface IstiodOptions {
   logLevel: string;
   /** Where to report readiness (`--ready-fd`, the launcher's pipe): see `@mesh/launcher/readiness`. */
   readyFd?: number;
+  /** The self-signed root's lifetime and rotation, from Istio's environment variables. */
+  selfSignedRoot: SelfSignedRootSettings;
+}
+
+/**
+ * Istio's `CITADEL_SELF_SIGNED_*` environment: the self-signed root lives `ttlSeconds`
+ * (`CITADEL_SELF_SIGNED_CA_CERT_TTL`, 3650 days), is checked every `checkIntervalSeconds`
+ * (`CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL`, 1h) and rotated in the last
+ * `gracePeriodPercentage` % of its life (`CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE`,
+ * 20); with `jitter` (`CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR`, true) the first check waits a
+ * random part of the interval, so replicas started together do not rotate together.
+ */
+export interface SelfSignedRootSettings {
+  ttlSeconds: number;
+  checkIntervalSeconds: number;
+  gracePeriodPercentage: number;
+  jitter: boolean;
 }
 
 /** A bad command line: istiod prints the message on one line and exits with code 2. */
@@ -184,7 +207,42 @@ function revision(value: string): string {
   return value;
 }
 
-export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
+/** A Go duration (`87600h`, `1h0m0s`, `30s`) of at least a second, from the environment variable `name`. */
+function envSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const nanos = parseDuration(text);
+  if (nanos === undefined || nanos < 1_000_000_000n)
+    throw new UsageError(`${name}: "${text}" is not a duration of at least 1s like 1h, 30m or 87600h`);
+  return Number(nanos / 1_000_000_000n);
+}
+
+function selfSignedRoot(env: NodeJS.ProcessEnv): SelfSignedRootSettings {
+  const percentile = env['CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE'];
+  if (percentile !== undefined && percentile !== '' && !/^(\d{1,2}|100)$/.test(percentile))
+    throw new UsageError(
+      `CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE: "${percentile}" is not a whole percentage (0-100)`,
+    );
+  const jitter = env['CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR'];
+  if (jitter !== undefined && jitter !== '' && jitter !== 'true' && jitter !== 'false')
+    throw new UsageError(`CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR: "${jitter}" is not true or false`);
+  return {
+    ttlSeconds: envSeconds(env, 'CITADEL_SELF_SIGNED_CA_CERT_TTL', DEFAULT_ROOT_TTL_SECONDS),
+    checkIntervalSeconds: envSeconds(
+      env,
+      'CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL',
+      DEFAULT_ROOT_CHECK_INTERVAL_SECONDS,
+    ),
+    gracePeriodPercentage:
+      percentile === undefined || percentile === ''
+        ? DEFAULT_ROOT_GRACE_PERIOD_PERCENTAGE
+        : Number(percentile),
+    jitter: jitter !== 'false',
+  };
+}
+
+/** Flags from `argv`; Istio's environment variables (the self-signed root's) from `env`. */
+export function parseIstiodOptions(argv: readonly string[], env = process.env): IstiodOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -250,5 +308,6 @@ export function parseIstiodOptions(argv: readonly string[]): IstiodOptions {
     maxJoinTokenTtlSeconds: parseDurationSeconds('max-join-token-ttl', values['max-join-token-ttl']),
     logLevel: values['log-level'],
     readyFd: values['ready-fd'] === undefined ? undefined : readyFd(values['ready-fd']),
+    selfSignedRoot: selfSignedRoot(env),
   };
 }

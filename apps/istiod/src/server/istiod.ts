@@ -13,6 +13,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { certificateServiceHandlers } from '../ca/certificate-service.js';
 import { loadCa, type LoadedCa } from '../ca/ca-material.js';
+import { CaSource } from '../ca/ca-source.js';
 import { startConfigSources } from '../config/config-sources.js';
 import { MeshConfigSource } from '../config/mesh-config-source.js';
 import type { IstiodOptions } from '../options.js';
@@ -37,7 +38,8 @@ import { registerXdsMetrics } from './xds-metrics.js';
 export interface RunningIstiod {
   /** `xds` is null when the plaintext port is off, `webhook` when the webhook port is. */
   ports: { xds: number | null; secureXds: number; monitoring: number; webhook: number | null };
-  ca: CertificateAuthority;
+  /** The CA in force (a rotated root or a reloaded plug-in CA replaces it). */
+  readonly ca: CertificateAuthority;
   config: ConfigStore;
   /** Istio's MeshConfig: the one in force and any invalid version kept out. */
   meshConfig: MeshConfigSource;
@@ -86,11 +88,15 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     throw err;
   }
   const mesh = meshConfig;
-  const ca = loaded.ca;
-  logger.info({ source: loaded.source, root: ca.root.subject, trustDomain }, 'certificate authority ready');
+  const caSource = new CaSource(loaded, { options, logger });
+  const ca = () => caSource.current();
+  logger.info(
+    { source: loaded.source, root: loaded.ca.root.subject, trustDomain },
+    'certificate authority ready',
+  );
 
   const authenticators: Authenticator[] = [
-    new ClientCertAuthenticator(() => ca),
+    new ClientCertAuthenticator(ca),
     new JoinTokenAuthenticator(options.stateDir, trustDomain, options.maxJoinTokenTtlSeconds),
   ];
   if (options.kubeconfig || process.env['KUBERNETES_SERVICE_HOST']) {
@@ -100,9 +106,9 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const caMetrics = registerCaMetrics(registry);
-  caMetrics.caLoaded(ca);
+  caMetrics.caLoaded(ca());
   const handlers = certificateServiceHandlers({
-    ca: () => ca,
+    ca,
     authenticators,
     defaultTtlSeconds: options.workloadCertTtlSeconds,
     logger,
@@ -207,17 +213,21 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
   secure.addService(caServiceDefinition, handlers);
   ads.addTo(secure);
 
-  const serving = servingCertificate(ca, options.istioNamespace, options.revision);
+  const serving = servingCertificate(ca(), options.istioNamespace, options.revision);
   const certificates = new InMemoryCertificateProvider(serving);
+  // Renewed at half its life, and at once when the CA changes (Istio regenerates istiod's DNS
+  // certificate with the new root): TLS clients of 15012 and the webhooks then get a chain to it.
+  const reissueServing = (why: string) => {
+    clearTimeout(renewTimer);
+    const next = servingCertificate(ca(), options.istioNamespace, options.revision);
+    certificates.update(next);
+    kube.updateCertificate(next);
+    logger.info({ notAfter: next.notAfter }, `${why} istiod serving certificate`);
+    renewTimer = renew(next.notBefore, next.notAfter);
+  };
   const renew = (notBefore: Date, notAfter: Date): NodeJS.Timeout =>
     setTimeout(
-      () => {
-        const next = servingCertificate(ca, options.istioNamespace, options.revision);
-        certificates.update(next);
-        kube.updateCertificate(next);
-        logger.info({ notAfter: next.notAfter }, 'renewed istiod serving certificate');
-        renewTimer = renew(next.notBefore, next.notAfter);
-      },
+      () => reissueServing('renewed'),
       Math.max(1000, renewalTime({ notBefore, notAfter }).getTime() - Date.now()),
     ).unref();
   let renewTimer = renew(serving.notBefore, serving.notAfter);
@@ -240,7 +250,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     options,
     store: config,
     meshConfig: () => mesh.current,
-    rootPem: () => ca.trustBundle.toPem(),
+    rootPem: () => ca().trustBundle.toPem(),
     serving,
     logger,
   });
@@ -257,6 +267,12 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
     authorizeDebug: debugAuthorization(authenticators, options.istioNamespace),
     readinessNotes: () => kube.readinessNotes(),
   });
+  caSource.onChange((next) => {
+    caMetrics.caLoaded(next);
+    reissueServing('reissued with the new CA');
+    kube.rootChanged();
+  });
+  caSource.start();
   monitoring.setReady(true);
   logger.info(
     {
@@ -270,12 +286,15 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
 
   return {
     ports: { xds, secureXds, monitoring: monitoring.port, webhook: kube.webhookPort },
-    ca,
+    get ca() {
+      return caSource.current();
+    },
     config,
     meshConfig: mesh,
     snapshot: () => source.current,
     xdsConnections: () => ads.status(),
     close: async () => {
+      caSource.close();
       clearTimeout(renewTimer);
       debouncer.stop();
       registered.stop();

@@ -20,6 +20,8 @@ export interface KubernetesControlPlane {
   /** Lines `/ready` adds: missing permissions, by name. */
   readinessNotes(): string[];
   updateCertificate(material: ServingMaterial): void;
+  /** The root changed (rotation, plug-in reload): the ConfigMaps, bundle and caBundles follow now. */
+  rootChanged(): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startKubernetesControlPlane(params: {
     webhookPort: webhook?.port ?? null,
     readinessNotes: () => sync?.permissions.list() ?? [],
     updateCertificate: (material) => webhook?.updateCertificate(material),
+    rootChanged: () => sync?.refresh(),
     close: async () => {
       settings.close();
       await sync?.close();
