@@ -234,11 +234,14 @@ describe('meshctl local status: config istiod reports', () => {
 });
 
 describe('meshctl local status: start-up', () => {
-  it('loads neither the Istio schemas nor the Envoy protos (the built CLI, with a mesh running)', () => {
+  it("loads neither the Istio schemas, the Envoy protos, oclif's index nor undici (the built CLI, with a mesh running)", () => {
     const hook = `import { registerHooks } from 'node:module';
 const loaded = [];
 registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(loaded) + '\\n'));`;
+process.on('exit', () => {
+  process.stderr.write('LOADED ' + JSON.stringify(loaded) + '\\n');
+  process.stderr.write('BUILTIN ' + JSON.stringify(process.moduleLoadList) + '\\n');
+});`;
     const result = spawnSync(
       process.execPath,
       [
@@ -258,5 +261,10 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(loaded)
       ...['/libs/xds/', '/protobufjs/', '/@grpc/', '/libs/registry/'],
     ];
     expect(loaded.filter((url) => heavy.some((part) => url.includes(part)))).toEqual([]);
+    // Nor oclif's index (all of oclif, and semver), nor undici (node:http imported as an ES module).
+    expect(loaded.filter((url) => /@oclif\/core\/lib\/index\.js|\/semver\//.test(url))).toEqual([]);
+    const builtin = JSON.parse(/^BUILTIN (.*)$/m.exec(result.stderr)?.[1] ?? '[]') as string[];
+    expect(builtin.length).toBeGreaterThan(10);
+    expect(builtin.filter((name) => name.includes('undici'))).toEqual([]);
   });
 });

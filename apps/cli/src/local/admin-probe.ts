@@ -1,5 +1,10 @@
 import { execFile } from 'node:child_process';
-import { get as httpGet } from 'node:http';
+
+/**
+ * node:http as CommonJS has it: imported as an ES module, Node builds its facade by reading every
+ * export, and the lazy `WebSocket` getters among them load undici (~60 ms of CPU on each `local status`).
+ */
+const { get: httpGet } = process.getBuiltinModule('node:http');
 
 /**
  * GETs of a local sidecar's admin and readiness endpoints, from this process or, in transparent mode,

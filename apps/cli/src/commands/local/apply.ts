@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { formatFinding, validateYaml, type StoredConfig } from '@mesh/policy';
 
 import { readAppliedSet, readInput, resourcesOf, writeAppliedSet } from '../../local/applied-config.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { configKey, formatFinding, loadYaml, storedNamespace, type StoredConfig } from '@mesh/policy';
 
 import { readAppliedSet, readInput, writeAppliedSet } from '../../local/applied-config.js';

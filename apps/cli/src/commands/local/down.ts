@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 
 import { stopProcessesOf } from '../../local/mesh-processes.js';
 import { removePodsOf } from '../../local/pod-network.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-import { Args, Command, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 
 import { readRunState } from '../../local/run-state.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../local/state-dir.js';

@@ -1,4 +1,6 @@
-import { Command, Flags } from '@oclif/core';
+// oclif's parts this command uses, not its index: that loads all of oclif and semver (~100 modules).
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 
 import type { LocalStatus } from '../../local/local-status.js';
 import { readRunState } from '../../local/run-state.js';

@@ -3,7 +3,8 @@ import { fchmodSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 
 import { LocalMeshRuntime } from '../../local/local-runtime.js';
 import { restoringLine } from '../../local/applied-config.js';

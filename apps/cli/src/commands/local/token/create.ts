@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_JOIN_TOKEN_TTL_SECONDS, mintJoinToken } from '@mesh/launcher';
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 
 import { parseDuration } from '../../../local/duration.js';
 import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';

@@ -1,4 +1,6 @@
-import { Args, Command, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { joinTokenId, revokeAllJoinTokens, revokeJoinTokenIds } from '@mesh/pki';
 
 import { resolveStateDir, stateDirFlagDefault } from '../../../local/state-dir.js';
