@@ -20,6 +20,8 @@ const GATEWAY = '127.0.54.20';
 const BACKEND = '127.0.54.21';
 const SIMPLE_PORT = 8443;
 const MUTUAL_PORT = 8444;
+const ABSENT_PORT = 8445;
+const BROKEN_PORT = 8446;
 const HOST = 'backend.example.com';
 
 const ENV = Object.fromEntries(
@@ -45,6 +47,12 @@ spec:
     - port: { number: ${MUTUAL_PORT}, name: https-mutual, protocol: HTTPS }
       hosts: [${HOST}]
       tls: { mode: MUTUAL, credentialName: mutual-credential }
+    - port: { number: ${ABSENT_PORT}, name: https-absent, protocol: HTTPS }
+      hosts: [${HOST}]
+      tls: { mode: SIMPLE, credentialName: absent-credential }
+    - port: { number: ${BROKEN_PORT}, name: https-broken, protocol: HTTPS }
+      hosts: [${HOST}]
+      tls: { mode: SIMPLE, credentialName: broken-credential }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -122,15 +130,24 @@ function makeLeaf(name: string, ca: string, cn: string, serial: number): void {
 const b64 = (name: string) => readFileSync(file(name)).toString('base64');
 
 /** What `kubectl create secret tls|generic NAME --dry-run=client -o yaml` writes. */
-function secretYaml(name: string, leaf: string, ca?: string): string {
+function secretYaml(name: string, leaf: string, ca?: string, key = leaf): string {
   return `apiVersion: v1
 kind: Secret
 metadata: { name: ${name}, namespace: default }
 type: ${ca ? 'Opaque' : 'kubernetes.io/tls'}
 data:
   tls.crt: ${b64(`${leaf}.crt`)}
-  tls.key: ${b64(`${leaf}.key`)}
+  tls.key: ${b64(`${key}.key`)}
 ${ca ? `  ca.crt: ${b64(`${ca}.crt`)}\n` : ''}`;
+}
+
+/** The Secrets in the mesh's config: `edge` is the SIMPLE server's certificate; `broken` has another's key. */
+function secretsYaml(edge: string): string {
+  return [
+    secretYaml('edge-credential', edge),
+    secretYaml('mutual-credential', 'server-1', 'client-ca'),
+    secretYaml('broken-credential', 'server-1', undefined, 'client'),
+  ].join('---\n');
 }
 
 interface Run {
@@ -188,10 +205,7 @@ describe('HTTPS at an ingress gateway with credentialName secrets', () => {
     makeLeaf('server-2', 'server-ca', HOST, 2);
     makeLeaf('client', 'client-ca', 'client.example.com', 3);
     mesh.writeConfig('config.yaml', CONFIG);
-    mesh.writeConfig(
-      'secrets.yaml',
-      `${secretYaml('edge-credential', 'server-1')}---\n${secretYaml('mutual-credential', 'server-1', 'client-ca')}`,
-    );
+    mesh.writeConfig('secrets.yaml', secretsYaml('server-1'));
     await mesh.startIstiod();
     const app = await mesh.startApp('backend', BACKEND);
     await mesh.startSidecar({
@@ -242,11 +256,37 @@ describe('HTTPS at an ingress gateway with credentialName secrets', () => {
     expect(stranger.code).not.toBe(0);
   });
 
-  it('serves a replaced secret to new connections, without a restart', async () => {
-    mesh.writeConfig(
-      'secrets.yaml',
-      `${secretYaml('edge-credential', 'server-2')}---\n${secretYaml('mutual-credential', 'server-1', 'client-ca')}`,
+  it('refuses handshakes where the secret is missing or its key is not its own (never plaintext), and istiod names it', async () => {
+    await waitFor(
+      () => (mesh.istiod?.logs ?? []).some((l) => l.includes('kubernetes://broken-credential')),
+      20_000,
+      () => 'istiod did not report kubernetes://broken-credential',
     );
+    const reported = (mesh.istiod?.logs ?? []).find((l) => l.includes('kubernetes://broken-credential'));
+    expect(reported).toContain(
+      'Secret default/broken-credential: \\"tls.key\\" does not match the certificate',
+    );
+    expect(
+      (mesh.istiod?.logs ?? []).some((l) => l.includes('Secret default/absent-credential not found')),
+    ).toBe(true);
+    for (const port of [ABSENT_PORT, BROKEN_PORT]) {
+      const answer = await curl(port);
+      expect(answer.code).not.toBe(0);
+      expect(answer.stdout).not.toContain('backend');
+      const plaintext = await run('curl', [
+        '-sS',
+        '-m',
+        '5',
+        '-H',
+        `Host: ${HOST}`,
+        `http://${GATEWAY}:${port}/open/page`,
+      ]);
+      expect(plaintext.stdout).not.toContain('backend');
+    }
+  });
+
+  it('serves a replaced secret to new connections, without a restart', async () => {
+    mesh.writeConfig('secrets.yaml', secretsYaml('server-2'));
     let served = '';
     await waitFor(
       async () => (served = await servedCertificate(SIMPLE_PORT)) === pemOf('server-2.crt'),
