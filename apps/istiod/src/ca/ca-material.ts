@@ -5,7 +5,10 @@ import {
   CertificateAuthority,
   createSelfSignedRoot,
   PLUG_IN_CA_FILES,
+  parseCertificate,
+  PkiError,
   readOrCreateSecretFile,
+  rotateSelfSignedRoot,
   splitCertificatePem,
   STATE_FILES,
   TrustBundle,
@@ -18,7 +21,11 @@ import { writeOwnerOnlyFile } from '../state/owner-only-file.js';
 export interface LoadedCa {
   ca: CertificateAuthority;
   /** Where the signing material came from, for logs and status. */
-  source: 'plug-in' | 'self-signed (created)' | 'self-signed (reused)';
+  source:
+    | 'plug-in'
+    | 'self-signed (created)'
+    | 'self-signed (reused)'
+    | 'self-signed (the persisted root had expired: rotated for the same key)';
   /** The plug-in files it was made of, to tell when they change. */
   plugInFiles?: PlugInFiles;
 }
@@ -95,9 +102,11 @@ export function plugInCa(dir: string, files: PlugInFiles, options: CaOptions): C
 /**
  * Istio's precedence: a plug-in CA (`cacerts` layout in `--ca-dir`) wins; otherwise the self-signed
  * root kept in the state directory is reused, or created on first start (key file mode 0600) for
- * `CITADEL_SELF_SIGNED_CA_CERT_TTL`.
+ * `CITADEL_SELF_SIGNED_CA_CERT_TTL`. A persisted root that expired while istiod was down is rotated
+ * for the same key at once, as Istio's rotator does with an expired root, rather than refusing to
+ * start: every workload's certificate has expired with it anyway, and they renew under the new one.
  */
-export function loadCa(options: IstiodOptions & { trustDomain: string }): LoadedCa {
+export async function loadCa(options: IstiodOptions & { trustDomain: string }): Promise<LoadedCa> {
   if (options.caDir) {
     const dir = options.caDir;
     const plugInFiles = readPlugInFiles(dir);
@@ -119,8 +128,46 @@ export function loadCa(options: IstiodOptions & { trustDomain: string }): Loaded
       throw new CaMaterialError(`${keyFile} exists but ${certFile} does not: restore it or remove both`);
     return created.certificate.pem;
   });
-  const ca = selfSignedCa(options.stateDir, { certPem: cert.content, keyPem: key.content }, options);
-  return { ca, source: key.created ? 'self-signed (created)' : 'self-signed (reused)' };
+  const files = { certPem: cert.content, keyPem: key.content };
+  try {
+    const ca = selfSignedCa(options.stateDir, files, options);
+    return { ca, source: key.created ? 'self-signed (created)' : 'self-signed (reused)' };
+  } catch (err) {
+    if (
+      (err as Error).cause instanceof PkiError &&
+      ((err as Error).cause as PkiError).code === 'PKI_EXPIRED'
+    ) {
+      const ca = await rotateExpiredRoot(options.stateDir, files, options);
+      return { ca, source: 'self-signed (the persisted root had expired: rotated for the same key)' };
+    }
+    throw err;
+  }
+}
+
+async function rotateExpiredRoot(
+  stateDir: string,
+  files: { certPem: string; keyPem: string },
+  options: CaOptions & Pick<IstiodOptions, 'selfSignedRoot'>,
+): Promise<CertificateAuthority> {
+  try {
+    const { notAfter } = parseCertificate(files.certPem, `${join(stateDir, STATE_FILES.rootCert)}`);
+    // Read as of its last valid second: every other check (key, CA, chain) still applies.
+    const expired = CertificateAuthority.fromPem({
+      certPem: files.certPem,
+      keyPem: files.keyPem,
+      rootCertPem: files.certPem,
+      ...issuing(options),
+      now: new Date(notAfter.getTime() - 1000),
+    });
+    const rotated = rotateSelfSignedRoot(expired, { ttlSeconds: options.selfSignedRoot.ttlSeconds });
+    await persistRotatedRoot(stateDir, rotated);
+    return rotated;
+  } catch (err) {
+    throw new CaMaterialError(
+      `self-signed root in ${stateDir} has expired and cannot be rotated: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
 }
 
 /** The persisted self-signed root as read now (another istiod sharing the state may have rotated it). */

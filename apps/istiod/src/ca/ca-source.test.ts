@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,9 +54,9 @@ function options(dirsOf: { stateDir: string; caDir?: string }, root = settings(1
   };
 }
 
-function start(opts: ReturnType<typeof options>, now?: () => Date) {
+async function start(opts: ReturnType<typeof options>, now?: () => Date) {
   const log = capturingLogger();
-  const loaded = loadCa({ ...opts, trustDomain: 'cluster.local' } as Parameters<typeof loadCa>[0]);
+  const loaded = await loadCa({ ...opts, trustDomain: 'cluster.local' } as Parameters<typeof loadCa>[0]);
   const source = new CaSource(loaded, { options: opts, logger: log.logger, ...(now ? { now } : {}) });
   sources.push(source);
   const changes: CertificateAuthority[] = [];
@@ -67,7 +67,7 @@ function start(opts: ReturnType<typeof options>, now?: () => Date) {
 describe('CaSource with a self-signed root (Istio SelfSignedCARootCertRotator)', () => {
   it('leaves a root outside its grace period alone', async () => {
     const stateDir = tempDir('ca-state-');
-    const { source, changes, initial } = start(options({ stateDir }));
+    const { source, changes, initial } = await start(options({ stateDir }));
     await source.check();
     expect(changes).toHaveLength(0);
     expect(source.current()).toBe(initial);
@@ -76,7 +76,7 @@ describe('CaSource with a self-signed root (Istio SelfSignedCARootCertRotator)',
   it('rotates a root in its grace period for the same key, publishes old and new, and persists both', async () => {
     const stateDir = tempDir('ca-state-');
     const later = new Date(Date.now() + 85 * DAY * 1000);
-    const { source, changes, initial, log } = start(options({ stateDir }), () => later);
+    const { source, changes, initial, log } = await start(options({ stateDir }), () => later);
     await source.check();
     expect(changes).toHaveLength(1);
     const rotated = source.current();
@@ -95,16 +95,34 @@ describe('CaSource with a self-signed root (Istio SelfSignedCARootCertRotator)',
     expect(log.lines.some((l) => l.msg.startsWith('self-signed root rotated (same key)'))).toBe(true);
     // The next start (at the same moment) trusts both, as the running istiod did.
     vi.useFakeTimers({ toFake: ['Date'], now: later });
-    const restarted = loadCa({ ...options({ stateDir }), trustDomain: 'cluster.local' } as Parameters<
+    const restarted = await loadCa({ ...options({ stateDir }), trustDomain: 'cluster.local' } as Parameters<
       typeof loadCa
     >[0]);
     vi.useRealTimers();
     expect(restarted.ca.trustBundle.toPem()).toBe(rotated.trustBundle.toPem());
   });
 
+  it('rotates at start a persisted root that expired while istiod was down, for the same key', async () => {
+    const stateDir = tempDir('ca-state-');
+    const past = new Date(Date.now() - 30 * DAY * 1000);
+    const expired = createSelfSignedRoot({ trustDomain: 'cluster.local', ttlSeconds: DAY, now: past });
+    mkdirSync(join(stateDir, 'ca'));
+    writeFileSync(join(stateDir, STATE_FILES.rootCert), expired.certificate.pem, { mode: 0o600 });
+    writeFileSync(join(stateDir, STATE_FILES.rootKey), expired.privateKeyPem, { mode: 0o600 });
+    const loaded = await loadCa({ ...options({ stateDir }), trustDomain: 'cluster.local' } as Parameters<
+      typeof loadCa
+    >[0]);
+    expect(loaded.source).toContain('had expired');
+    expect(loaded.ca.privateKeyPem).toBe(expired.privateKeyPem);
+    expect(loaded.ca.certificate.notAfter.getTime()).toBeGreaterThan(Date.now() + 99 * DAY * 1000);
+    // The expired root is trusted no more; the new one is what the next start reads.
+    expect(loaded.ca.trustBundle.roots.map((r) => r.pem)).toEqual([loaded.ca.certificate.pem]);
+    expect(readFileSync(join(stateDir, STATE_FILES.rootCert), 'utf8')).toBe(loaded.ca.certificate.pem);
+  });
+
   it('reloads a root another istiod persisted, and refuses one whose key is not the certificate’s', async () => {
     const stateDir = tempDir('ca-state-');
-    const { source, changes, initial, log } = start(options({ stateDir }));
+    const { source, changes, initial, log } = await start(options({ stateDir }));
     const stranger = createSelfSignedRoot({ trustDomain: 'cluster.local' });
     writeFileSync(join(stateDir, STATE_FILES.rootCert), stranger.certificate.pem);
     await source.check();
@@ -130,14 +148,14 @@ describe('CaSource with a plug-in CA (cacerts reloaded without restart)', () => 
   }
   const root = createSelfSignedRoot({ trustDomain: 'cluster.local' });
 
-  function plugIn() {
+  async function plugIn() {
     const caDir = tempDir('cacerts-');
     writeCacerts(caDir, createIntermediate({ parent: root }));
-    return { caDir, ...start(options({ stateDir: tempDir('ca-state-'), caDir })) };
+    return { caDir, ...(await start(options({ stateDir: tempDir('ca-state-'), caDir }))) };
   }
 
   it('reloads changed files, a new root included, when its watch fires', async () => {
-    const { caDir, source, changes } = plugIn();
+    const { caDir, source, changes } = await plugIn();
     source.start();
     const newRoot = createSelfSignedRoot({ trustDomain: 'cluster.local' });
     const next = createIntermediate({ parent: newRoot });
@@ -179,7 +197,7 @@ describe('CaSource with a plug-in CA (cacerts reloaded without restart)', () => 
     ],
   ];
   it.each(bad)('refuses %s with one error line, and the last good CA stays', async (_, spoil, reason) => {
-    const { caDir, source, changes, initial, log } = plugIn();
+    const { caDir, source, changes, initial, log } = await plugIn();
     spoil(caDir);
     await source.check();
     await source.check();

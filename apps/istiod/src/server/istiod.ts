@@ -81,7 +81,7 @@ export async function startIstiod(options: IstiodOptions, logger: Logger): Promi
       logger,
     );
     trustDomain = options.trustDomain ?? meshConfig.current.trustDomain;
-    loaded = loadCa({ ...options, trustDomain });
+    loaded = await loadCa({ ...options, trustDomain });
   } catch (err) {
     meshConfig?.close();
     await sources.close();
