@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 
 import { Args, Command, Flags } from '@oclif/core';
 
-import { DiagnoseError, EXIT, instancesNamed, runningMesh } from '../diagnose/diagnose-mesh.js';
+import { clusterFlags } from '../diagnose/cluster-objects.js';
+import { DiagnoseError, EXIT, instancesNamed, type DiagnoseInstance } from '../diagnose/diagnose-mesh.js';
+import { envoyDumpOfServed, istiodDebugGet, istiodFlags } from '../diagnose/istiod-debug.js';
 import {
   ADMIN_PATH,
   PROXY_CONFIG_TYPES,
@@ -12,13 +14,16 @@ import {
   type ProxyConfigType,
 } from '../diagnose/proxy-config.js';
 import { adminGet } from '../diagnose/proxy-admin.js';
+import { proxySource, type ProxySource, type ProxySourceOptions } from '../diagnose/proxy-source.js';
+import { connectedProxyId, type SynczProxy } from '../diagnose/proxy-status.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../diagnose/render-output.js';
-import { resolveStateDir, stateDirFlagDefault } from '../local/state-dir.js';
+import { stateDirFlagDefault } from '../local/state-dir.js';
 
 /**
  * `meshctl proxy-config cluster|listener|route|endpoint|secret|log <workload>` (`istioctl proxy-config`):
  * what one sidecar of the local mesh holds, asked of its admin (loopback only, as Envoy's), summarized
- * in istioctl's columns; `--file` summarizes a saved `/config_dump` instead.
+ * in istioctl's columns; on a cluster, what istiod serves the pod's sidecar (its `/debug/config_dump`:
+ * the sidecar's admin is in the pod); `--file` summarizes a saved `/config_dump` instead.
  */
 export default class ProxyConfig extends Command {
   static override summary =
@@ -26,12 +31,16 @@ export default class ProxyConfig extends Command {
   static override description =
     'Asks the admin of the sidecar of <workload> (an instance, or the first instance of a workload) in the local mesh ' +
     'on --state-dir: cluster, listener, route and secret from /config_dump, endpoint from /clusters, log from ' +
-    '/logging. --file FILE reads a saved config dump (cluster, listener, route, secret) instead. Exit codes: 0 ' +
-    'shown, 1 the sidecar did not answer, 2 usage error or unreadable input, 3 no local mesh running (and no --file).';
+    '/logging. On the cluster of --kubeconfig/--context, <workload> is a pod (or its app label) and cluster, ' +
+    'listener and route are what the istiod at --istiod (its monitoring address) serves its sidecar. --file FILE ' +
+    'reads a saved config dump (cluster, listener, route, secret) instead. Exit codes: 0 shown, 1 the sidecar ' +
+    '(or istiod) did not answer, 2 usage error or unreadable input, 3 no local mesh running (and no --file) or ' +
+    'the cluster cannot be read.';
   static override examples = [
     '<%= config.bin %> proxy-config cluster frontend',
     '<%= config.bin %> proxy-config secret backend-0 -o json',
     '<%= config.bin %> proxy-config listener --file config_dump.json',
+    '<%= config.bin %> proxy-config cluster reviews-v1 --kubeconfig ~/.kube/config --istiod http://127.0.0.1:15014',
   ];
   static override args = {
     type: Args.string({ required: true, options: [...PROXY_CONFIG_TYPES], description: 'what to show' }),
@@ -42,6 +51,8 @@ export default class ProxyConfig extends Command {
       char: 'f',
       description: 'a saved Envoy /config_dump (JSON) instead of a running sidecar',
     }),
+    ...clusterFlags,
+    ...istiodFlags,
     'state-dir': Flags.string({
       default: stateDirFlagDefault(),
       description: 'state directory of the local mesh (env MESH_STATE_DIR)',
@@ -68,7 +79,7 @@ export default class ProxyConfig extends Command {
   async #answer(
     type: ProxyConfigType,
     workload: string | undefined,
-    flags: { file?: string; 'state-dir': string },
+    flags: ProxySourceOptions & { file?: string },
   ): Promise<string> {
     if (flags.file !== undefined) {
       if (ADMIN_PATH[type] !== '/config_dump')
@@ -78,12 +89,34 @@ export default class ProxyConfig extends Command {
       });
     }
     if (workload === undefined) throw new DiagnoseError('name the workload (or give --file)');
-    const { instances } = runningMesh(resolveStateDir(flags['state-dir']));
-    const instance = instancesNamed({ instances }, workload).find((i) => i.sidecar);
+    const source = await proxySource(flags);
+    const instance = instancesNamed(source, workload).find((i) => i.sidecar);
     if (instance === undefined) throw new DiagnoseError(`${workload} has no sidecar`);
+    if (source.source === 'cluster') return this.#served(type, instance, source);
     const body = await adminGet(instance, ADMIN_PATH[type]);
     if (body === undefined)
       throw new DiagnoseError(`the sidecar admin of ${instance.instance} did not answer`, EXIT.found);
     return body;
+  }
+
+  /** What istiod serves the pod's sidecar, as an Envoy config dump. */
+  async #served(type: ProxyConfigType, instance: DiagnoseInstance, source: ProxySource): Promise<string> {
+    if (type !== 'cluster' && type !== 'listener' && type !== 'route')
+      throw new DiagnoseError(
+        `on a cluster, ${type} is known to the sidecar itself (its admin, in the pod), not to istiod: ` +
+          'ask for cluster, listener or route',
+      );
+    const syncz = (await istiodDebugGet(source.istiod, '/debug/syncz')) as SynczProxy[];
+    const proxyId = connectedProxyId(syncz, instance);
+    if (proxyId === undefined)
+      throw new DiagnoseError(
+        `the sidecar of ${instance.instance}.${instance.namespace} is not connected to istiod`,
+        EXIT.found,
+      );
+    const served = await istiodDebugGet(
+      source.istiod,
+      `/debug/config_dump?proxyID=${encodeURIComponent(proxyId)}`,
+    );
+    return JSON.stringify(envoyDumpOfServed(served as Parameters<typeof envoyDumpOfServed>[0]));
   }
 }

@@ -43,12 +43,25 @@ export interface ProxyStatusResult {
 /** Istio's column order for `-v 1`. */
 const TYPE_ORDER = ['CDS', 'ECDS', 'EDS', 'LDS', 'RDS'];
 
-/** The pod name in a sidecar node id (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`). */
 function instanceOf(nodeId: string, instances: readonly DiagnoseInstance[]): DiagnoseInstance | undefined {
+  return instances.find((i) => isProxyOf(nodeId, i));
+}
+
+/** Whether a node id (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`) is the instance's: its pod, or its address. */
+function isProxyOf(nodeId: string, instance: DiagnoseInstance): boolean {
   const [, ip, podDotNamespace] = nodeId.split('~');
-  return instances.find(
-    (i) => `${i.instance}.${i.namespace}` === podDotNamespace || (i.address === ip && i.sidecar),
+  return (
+    `${instance.instance}.${instance.namespace}` === podDotNamespace ||
+    (instance.address === ip && instance.sidecar)
   );
+}
+
+/** The node id of the instance's proxy among those connected to istiod, if it is connected. */
+export function connectedProxyId(
+  syncz: readonly SynczProxy[],
+  instance: DiagnoseInstance,
+): string | undefined {
+  return syncz.find((entry) => isProxyOf(entry.proxy, instance))?.proxy;
 }
 
 export function proxyStatus(
