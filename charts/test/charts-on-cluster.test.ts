@@ -169,6 +169,8 @@ describe('charts on a real cluster', () => {
         ['update', 'configmaps/istio-ca-root-cert', '-n', 'default'],
         ['patch', 'mutatingwebhookconfigurations/istio-sidecar-injector'],
         ['patch', 'validatingwebhookconfigurations/istiod-default-validator'],
+        // The dry-run create of an invalid Gateway before the validators fail closed (role.yaml).
+        ['create', 'gateways.networking.istio.io', '-n', 'istio-system'],
       ];
       const refused = [
         ['create', 'secrets', '-n', 'istio-system'],
@@ -180,6 +182,8 @@ describe('charts on a real cluster', () => {
         ['update', 'configmaps/kube-root-ca.crt', '-n', 'default'],
         ['delete', 'configmaps', '-n', 'istio-system'],
         ['create', 'virtualservices.networking.istio.io', '-n', 'default'],
+        ['create', 'gateways.networking.istio.io', '-n', 'default'],
+        ['update', 'gateways.networking.istio.io', '-n', 'istio-system'],
         ['patch', 'mutatingwebhookconfigurations/someone-elses'],
         ['create', 'deployments.apps', '-n', 'istio-system'],
         ['create', 'clustertrustbundles.certificates.k8s.io'],

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { istiodRootCert, startIstiod, type IstiodProcess } from '@mesh/launcher';
 import { buildAndStartCluster, CLUSTER_HOOK_TIMEOUT_MS, type KubeCluster } from '@mesh/kube-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 
+import { eventually, freePort, serviceAccountKubeconfig } from './kube-istiod-helpers.js';
 import { BIN } from './processes.js';
 
 /**
@@ -109,25 +108,6 @@ interface PodJson {
     containerStatuses?: { ready: boolean }[];
     initContainerStatuses?: { ready: boolean }[];
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Waits (at most 90 s: controllers, kwok and istiod share two busy cores) for `check`. */
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 // Each step may wait up to 90 s (eventually) for controllers on two busy cores.
@@ -386,19 +366,6 @@ describe('sidecar injection and validation webhooks on a real cluster', { timeou
     expect(bundle.slice('istio.io/istiod-ca '.length).trim()).toBe(root.trim());
   });
 
-  /** A kubeconfig that authenticates as a service account of istio-system. */
-  async function serviceAccountKubeconfig(account: string): Promise<string> {
-    const token = (
-      await kubectl('create', 'token', account, '-n', 'istio-system', '--duration', '1h')
-    ).trim();
-    const admin = parse(readFileSync(cluster.kubeconfig, 'utf8')) as {
-      users: { user: Record<string, unknown> }[];
-    };
-    admin.users[0]!.user = { token };
-    const file = join(filesDir, `${account}.kubeconfig`);
-    writeFileSync(file, stringify(admin));
-    return file;
-  }
   const readyBody = async () => {
     const res = await fetch(`http://127.0.0.1:${(await istiod.ready).monitoringPort}/ready`);
     return res.status === 200 ? await res.text() : `HTTP ${res.status}`;
@@ -407,10 +374,11 @@ describe('sidecar injection and validation webhooks on a real cluster', { timeou
   it("does all it must with exactly the istiod chart's ClusterRole: caBundle, root ConfigMaps, nothing missing", async () => {
     const rbac = await cluster.runHelm([
       ...['template', 'istiod', ISTIOD_CHART, '-n', 'istio-system'],
-      ...['--show-only', 'templates/clusterrole.yaml', '--show-only', 'templates/serviceaccount.yaml'],
+      ...['--show-only', 'templates/clusterrole.yaml', '--show-only', 'templates/role.yaml'],
+      ...['--show-only', 'templates/serviceaccount.yaml'],
     ]);
     await cluster.runKubectl(['apply', '-f', '-'], rbac);
-    const kubeconfig = await serviceAccountKubeconfig('istiod');
+    const kubeconfig = await serviceAccountKubeconfig(cluster, filesDir, 'istiod');
     await kubectl(
       ...['patch', 'mutatingwebhookconfiguration', 'istio-sidecar-injector', '--type=json'],
       ...['-p', '[{"op":"remove","path":"/webhooks/0/clientConfig/caBundle"}]'],
@@ -440,7 +408,7 @@ describe('sidecar injection and validation webhooks on a real cluster', { timeou
   it('reports a missing permission by name in /ready and keeps serving, instead of crash-looping', async () => {
     // A service account that may read everything and write nothing.
     await cluster.runKubectl(['apply', '-f', '-'], LIMITED_ACCOUNT);
-    const limited = await serviceAccountKubeconfig('istiod-limited');
+    const limited = await serviceAccountKubeconfig(cluster, filesDir, 'istiod-limited');
     await istiod.stop();
     await launch({}, limited);
     await kubectl('create', 'namespace', 'limited');

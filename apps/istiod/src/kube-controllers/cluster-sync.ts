@@ -2,6 +2,7 @@ import {
   AdmissionregistrationV1Api,
   CertificatesV1beta1Api,
   CoreV1Api,
+  CustomObjectsApi,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import type { NodeVersion } from '@mesh/kube';
@@ -11,14 +12,15 @@ import type { Logger } from 'pino';
 import { syncClusterTrustBundle } from './cluster-trust-bundle.js';
 import { PermissionProblems } from './permission-problems.js';
 import { RootCertConfigMaps } from './root-cert-configmaps.js';
+import { ValidationReadiness } from './validation-readiness.js';
 import { syncWebhookCaBundles } from './webhook-ca-bundle.js';
 
 /**
  * What istiod keeps true in the cluster it runs for, besides reading its config: the mesh root in
  * every namespace (ConfigMaps, and the ClusterTrustBundle when enabled) and in its webhook
- * configurations' `caBundle`. Each step runs at start, on a short period, and whenever `refresh()`
- * is called (a root rotation); a failing step is logged (a missing permission by name) and retried,
- * never fatal.
+ * configurations' `caBundle`, and its validating webhooks failing closed once validation works.
+ * Each step runs at start, on a short period, and whenever `refresh()` is called (a root rotation); a
+ * failing step is logged (a missing permission by name) and retried, never fatal.
  */
 
 /** Webhook configurations and the ClusterTrustBundle are checked this often (one `get` each). */
@@ -40,6 +42,7 @@ export class ClusterSync {
   readonly permissions: PermissionProblems;
   private readonly core: CoreV1Api;
   private readonly configMaps: RootCertConfigMaps;
+  private readonly validation: ValidationReadiness;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private ticks = 0;
@@ -51,6 +54,13 @@ export class ClusterSync {
       store: options.store,
       core: this.core,
       rootPem: options.rootPem,
+      permissions: this.permissions,
+      logger: options.logger,
+    });
+    this.validation = new ValidationReadiness({
+      custom: options.kubeConfig.makeApiClient(CustomObjectsApi),
+      istioNamespace: options.istioNamespace,
+      revision: options.revision,
       permissions: this.permissions,
       logger: options.logger,
     });
@@ -90,6 +100,7 @@ export class ClusterSync {
         revision: this.options.revision,
         rootPem,
         permissions: this.permissions,
+        failClosed: () => this.validation.check(),
         logger,
       }),
     );

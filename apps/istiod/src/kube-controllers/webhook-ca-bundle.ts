@@ -16,20 +16,30 @@ import type { PermissionProblems } from './permission-problems.js';
  * and `istiod-default-validator` when it is labelled with this revision), read with `get` and
  * changed with a JSON Patch guarded by their resourceVersion — exactly the verbs and names the
  * chart's ClusterRole grants. Only what differs is written; a conflict is retried at the next sync.
+ *
+ * The validating ones are installed failing open (`Ignore`) and turned to `Fail` once `failClosed()`
+ * says istiod's validation really refuses invalid config (Istio's validation controller; see
+ * validation-readiness.ts). That is asked only when their caBundle is already in place — before, the
+ * API server cannot trust the webhook — and only while one of their webhooks is not `Fail` yet.
  */
 
 type WebhookConfiguration = V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration;
 type Patch = { op: string; path: string; value?: unknown }[];
 
-/** The JSON Patch that sets `caBundle` on every webhook that lacks it, or undefined when none does. */
-function caBundlePatch(config: WebhookConfiguration, caBundle: string): Patch | undefined {
-  const ops: Patch = (config.webhooks ?? []).flatMap((w, i) =>
+/** The operations that set `caBundle` on every webhook that lacks it. */
+function caBundleOps(config: WebhookConfiguration, caBundle: string): Patch {
+  return (config.webhooks ?? []).flatMap((w, i) =>
     w.clientConfig.caBundle === caBundle
       ? []
       : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle }],
   );
-  if (ops.length === 0) return undefined;
-  return [{ op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion }, ...ops];
+}
+
+/** The operations that turn every webhook that fails open to `Fail`. */
+function failClosedOps(config: WebhookConfiguration): Patch {
+  return (config.webhooks ?? []).flatMap((w, i) =>
+    w.failurePolicy === 'Fail' ? [] : [{ op: 'add', path: `/webhooks/${i}/failurePolicy`, value: 'Fail' }],
+  );
 }
 
 export function webhookConfigurationNames(istioNamespace: string, revision: string) {
@@ -47,6 +57,8 @@ export async function syncWebhookCaBundles(options: {
   revision: string;
   rootPem: string;
   permissions: PermissionProblems;
+  /** Whether validation refuses invalid config, so the validating webhooks may fail closed. */
+  failClosed: () => Promise<boolean>;
   logger: Logger;
 }): Promise<void> {
   const { admission, permissions, logger } = options;
@@ -58,12 +70,14 @@ export async function syncWebhookCaBundles(options: {
       resource: 'mutatingwebhookconfigurations',
       name,
       get: () => admission.readMutatingWebhookConfiguration({ name }),
+      failClosedOps: (): Patch => [], // the injector fails closed from the start
       patch: (body: Patch) => admission.patchMutatingWebhookConfiguration({ name, body }),
     })),
     ...names.validating.map((name) => ({
       resource: 'validatingwebhookconfigurations',
       name,
       get: () => admission.readValidatingWebhookConfiguration({ name }),
+      failClosedOps,
       patch: (body: Patch) => admission.patchValidatingWebhookConfiguration({ name, body }),
     })),
   ];
@@ -80,12 +94,21 @@ export async function syncWebhookCaBundles(options: {
     }
     // Another revision's default validator is that revision's istiod's to patch.
     if (config.metadata?.labels?.['istio.io/rev'] !== revisionLabel) continue;
-    const patch = caBundlePatch(config, caBundle);
-    if (patch === undefined) continue;
+    let ops = caBundleOps(config, caBundle);
+    let done = "webhook caBundle set to istiod's root";
+    if (ops.length === 0) {
+      const failOps = kind.failClosedOps(config);
+      if (failOps.length > 0 && (await options.failClosed())) {
+        ops = failOps;
+        done = 'validating webhook failurePolicy set to Fail';
+      }
+    }
+    if (ops.length === 0) continue;
+    const resourceVersion = config.metadata?.resourceVersion;
     try {
-      await kind.patch(patch);
+      await kind.patch([{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, ...ops]);
       permissions.record(action('patch'));
-      logger.info({ [kind.resource]: kind.name }, "webhook caBundle set to istiod's root");
+      logger.info({ [kind.resource]: kind.name }, done);
     } catch (err) {
       // A failed `test` (changed meanwhile) is 422 Invalid or 409: the next sync reads it again.
       if (permissions.record(action('patch'), err) || isConflict(err) || isInvalid(err)) continue;
