@@ -135,4 +135,18 @@ spec:
     expect(components('remote')).toEqual(['Base', 'Pilot']);
     expect(components('empty')).toEqual([]);
   });
+
+  it('-i/--istioNamespace sets global.istioNamespace over files and --set, and refuses a bad name', () => {
+    const result = resolveInstallValues({
+      files: [{ name: 'iop.yaml', text: 'kind: IstioOperator\nspec:\n  namespace: from-file\n' }],
+      set: ['global.istioNamespace=from-set'],
+      istioNamespace: 'mesh-system',
+    });
+    expect(result.istioNamespace).toBe('mesh-system');
+    expect(result.values['global']).toEqual({ istioNamespace: 'mesh-system' });
+    expect(resolveInstallValues({ set: ['global.istioNamespace=from-set'] }).istioNamespace).toBe('from-set');
+    expect(() => resolveInstallValues({ istioNamespace: 'Mesh_System' })).toThrow(
+      /istio namespace "Mesh_System" is not a valid namespace name/,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 
 import { ClusterAccessError, connectToCluster } from '../install/cluster-connection.js';
-import { clusterFlags, confirm } from '../install/install-flags.js';
+import { clusterFlags, confirm, istioNamespaceFlag } from '../install/install-flags.js';
 import { revisionValue } from '../install/install-values.js';
 import { ReadinessTimeoutError } from '../install/readiness.js';
 import { renderUninstallPlan, renderUninstallText, type UninstallResult } from '../install/render-install.js';
@@ -12,7 +12,8 @@ import { findInstalled, removeInstalled, type UninstallScope } from '../install/
  * labels install put on it (istioctl's `install.operator.istio.io/owning-resource`,
  * `operator.istio.io/component`, `istio.io/rev`). A revision's istiod and gateways only, or with
  * --purge everything, the CRDs and the Istio namespace (when install created it) included — so that
- * the cluster is as it was before the install. Lists what it will remove and asks unless -y; waits
+ * the cluster is as it was before the install. With -i/-n NS, only what install put in NS (and the
+ * cluster-scoped objects) is removed. Lists what it will remove and asks unless -y; waits
  * until it is all gone. Exit codes: 0 removed (or nothing to remove), 1 refused or failed, 2 usage.
  */
 export default class Uninstall extends Command {
@@ -23,10 +24,12 @@ export default class Uninstall extends Command {
   static override examples = [
     '<%= config.bin %> uninstall --purge -y',
     '<%= config.bin %> uninstall --revision canary',
+    '<%= config.bin %> uninstall --purge -n mesh-system -y',
   ];
 
   static override flags = {
     ...clusterFlags,
+    istioNamespace: istioNamespaceFlag(),
     revision: Flags.string({
       char: 'r',
       description: 'the control plane revision to remove ("default" for the default one)',
@@ -60,7 +63,7 @@ export default class Uninstall extends Command {
       : { purge: false, revision: revisionValue(flags.revision ?? '') || 'default' };
     try {
       const cluster = connectToCluster(flags);
-      const found = await findInstalled(cluster, scope);
+      const found = await findInstalled(cluster, scope, flags.istioNamespace);
       const result: UninstallResult = {
         scope,
         removed: found.map(({ kind, name, namespace }) => ({

@@ -26,11 +26,26 @@ export const valueFlags = {
     description: 'Helm values file, or an IstioOperator (spec.values, spec.meshConfig, spec.profile, ...)',
   }),
   revision: Flags.string({ char: 'r', description: 'control plane revision (the same as --set revision=R)' }),
+  istioNamespace: istioNamespaceFlag(),
   manifests: Flags.string({
     char: 'd',
     description: 'directory of the charts (base/, istiod/, gateway/); default: the charts meshctl ships',
   }),
 };
+
+/**
+ * istioctl's `-i`/`--istioNamespace`, the control plane's namespace. These commands act on no other
+ * namespace, so istioctl's `-n`/`--namespace` names the same one here.
+ */
+export function istioNamespaceFlag() {
+  return Flags.string({
+    char: 'i',
+    charAliases: ['n'],
+    aliases: ['namespace'],
+    description:
+      'namespace of the control plane, -n for short (the same as --set global.istioNamespace=NS); default: istio-system',
+  });
+}
 
 export const clusterFlags = {
   kubeconfig: Flags.string({
@@ -45,6 +60,7 @@ export interface ValueFlagValues {
   set?: string[];
   filename?: string[];
   revision?: string;
+  istioNamespace?: string;
   manifests?: string;
 }
 
@@ -62,6 +78,7 @@ export function renderFromFlags(flags: ValueFlagValues): {
     set: flags.set ?? [],
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
     ...(flags.revision !== undefined ? { revision: flags.revision } : {}),
+    ...(flags.istioNamespace !== undefined ? { istioNamespace: flags.istioNamespace } : {}),
   });
   const chartsDir = locateCharts(flags.manifests);
   return { install, manifests: renderManifests(locateHelm(chartsDir), chartsDir, install) };

@@ -37,6 +37,8 @@ export interface ValueSources {
   set?: string[];
   profile?: string;
   revision?: string;
+  /** `-i`/`--istioNamespace`: the same as `--set global.istioNamespace=NS`, over the files and --set. */
+  istioNamespace?: string;
 }
 
 export interface InstallValues {
@@ -127,8 +129,14 @@ export function resolveInstallValues(sources: ValueSources): InstallValues {
       `revision "${revision}" is not a valid label value of lowercase letters, digits and '-' (at most 63)`,
     );
   if (values['revision'] !== undefined) values['revision'] = revision;
+  if (sources.istioNamespace !== undefined)
+    values = mergeValues(values, { global: { istioNamespace: sources.istioNamespace } });
   const global = isTree(values['global']) ? values['global'] : {};
   const istioNamespace = text(global['istioNamespace'], 'global.istioNamespace') || 'istio-system';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(istioNamespace))
+    throw new InstallValuesError(
+      `istio namespace "${istioNamespace}" is not a valid namespace name of lowercase letters, digits and '-' (at most 63)`,
+    );
   return {
     values,
     profile: profile as Profile,

@@ -22,9 +22,11 @@ export interface FoundObject {
   namespace?: string;
 }
 
+/** What install labelled, within `istioNamespace` when given (objects of other namespaces, and those namespaces, are kept). */
 export async function findInstalled(
   cluster: ClusterConnection,
   scope: UninstallScope,
+  istioNamespace?: string,
 ): Promise<FoundObject[]> {
   const selector = scope.purge
     ? uninstallSelector({ purge: true })
@@ -37,6 +39,13 @@ export async function findInstalled(
       name: o.metadata?.name ?? '',
       ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
     }))
+    .filter(
+      (o) =>
+        istioNamespace === undefined ||
+        (o.namespace === undefined
+          ? o.kind !== 'Namespace' || o.name === istioNamespace
+          : o.namespace === istioNamespace),
+    )
     .sort((a, b) => kindOrder(b.kind) - kindOrder(a.kind));
 }
 
