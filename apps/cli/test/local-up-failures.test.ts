@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,8 +38,12 @@ function processesNaming(text: string): string[] {
     });
 }
 
-/** `meshctl local up` (in the foreground) of a mesh with one workload `web` running `command`. */
-function upWith(name: string, command: string): { status: number | null; stderr: string; stateDir: string } {
+/** `meshctl local up` (in the foreground unless `args` say --detach) of a mesh with one workload `web` running `command`. */
+function upWith(
+  name: string,
+  command: string,
+  args = ['--xds-port', '0'],
+): { status: number | null; stderr: string; stateDir: string } {
   const meshFile = join(dir, `${name}.yaml`);
   writeFileSync(
     meshFile,
@@ -55,7 +60,7 @@ spec:
   const stateDir = join(dir, `${name}-state`);
   const result = spawnSync(
     process.execPath,
-    [MESHCTL, 'local', 'up', '-f', meshFile, '--state-dir', stateDir, '--xds-port', '0'],
+    [MESHCTL, 'local', 'up', '-f', meshFile, '--state-dir', stateDir, ...args],
     { encoding: 'utf8', timeout: 120_000 },
   );
   return { status: result.status, stderr: result.stderr.replace(/\s*\n ›\s+/g, ' '), stateDir };
@@ -90,5 +95,25 @@ describe('meshctl local up with a program that exists but cannot be executed', (
     );
     expect(processesNaming(stateDir)).toEqual([]);
     expect(existsSync(join(stateDir, 'local', 'run.json'))).toBe(false);
+  });
+});
+
+describe('meshctl local up --detach when istiod cannot listen', () => {
+  it("says istiod's reason where up was typed, not only in the supervisor's log, and leaves nothing running", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const { status, stderr, stateDir } = upWith('busy', `[node, -e, 'setInterval(() => 0, 1 << 30)']`, [
+        ...['--detach', '--xds-port', String(port)],
+      ]);
+      expect(status, stderr).toBe(1);
+      expect(stderr).toContain(
+        `the mesh did not come up: istiod: listen EADDRINUSE: address already in use 127.0.0.1:${port}; see `,
+      );
+      expect(processesNaming(stateDir)).toEqual([]);
+    } finally {
+      busy.close();
+    }
   });
 });

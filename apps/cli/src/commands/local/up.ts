@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { fchmodSync, openSync, readFileSync } from 'node:fs';
+import { fchmodSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,8 +129,10 @@ export default class LocalUp extends Command {
     output: string,
     transparent: boolean,
   ): Promise<LocalStatus> {
-    const log = openSync(join(privateDir(join(stateDir, 'logs')), 'supervisor.log'), 'a', 0o600);
+    const logFile = join(privateDir(join(stateDir, 'logs')), 'supervisor.log');
+    const log = openSync(logFile, 'a', 0o600);
     fchmodSync(log, 0o600);
+    const logStart = fstatSync(log).size;
     const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
     const child = spawn(
       process.execPath,
@@ -166,8 +168,30 @@ export default class LocalUp extends Command {
         return status;
       }
       if (!processAlive(child.pid) || Date.now() > deadline)
-        this.error(`the mesh did not come up; see ${join(stateDir, 'logs', 'supervisor.log')}`, { exit: 1 });
+        this.error(`the mesh did not come up${supervisorError(logFile, logStart)}; see ${logFile}`, {
+          exit: 1,
+        });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/**
+ * Why the detached supervisor stopped, as it said it (its error, unwrapped), from what it wrote to its
+ * log in this run: the reason is shown where `up --detach` was typed, not only in the log.
+ */
+function supervisorError(logFile: string, from: number): string {
+  const lines = readFileSync(logFile).subarray(from).toString('utf8').split('\n');
+  // oclif prints an error as `Error: ...` wrapped at 80 columns, each line after ` ›   `.
+  const start = lines.findLastIndex((line) => /^(?: +› +)?Error: /.test(line));
+  if (start < 0) return '';
+  const continued = lines
+    .slice(start + 1)
+    .findIndex((line) => !/^ +› /.test(line) || /› +Error: /.test(line));
+  const error = lines
+    .slice(start, continued < 0 ? undefined : start + 1 + continued)
+    .map((line) => line.replace(/^ +› +/, '').trim())
+    .join(' ')
+    .replace(/^Error: /, '');
+  return `: ${error}`;
 }
