@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LoopbackMesh, waitFor } from './mesh-processes.js';
+import { LoopbackMesh, waitFor, type SidecarProcess } from './mesh-processes.js';
 
 /**
  * HTTPS at an Istio ingress gateway on a local mesh (issue 18 item 1), with `credentialName` secrets
@@ -66,64 +66,22 @@ spec:
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-https-'));
 const file = (name: string) => join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+/** openssl with space-separated arguments (none of them holds a space). */
+const openssl = (args: string) => execFileSync('openssl', args.split(' '), { cwd: dir, stdio: 'pipe' });
+const EC_KEY = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
 
 /** A CA, as Istio's docs make one (`openssl req -x509 ...`). */
 function makeCa(name: string): void {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/O=example Inc./CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-  );
+  openssl(`req -x509 ${EC_KEY} -days 2 -subj /O=example/CN=${name} -keyout ${name}.key -out ${name}.crt`);
 }
 
 /** A certificate for `cn` signed by `ca`, with `serial`. */
 function makeLeaf(name: string, ca: string, cn: string, serial: number): void {
   openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    `/CN=${cn}`,
-    '-addext',
-    `subjectAltName=DNS:${cn}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
+    `req ${EC_KEY} -subj /CN=${cn} -addext subjectAltName=DNS:${cn} -keyout ${name}.key -out ${name}.csr`,
   );
   openssl(
-    'x509',
-    '-req',
-    '-days',
-    '2',
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-set_serial',
-    String(serial),
-    '-copy_extensions',
-    'copy',
-    '-in',
-    `${name}.csr`,
-    '-out',
-    `${name}.crt`,
+    `x509 -req -days 2 -CA ${ca}.crt -CAkey ${ca}.key -set_serial ${serial} -copy_extensions copy -in ${name}.csr -out ${name}.crt`,
   );
 }
 
@@ -197,6 +155,7 @@ const pemOf = (name: string) =>
 
 describe('HTTPS at an ingress gateway with credentialName secrets', () => {
   const mesh = new LoopbackMesh();
+  let gateway: SidecarProcess;
 
   beforeAll(async () => {
     makeCa('server-ca');
@@ -214,7 +173,7 @@ describe('HTTPS at an ingress gateway with credentialName secrets', () => {
       address: BACKEND,
       inbound: { 8080: app },
     });
-    await mesh.startSidecar({
+    gateway = await mesh.startSidecar({
       name: 'ingress-gateway-0',
       serviceAccount: 'ingress-gateway',
       labels: { istio: 'ingressgateway' },
@@ -238,6 +197,14 @@ describe('HTTPS at an ingress gateway with credentialName secrets', () => {
     const body = JSON.parse(answer.stdout.slice(0, answer.stdout.lastIndexOf('\n'))) as { app: string };
     expect(body.app).toBe('backend');
     expect(await servedCertificate(SIMPLE_PORT)).toBe(pemOf('server-1.crt'));
+    // The admin's config_dump lists the credential, as Envoy's does, with its private key redacted.
+    const dump = await (await fetch(`${gateway.adminUrl}/config_dump`)).text();
+    const configs = (JSON.parse(dump) as { configs: { '@type': string; dynamic_active_secrets?: [] }[] })
+      .configs;
+    const secrets = configs.find((c) => c['@type'].endsWith('SecretsConfigDump'))?.dynamic_active_secrets;
+    expect((secrets ?? []).map((s: { name: string }) => s.name)).toContain('kubernetes://edge-credential');
+    expect(dump).toContain(b64('server-1.crt'));
+    expect(dump).not.toContain(b64('server-1.key'));
   });
 
   it('refuses a client without a certificate on a MUTUAL server, and accepts one the ca.crt signed', async () => {

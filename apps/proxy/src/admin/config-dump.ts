@@ -58,6 +58,21 @@ export function configDump(sources: ConfigDumpSources, includeEds: boolean): obj
         },
       ]
     : [];
+  // A gateway's kubernetes:// credentials from istiod, their private keys redacted too.
+  for (const [name, h] of held(TypeUrl.Secret)) {
+    const resource = h.resource as { tls_certificate?: object };
+    secrets.push({
+      name,
+      version_info: h.version,
+      last_updated: updated(TypeUrl.Secret) ?? '',
+      secret: typed(TypeUrl.Secret, {
+        ...resource,
+        ...(resource.tls_certificate
+          ? { tls_certificate: { ...resource.tls_certificate, private_key: { inline_bytes: REDACTED } } }
+          : {}),
+      }),
+    });
+  }
   const configs: object[] = [
     typed(`${ADMIN}.BootstrapConfigDump`, { bootstrap: { node: sources.node } }),
     typed(`${ADMIN}.ListenersConfigDump`, {
