@@ -10,7 +10,9 @@ import { meshctl } from './processes.js';
  * base chart): the cluster's Namespaces, Pods (with their status), Services and Istio resources are
  * what the analyzers see — a namespace without injection label (IST0102), a running pod of an injected
  * namespace without its proxy (IST0103, no webhook injected it), a subset no running pod is in (IST0173)
- * while the one the pod is in is not reported, a VirtualService to an unknown host (IST0101).
+ * while the one the pod is in is not reported, a VirtualService to an unknown host (IST0101). The
+ * cluster's MeshConfig (the `istio` ConfigMap) is the analysis': an AuthorizationPolicy in its
+ * rootNamespace `mesh-root` is mesh-wide, so its selector finds the pod of `shop` (no IST0127).
  */
 
 const BASE_CHART = join(import.meta.dirname, '..', '..', '..', 'charts', 'base');
@@ -19,6 +21,27 @@ const RESOURCES = `
 apiVersion: v1
 kind: Namespace
 metadata: { name: plain }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: istio-system }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: mesh-root }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: istio, namespace: istio-system }
+data: { mesh: "rootNamespace: mesh-root" }
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: web-mesh-wide, namespace: mesh-root }
+spec:
+  selector: { matchLabels: { app: web } }
+  action: ALLOW
+  rules: [{ from: [{ source: { principals: [cluster.local/ns/shop/sa/default] } }] }]
 ---
 apiVersion: v1
 kind: Namespace
@@ -99,6 +122,7 @@ describe('meshctl analyze --use-kube=true on a real cluster', () => {
     );
     expect(lines.filter((l) => l.includes('Subset v1'))).toEqual([]);
     expect(lines.filter((l) => l.includes('Namespace shop'))).toEqual([]);
+    expect(lines.filter((l) => l.includes('AuthorizationPolicy mesh-root/web-mesh-wide'))).toEqual([]);
     expect(run.status).toBe(79);
   });
 });

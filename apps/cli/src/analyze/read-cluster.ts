@@ -1,7 +1,8 @@
-import { readAnalysisFile, type AnalysisFile } from '@mesh/policy';
+import { readAnalysisFile, type AnalysisFile, type MeshConfigValidation } from '@mesh/policy';
 import { stringify } from 'yaml';
 
 import { ClusterReader, type ClusterObject, type ClusterTarget } from '../diagnose/cluster-objects.js';
+import { ISTIO_NAMESPACE, MESH_CONFIG_MAP, meshConfigOfConfigMap } from '../diagnose/diagnose-mesh.js';
 
 /**
  * `meshctl analyze --use-kube` (istioctl's default): the cluster's resources as analysis input — its
@@ -32,7 +33,13 @@ function document(item: ClusterObject) {
 
 let version = 0;
 
-export async function readClusterForAnalysis(cluster: ClusterTarget): Promise<AnalysisFile> {
+/**
+ * The cluster's resources as one analysis file, and the MeshConfig of its `istio` ConfigMap (istioctl
+ * analyzes a cluster with it: its rootNamespace makes policies there mesh-wide), if it has one.
+ */
+export async function readClusterForAnalysis(
+  cluster: ClusterTarget,
+): Promise<{ file: AnalysisFile; meshConfig?: MeshConfigValidation }> {
   const reader = ClusterReader.connect(cluster);
   const objects = [
     ...(await reader.list('Namespace')),
@@ -40,9 +47,11 @@ export async function readClusterForAnalysis(cluster: ClusterTarget): Promise<An
     ...(await reader.list('Pod')),
     ...(await reader.istioObjects()),
   ];
-  return readAnalysisFile(
+  const meshConfig = meshConfigOfConfigMap(await reader.configMap(ISTIO_NAMESPACE, MESH_CONFIG_MAP));
+  const file = readAnalysisFile(
     objects.map((o) => stringify(document(o))).join('---\n'),
     CLUSTER_SOURCE,
     () => `kube-${++version}`,
   );
+  return { file, ...(meshConfig === undefined ? {} : { meshConfig }) };
 }

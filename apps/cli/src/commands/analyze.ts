@@ -10,6 +10,7 @@ import {
   isAtLeast,
   type AnalysisFile,
   type AnalysisLevel,
+  type MeshConfigValidation,
   type ResolvedMeshConfig,
   type Suppression,
 } from '@mesh/policy';
@@ -117,10 +118,18 @@ export default class Analyze extends Command {
     const read: AnalysisFile[] = [];
     let meshConfig: ResolvedMeshConfig | undefined;
     try {
-      if (flags.meshConfigFile !== undefined) meshConfig = await this.meshConfig(flags.meshConfigFile);
+      if (flags.meshConfigFile !== undefined)
+        meshConfig = this.meshConfig(await readMeshConfigForAnalysis(flags.meshConfigFile));
       if (useKube) {
-        read.push(await readClusterForAnalysis({ kubeconfig: flags.kubeconfig, context: flags.context }));
+        const cluster = await readClusterForAnalysis({
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+        });
+        read.push(cluster.file);
         files.push(CLUSTER_SOURCE);
+        // As istioctl: the cluster's MeshConfig, unless --meshConfigFile names another.
+        if (meshConfig === undefined && cluster.meshConfig !== undefined)
+          meshConfig = this.meshConfig(cluster.meshConfig);
       }
       if (localState !== undefined) {
         const local = await readLocalStateForAnalysis(localState);
@@ -168,9 +177,8 @@ export default class Analyze extends Command {
     return report;
   }
 
-  /** The mesh config file, or exit 1 with its findings (istioctl ignores a bad one silently). */
-  private async meshConfig(path: string): Promise<ResolvedMeshConfig> {
-    const validation = await readMeshConfigForAnalysis(path);
+  /** The mesh config (file or cluster), or exit 1 with its findings (istioctl ignores a bad one silently). */
+  private meshConfig(validation: MeshConfigValidation): ResolvedMeshConfig {
     if (validation.meshConfig !== undefined && validation.errors.length === 0) return validation.meshConfig;
     this.logToStderr(validation.errors.map(formatFinding).join('\n'));
     this.exit(1);

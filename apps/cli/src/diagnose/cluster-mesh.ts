@@ -12,6 +12,7 @@ import {
   DiagnoseError,
   EXIT,
   ISTIO_NAMESPACE,
+  MESH_CONFIG_MAP,
   meshSettingsFrom,
   type DiagnoseMesh,
 } from './diagnose-mesh.js';
@@ -40,7 +41,7 @@ export async function meshFromCluster(target: ClusterTarget): Promise<DiagnoseMe
   let objects: ClusterObject[];
   try {
     const reader = ClusterReader.connect(target);
-    const meshConfig = await reader.configMap(ISTIO_NAMESPACE, 'istio');
+    const meshConfig = await reader.configMap(ISTIO_NAMESPACE, MESH_CONFIG_MAP);
     objects = [
       ...(await reader.list('Namespace')),
       ...(await reader.list('Service')),

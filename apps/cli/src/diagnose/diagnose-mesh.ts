@@ -6,6 +6,7 @@ import {
   LAST_GOOD_FILE,
   parseLastGood,
   parseMeshConfigYaml,
+  type MeshConfigValidation,
   type ParsedFile,
   type StoredConfig,
 } from '@mesh/policy';
@@ -47,7 +48,7 @@ export interface DiagnoseMesh {
 
 /** istiod's namespace, where its MeshConfig ConfigMap `istio` lives (Istio's default istioNamespace). */
 export const ISTIO_NAMESPACE = 'istio-system';
-const MESH_CONFIG_MAP = 'istio';
+export const MESH_CONFIG_MAP = 'istio';
 
 /** Exit codes shared by the diagnose commands (documented in their help). */
 export const EXIT = { ok: 0, found: 1, usage: 2, noMesh: 3 } as const;
@@ -96,19 +97,30 @@ export function diagnoseInstance(w: WorkloadInstance): DiagnoseInstance {
 }
 
 /**
- * The settings of the MeshConfig istiod reads among `configs` (the `mesh` key of the `istio` ConfigMap in
- * its namespace, as its MeshConfigSource does), else Istio's defaults; `trustDomain` (istiod's
- * `--trust-domain`) wins over MeshConfig's. An invalid MeshConfig is an error: istiod would not start.
+ * The MeshConfig of istiod's `istio` ConfigMap (its `mesh` key, as istiod's MeshConfigSource reads it),
+ * validated with Istio's defaults applied; undefined when the ConfigMap has no `mesh` text.
+ */
+export function meshConfigOfConfigMap(
+  configMap: Record<string, unknown> | undefined,
+): MeshConfigValidation | undefined {
+  const text = (configMap?.['data'] as Record<string, unknown> | undefined)?.['mesh'];
+  if (typeof text !== 'string') return undefined;
+  return parseMeshConfigYaml(text, `ConfigMap ${ISTIO_NAMESPACE}/${MESH_CONFIG_MAP} data.mesh`);
+}
+
+/**
+ * The settings of the MeshConfig istiod reads among `configs` (the `istio` ConfigMap in its namespace),
+ * else Istio's defaults; `trustDomain` (istiod's `--trust-domain`) wins over MeshConfig's. An invalid
+ * MeshConfig is an error: istiod would not start.
  */
 export function meshSettingsFrom(configs: readonly StoredConfig[], trustDomain?: string): MeshSettings {
   const configMap = configs.find(
     (c) => c.kind === 'ConfigMap' && c.namespace === ISTIO_NAMESPACE && c.name === MESH_CONFIG_MAP,
   );
-  const text = (configMap?.object['data'] as Record<string, unknown> | undefined)?.['mesh'];
+  const validation = meshConfigOfConfigMap(configMap?.object);
   let settings = DEFAULT_MESH_SETTINGS;
-  if (typeof text === 'string') {
-    const name = `ConfigMap ${ISTIO_NAMESPACE}/${MESH_CONFIG_MAP} data.mesh`;
-    const { meshConfig, errors } = parseMeshConfigYaml(text, name);
+  if (validation !== undefined) {
+    const { meshConfig, errors } = validation;
     if (meshConfig === undefined || errors.length > 0)
       throw new DiagnoseError(`invalid MeshConfig:\n${errors.map(formatFinding).join('\n')}`);
     settings = meshSettingsOf(meshConfig);
