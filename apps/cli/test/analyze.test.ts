@@ -139,6 +139,21 @@ describe('meshctl analyze', () => {
     expect(analyze(['--ignore-unknown', 'broken.yaml'], scratch).status).toBe(0);
   });
 
+  it("reports an EnvoyFilter patch value Envoy cannot read as istioctl's schema validation error", () => {
+    writeFileSync(
+      join(scratch, 'envoy-filter.yaml'),
+      'apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: cluster, namespace: default}\n' +
+        'spec:\n  configPatches:\n  - applyTo: CLUSTER\n    patch:\n      operation: ADD\n' +
+        '      value: {name: c, connect_timeout: 5}\n',
+    );
+    const result = analyze(['envoy-filter.yaml'], scratch);
+    expect(result.status).toBe(79);
+    expect(result.stdout).toContain(
+      'Error [IST0106] (EnvoyFilter default/cluster envoy-filter.yaml:9) Schema validation error: ' +
+        'spec.configPatches[0].patch.value.connect_timeout: Envoy filter: expected a duration such as "1.5s" or "500ms", got number 5',
+    );
+  });
+
   it('takes the root namespace and ingress mode from --meshConfigFile, and refuses a bad one', () => {
     writeFileSync(join(scratch, 'mesh.yaml'), 'rootNamespace: mesh-root\ningressControllerMode: "OFF"\n');
     writeFileSync(join(scratch, 'bad-mesh.yaml'), 'rootNamespace: [x]\n');
