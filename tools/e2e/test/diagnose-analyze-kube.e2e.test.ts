@@ -12,7 +12,8 @@ import { meshctl } from './processes.js';
  * namespace without its proxy (IST0103, no webhook injected it), a subset no running pod is in (IST0173)
  * while the one the pod is in is not reported, a VirtualService to an unknown host (IST0101). The
  * cluster's MeshConfig (the `istio` ConfigMap) is the analysis': an AuthorizationPolicy in its
- * rootNamespace `mesh-root` is mesh-wide, so its selector finds the pod of `shop` (no IST0127).
+ * rootNamespace `mesh-root` is mesh-wide, so its selector finds the pod of `shop` (no IST0127). An
+ * EnvoyFilter whose patch value Envoy cannot read (the CRD keeps the value as written) is IST0106.
  */
 
 const BASE_CHART = join(import.meta.dirname, '..', '..', '..', 'charts', 'base');
@@ -70,6 +71,12 @@ metadata: { name: to-nowhere, namespace: shop }
 spec:
   hosts: [web]
   http: [{ route: [{ destination: { host: nowhere } }] }]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: { name: bad-patch, namespace: shop }
+spec:
+  configPatches: [{ applyTo: CLUSTER, patch: { operation: ADD, value: { name: c, connect_timeout: 5 } } }]
 `;
 
 describe('meshctl analyze --use-kube=true on a real cluster', () => {
@@ -117,6 +124,9 @@ describe('meshctl analyze --use-kube=true on a real cluster', () => {
         ),
         expect.stringMatching(
           /^Error \[IST0101\] \(VirtualService shop\/to-nowhere <cluster>:\d+\) Referenced host not found: "nowhere"/,
+        ),
+        expect.stringMatching(
+          /^Error \[IST0106\] \(EnvoyFilter shop\/bad-patch <cluster>:\d+\) Schema validation error: spec\.configPatches\[0\]\.patch\.value\.connect_timeout: Envoy filter: expected a duration/,
         ),
       ]),
     );

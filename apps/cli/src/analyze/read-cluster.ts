@@ -1,4 +1,5 @@
 import { readAnalysisFile, type AnalysisFile, type MeshConfigValidation } from '@mesh/policy';
+import { checkEnvoyPatchValue } from '@mesh/xds/envoy-filter';
 import { stringify } from 'yaml';
 
 import { ClusterReader, type ClusterObject, type ClusterTarget } from '../diagnose/cluster-objects.js';
@@ -52,6 +53,8 @@ export async function readClusterForAnalysis(
     objects.map((o) => stringify(document(o))).join('---\n'),
     CLUSTER_SOURCE,
     () => `kube-${++version}`,
+    // What istiod's webhook checks, for objects that reached the cluster without it.
+    { checkEnvoyPatchValue },
   );
   return { file, ...(meshConfig === undefined ? {} : { meshConfig }) };
 }
