@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,13 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { authzCheckResult } from '../src/diagnose/authz-check-result.js';
 import { describeResult } from '../src/diagnose/describe-result.js';
-import { meshFromFiles } from '../src/diagnose/diagnose-mesh.js';
+import { meshFromFiles, meshFromLocal } from '../src/diagnose/diagnose-mesh.js';
 import { loadDiagnoseMesh } from '../src/diagnose/mesh-source.js';
 import { tlsCheckResult } from '../src/diagnose/tls-check-result.js';
 
 /**
  * The diagnose commands explain the mesh with the MeshConfig istiod runs with (the `istio` ConfigMap in
- * istio-system): a policy in its `rootNamespace` is mesh-wide, and identities are in its `trustDomain`.
+ * istio-system): a policy in its `rootNamespace` is mesh-wide, and identities are in its `trustDomain`;
+ * on a local mesh, the trust domain of its mesh file (istiod's --trust-domain) wins.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'meshctl-diagnose-meshconfig-'));
@@ -100,5 +101,59 @@ describe("the diagnose commands under the mesh's MeshConfig", () => {
     await expect(
       loadDiagnoseMesh({ filename: [file], kubeconfig: join(dir, 'kubeconfig'), 'state-dir': dir }),
     ).rejects.toThrow('give either -f files or --kubeconfig/--context, not both');
+  });
+
+  it("a local mesh: the config directory's MeshConfig, and the trust domain of its mesh file", async () => {
+    const stateDir = join(dir, 'state');
+    const configDir = join(stateDir, 'config');
+    mkdirSync(join(stateDir, 'local'), { recursive: true });
+    mkdirSync(configDir, { recursive: true });
+    const config = MESH.split('\n---\n').filter((doc) => !doc.includes('kind: Pod'));
+    writeFileSync(join(configDir, 'mesh.yaml'), config.join('\n---\n'));
+    const meshFile = join(dir, 'local-mesh.yaml');
+    writeFileSync(
+      meshFile,
+      [
+        'apiVersion: local.meshctl.dev/v1alpha1',
+        'kind: LocalMesh',
+        'metadata: { name: shop }',
+        'spec:',
+        '  trustDomain: shop.example',
+        '  config: [state/config/]',
+        '  workloads: [{ name: frontend, command: [node], ports: [8080] }]',
+      ].join('\n'),
+    );
+    const instance = (workload: string, address: string) => ({
+      instance: `${workload}-0`,
+      workload,
+      namespace: 'default',
+      serviceAccount: workload,
+      identity: `spiffe://shop.example/ns/default/sa/${workload}`,
+      labels: { app: workload },
+      address,
+      ports: [8080],
+      appPorts: {},
+      sidecar: true,
+      env: {},
+    });
+    writeFileSync(
+      join(stateDir, 'local', 'run.json'),
+      JSON.stringify({
+        mesh: 'shop',
+        meshFile,
+        mode: 'explicit',
+        supervisorPid: process.pid, // a live process: the mesh counts as running
+        startedAt: new Date().toISOString(),
+        ready: true,
+        configDir,
+        istiod: { xdsPort: 1, secureXdsPort: 2, monitoringPort: 3, log: '' },
+        instances: [instance('backend', '127.0.10.30'), instance('frontend', '127.0.10.10')],
+      }),
+    );
+    const mesh = await meshFromLocal(stateDir);
+    expect(mesh.settings).toMatchObject({ rootNamespace: 'mesh-root', trustDomain: 'shop.example' });
+    const result = authzCheckResult(mesh, 'backend', { caller: { from: 'frontend' }, request: {} });
+    expect(result.policies.map((p) => `${p.name}.${p.namespace}`)).toEqual(['allow-frontend.mesh-root']);
+    expect(result.request?.principal).toBe('shop.example/ns/default/sa/frontend');
   });
 });
