@@ -118,6 +118,19 @@ describe('meshctl local apply and delete', () => {
     );
   });
 
+  it('refuses an EnvoyFilter whose patch value istiod would refuse, naming the field inside patch.value', () => {
+    const filter = file(
+      'envoy-filter.yaml',
+      'apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: { name: c, namespace: default }\n' +
+        'spec:\n  configPatches:\n  - applyTo: CLUSTER\n    patch:\n      operation: ADD\n' +
+        '      value: { name: c, connect_timeout: 5 }\n',
+    );
+    const result = meshctl('apply', '-f', filter);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('spec.configPatches[0].patch.value.connect_timeout');
+    expect(served()).toEqual([]);
+  });
+
   it('delete exactly what the file names, or nothing when one of them was not applied', () => {
     meshctl('apply', '-f', file('both.yaml', `${denyAll()}---\n${route(100)}`));
     const result = meshctl('delete', '-f', file('mixed.yaml', `${denyAll()}---\n${denyAll('other')}`));

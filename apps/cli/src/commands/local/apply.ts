@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import { formatFinding, validateYaml, type StoredConfig } from '@mesh/policy';
+import { checkEnvoyPatchValue } from '@mesh/xds/envoy-filter';
 
 import { readAppliedSet, readInput, resourcesOf, writeAppliedSet } from '../../local/applied-config.js';
 import { describeResource } from '../../local/applied-overrides.js';
@@ -39,7 +40,7 @@ export default class LocalApply extends Command {
     for (const file of flags.file.map((f) => resolve(f))) {
       const text = readInput(file, errors);
       if (text === undefined) continue;
-      const { errors: found, resources } = validateYaml(text, file);
+      const { errors: found, resources } = validateYaml(text, file, { checkEnvoyPatchValue });
       errors.push(...found.map(formatFinding));
       // As `kubectl apply` does: a kind the mesh does not serve is an error, not something to skip.
       for (const r of resources.filter((r) => r.category === 'unknown'))
