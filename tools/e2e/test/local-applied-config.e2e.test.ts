@@ -38,6 +38,12 @@ metadata: { name: web-deny-all, namespace: default }
 spec:
   selector: { matchLabels: { app: web } }
 `;
+/** In the mesh file's config; `local apply` of another version overrides it. */
+const webRule = (subset: string) => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: web, namespace: default }
+spec: { host: web, subsets: [{ name: ${subset}, labels: { app: web } }] }
+`;
 const WEB_TIMEOUT = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: web, namespace: default }
@@ -87,6 +93,7 @@ beforeAll(async () => {
     "import { createServer } from 'node:http';\ncreateServer((req, res) => res.end('web')).listen(Number(process.env.PORT), process.env.HOST);\n",
   );
   write('idle.mjs', 'setInterval(() => undefined, 1 << 30);\n');
+  write('config/web-rule.yaml', webRule('v1'));
   await up();
   await waitFor(
     async () => (await statuses(1)) === '200',
@@ -141,3 +148,22 @@ it('keeps what was applied across down + up, says so, until local delete', async
     () => 'deny-all still in force after delete',
   );
 }, 180_000);
+
+it("local status shows a resource applied over the mesh file's as an override, not as invalid config", async () => {
+  const rule = write('override/web-rule.yaml', webRule('v2'));
+  expect((await meshctl(['local', 'apply', '-f', rule])).code).toBe(0);
+  try {
+    const overridden = 'DestinationRule default/web (mesh/web-rule.yaml:1) overridden by applied.yaml:';
+    await waitFor(
+      async () => (await meshctl(['local', 'status'])).output.includes(overridden),
+      10_000,
+      async () => `no override in local status:\n${(await meshctl(['local', 'status'])).output}`,
+    );
+    const status = await meshctl(['local', 'status']);
+    expect(status.output).toContain('OVERRIDDEN BY "local apply" (1;');
+    expect(status.output).not.toContain('INVALID CONFIG');
+    expect(status.output).not.toContain('DUPLICATE_RESOURCE');
+  } finally {
+    expect((await meshctl(['local', 'delete', '-f', rule])).code).toBe(0);
+  }
+}, 120_000);
