@@ -233,6 +233,37 @@ describe('meshctl local status: config istiod reports', () => {
   });
 });
 
+describe('meshctl local status: asking', () => {
+  it('asks istiod while it asks the sidecars, not after them', async () => {
+    const dump = JSON.stringify(configDump(istiodConfig({ 'services.yaml': SERVICE })));
+    // The sidecar answers its /config_dump only once istiod was asked: asked one after the other,
+    // the dump would be waited for until the probe gave up, and the MTLS column would say -.
+    let istiodAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (istiodAsked = resolve));
+    const istiod = createServer((_request, res) => {
+      istiodAsked();
+      res.end(JSON.stringify({ resources: [], invalid: [], lastGoodKept: [] }));
+    });
+    const admin = createServer((request, res) => {
+      if (request.url !== '/config_dump') return void res.writeHead(404).end();
+      void asked.then(() => res.end(dump));
+    });
+    for (const server of [istiod, admin])
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { state } = mesh();
+      state.istiod.monitoringPort = (istiod.address() as AddressInfo).port;
+      state.instances = [{ ...REVIEWS, adminPort: (admin.address() as AddressInfo).port }];
+      const status = await localStatus(state);
+      expect(status.workloads[0]?.mtls).toBe('PERMISSIVE');
+      expect(status.config).toEqual({ invalid: [], lastGoodKept: [], overrides: [] });
+    } finally {
+      istiod.close();
+      admin.close();
+    }
+  });
+});
+
 describe('meshctl local status: start-up', () => {
   it("loads neither the Istio schemas, the Envoy protos, oclif's index nor undici (the built CLI, with a mesh running)", () => {
     const hook = `import { registerHooks } from 'node:module';

@@ -129,6 +129,11 @@ export function formatExpiry(expires: string, now: Date): string {
 
 /** The status of the mesh running on `stateDir` (istiod's state directory too) as `state` describes it. */
 export async function localStatus(state: RunState): Promise<LocalStatus> {
+  // istiod is asked while the sidecars are: status waits for the slowest answer, not for their sum.
+  const [workloads, config] = await Promise.all([
+    Promise.all(state.instances.map(instanceStatus)),
+    configStatus(state.istiod.monitoringPort),
+  ]);
   return {
     mesh: state.mesh,
     mode: state.mode,
@@ -139,8 +144,8 @@ export async function localStatus(state: RunState): Promise<LocalStatus> {
       monitoringPort: state.istiod.monitoringPort,
       metrics: `http://127.0.0.1:${state.istiod.monitoringPort}/metrics`,
     },
-    workloads: await Promise.all(state.instances.map(instanceStatus)),
-    config: await configStatus(state.istiod.monitoringPort),
+    workloads,
+    config,
   };
 }
 
