@@ -1,10 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { istiodRootCert, startIstiod, type IstiodProcess } from '@mesh/launcher';
 import { buildAndStartCluster, CLUSTER_HOOK_TIMEOUT_MS, type KubeCluster } from '@mesh/kube-cluster';
-import { splitCertificatePem, STATE_FILES } from '@mesh/pki';
+import {
+  createIntermediate,
+  createSelfSignedRoot,
+  PLUG_IN_CA_FILES,
+  splitCertificatePem,
+  STATE_FILES,
+} from '@mesh/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -13,7 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * 20% of a lifetime that counts the 60 s its notBefore is backdated for clock skew: about 60 s after
  * start, and again 60 s later), istiod replaces its self-signed root for the same key while it runs, and the
  * `istio-ca-root-cert` ConfigMaps (an existing namespace and one created after the rotation) and the
- * ClusterTrustBundle follow, holding the new root and the old one while the old one is valid.
+ * ClusterTrustBundle follow, holding the new root and the old one while the old one is valid. Then
+ * with a plug-in CA (`--ca-dir`, the `cacerts` layout): a key of another certificate is refused and
+ * nothing changes; new files (an intermediate of a new root, `root-cert.pem` with both roots) are
+ * reloaded without restart and both roots are published.
  */
 
 /** Waits (at most 90 s: the apiserver, controllers and istiod share two busy cores) for `check`. */
@@ -29,7 +38,7 @@ async function eventually<T>(check: () => Promise<T | undefined | false>, what: 
 
 const certificates = (pem: string) => (pem.trim() === '' ? [] : splitCertificatePem(pem, 'roots'));
 
-describe('self-signed root rotation with a real API server', { timeout: 150_000 }, () => {
+describe('root changes of a running istiod, on a real API server', { timeout: 150_000 }, () => {
   const configDir = mkdtempSync(join(tmpdir(), 'e2e-rotation-config-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'e2e-rotation-state-'));
   let cluster: KubeCluster;
@@ -60,11 +69,13 @@ describe('self-signed root rotation with a real API server', { timeout: 150_000 
       ),
     );
   const logs = () => istiod.logs.lines.slice(-20).join('\n');
-
-  beforeAll(async () => {
-    cluster = await buildAndStartCluster();
+  const caDir = mkdtempSync(join(tmpdir(), 'e2e-rotation-cacerts-'));
+  const writeCacerts = (files: Record<string, string>) => {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(caDir, name), content);
+  };
+  const launch = (options: Omit<Parameters<typeof startIstiod>[0], 'configDir' | 'stateDir'>) => {
     istiod = startIstiod(
-      { configDir, stateDir, kubeconfig: cluster.kubeconfig, webhookPort: 0 },
+      { configDir, stateDir, ...options },
       {
         logs: { memory: true },
         readyTimeoutMs: 30_000,
@@ -78,6 +89,11 @@ describe('self-signed root rotation with a real API server', { timeout: 150_000 
         },
       },
     );
+  };
+
+  beforeAll(async () => {
+    cluster = await buildAndStartCluster();
+    launch({ kubeconfig: cluster.kubeconfig, webhookPort: 0 });
     await istiod.ready;
     firstRoot = certificates(readFileSync(istiodRootCert({ stateDir }), 'utf8'))[0] as string;
   }, CLUSTER_HOOK_TIMEOUT_MS);
@@ -85,7 +101,7 @@ describe('self-signed root rotation with a real API server', { timeout: 150_000 
   afterAll(async () => {
     await istiod?.stop();
     await cluster?.down();
-    for (const dir of [configDir, stateDir]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [configDir, stateDir, caDir]) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('publishes the first root, then the rotated root with the old one, in the ConfigMaps and the ClusterTrustBundle', async () => {
@@ -114,5 +130,46 @@ describe('self-signed root rotation with a real API server', { timeout: 150_000 
       async () => JSON.stringify(await bundleRoots()) === JSON.stringify(expected),
       () => `the ClusterTrustBundle with the new and the old root; istiod logged:\n${logs()}`,
     );
+  });
+
+  it('reloads a changed plug-in CA (cacerts) without restart, refusing bad material meanwhile', async () => {
+    await istiod.stop();
+    const rootA = createSelfSignedRoot({ trustDomain: 'cluster.local' });
+    writeCacerts(createIntermediate({ parent: rootA }).toCacertsFiles());
+    launch({ caDir, kubeconfig: cluster.kubeconfig, webhookPort: 0 });
+    await istiod.ready;
+    const expectPublished = async (roots: string[], what: string) => {
+      for (const namespace of ['default', 'after-rotation'])
+        await eventually(
+          async () => JSON.stringify(await configMapRoots(namespace)) === JSON.stringify(roots),
+          () => `istio-ca-root-cert in ${namespace} with ${what}; istiod logged:\n${logs()}`,
+        );
+      await eventually(
+        async () => JSON.stringify(await bundleRoots()) === JSON.stringify(roots),
+        () => `the ClusterTrustBundle with ${what}; istiod logged:\n${logs()}`,
+      );
+    };
+    await expectPublished([rootA.certificate.pem], 'the plug-in root');
+
+    // A key of another certificate: refused with its reason, the CA and what is published stay.
+    writeFileSync(join(caDir, PLUG_IN_CA_FILES.caKey), createIntermediate({ parent: rootA }).privateKeyPem);
+    await eventually(
+      async () =>
+        istiod.logs.lines.some(
+          (l) => l.includes('new CA material refused') && l.includes('is not the private key'),
+        ),
+      () => `the bad key to be refused; istiod logged:\n${logs()}`,
+    );
+    expect(await configMapRoots('default')).toEqual([rootA.certificate.pem]);
+
+    // The operator's transition: an intermediate of a new root, root-cert.pem holding both roots.
+    const rootB = createSelfSignedRoot({ trustDomain: 'cluster.local' });
+    const files = createIntermediate({ parent: rootB }).toCacertsFiles();
+    writeCacerts({ ...files, 'root-cert.pem': rootB.certificate.pem + rootA.certificate.pem });
+    await expectPublished(
+      [rootB.certificate.pem, rootA.certificate.pem],
+      'the new and the old plug-in roots',
+    );
+    expect(istiod.logs.lines.some((l) => l.includes('plug-in CA reloaded'))).toBe(true);
   });
 });
